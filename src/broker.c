@@ -1,0 +1,128 @@
+/*
+ * The storage interface: list a folder, stat, read a byte range.  Every
+ * backend implements struct broker_ops; this file picks one by the form of
+ * the location and counts requests.  Keys are relative to the location and
+ * use '/' as the separator; a folder key is "" or ends with '/'.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+static const struct broker_ops *brokers[] = {
+	&broker_local_ops,
+};
+
+int
+broker_open(const char *location, struct broker **bp, char **cause)
+{
+	size_t	i;
+	int	error;
+
+	*bp = NULL;
+	for (i = 0; i < sizeof brokers / sizeof brokers[0]; i++) {
+		if (!brokers[i]->match(location))
+			continue;
+		if ((error = brokers[i]->open(location, bp, cause)) != 0)
+			return (error);
+		(*bp)->ops = brokers[i];
+		(*bp)->location = xstrdup(location);
+		return (0);
+	}
+	xasprintf(cause, "%s: unsupported location", location);
+	return (-EINVAL);
+}
+
+void
+broker_close(struct broker *b)
+{
+	char	*location;
+
+	if (b == NULL)
+		return;
+	location = b->location;
+	b->ops->close(b);
+	free(location);
+}
+
+/* Call cb for each entry below folder; on error nothing is partial. */
+int
+broker_list(struct broker *b, const char *folder, bool recursive,
+    broker_list_cb cb, void *arg)
+{
+	int	error;
+
+	stats_add(STAT_LIST_REQUESTS, 1);
+	if ((error = b->ops->list(b, folder, recursive, cb, arg)) < 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("list %s/%s: %s", b->location, folder,
+		    strerror(-error));
+	}
+	return (error);
+}
+
+int
+broker_stat(struct broker *b, const char *key, struct broker_entry *e)
+{
+	int	error;
+
+	stats_add(STAT_STAT_REQUESTS, 1);
+	error = b->ops->stat(b, key, e);
+	if (error < 0 && error != -ENOENT) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("stat %s/%s: %s", b->location, key, strerror(-error));
+	}
+	return (error);
+}
+
+ssize_t
+broker_read(struct broker *b, const char *key, void *p, size_t len,
+    uint64_t off)
+{
+	ssize_t	n;
+
+	stats_add(STAT_READ_REQUESTS, 1);
+	if ((n = b->ops->read(b, key, p, len, off)) < 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("read %s/%s: %s", b->location, key, strerror(-n));
+	} else
+		stats_add(STAT_BYTES_READ, n);
+	return (n);
+}
+
+/*
+ * Read a whole object of a known size into an empty buffer.  An object
+ * shorter or longer than the listing said is an error (-EIO): a truncated
+ * transfer must never pass for the object.
+ */
+int
+broker_read_all(struct broker *b, const char *key, uint64_t size,
+    struct buf *out)
+{
+	uint64_t	off = 0;
+	ssize_t		n;
+	char		extra;
+
+	if (size > out->max)
+		return (-EFBIG);
+	out->data = xreallocarray(out->data, 1, size + 1);
+	out->size = size + 1;
+	while (off < size) {
+		if ((n = broker_read(b, key, out->data + off, size - off,
+		    off)) < 0)
+			return (n);
+		if (n == 0)
+			break;
+		off += n;
+	}
+	out->len = off;
+	out->data[off] = '\0';
+	if (off != size || broker_read(b, key, &extra, 1, off) != 0) {
+		log_warn("%s/%s: size changed while reading", b->location,
+		    key);
+		return (-EIO);
+	}
+	return (0);
+}

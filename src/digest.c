@@ -1,0 +1,100 @@
+/*
+ * md5, the checksum Doris appends to every object name, over OpenSSL's
+ * libcrypto (the only file that includes it), and the helpers that find
+ * and check a ".<32 lowercase hex>" suffix.
+ */
+
+#include <openssl/evp.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+struct md5 {
+	EVP_MD_CTX	*ctx;
+};
+
+struct md5 *
+md5_create(void)
+{
+	struct md5	*m;
+
+	m = xmalloc(sizeof *m);
+	if ((m->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(m->ctx, EVP_md5(), NULL) != 1)
+		fatalx("md5: cannot initialise libcrypto digest");
+	return (m);
+}
+
+void
+md5_update(struct md5 *m, const void *p, size_t len)
+{
+	if (EVP_DigestUpdate(m->ctx, p, len) != 1)
+		fatalx("md5: digest update failed");
+}
+
+/* Finish the digest as 32 lowercase hex characters; m can be freed. */
+void
+md5_final_hex(struct md5 *m, char hex[MD5_HEX_LEN + 1])
+{
+	static const char	 digits[] = "0123456789abcdef";
+	unsigned char		 d[EVP_MAX_MD_SIZE];
+	unsigned int		 n, i;
+
+	if (EVP_DigestFinal_ex(m->ctx, d, &n) != 1 || n != 16)
+		fatalx("md5: digest final failed");
+	for (i = 0; i < 16; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[MD5_HEX_LEN] = '\0';
+}
+
+void
+md5_free(struct md5 *m)
+{
+	if (m == NULL)
+		return;
+	EVP_MD_CTX_free(m->ctx);
+	free(m);
+}
+
+void
+md5_hex(const void *p, size_t len, char hex[MD5_HEX_LEN + 1])
+{
+	struct md5	*m;
+
+	m = md5_create();
+	md5_update(m, p, len);
+	md5_final_hex(m, hex);
+	md5_free(m);
+}
+
+/* Is s (len bytes) exactly 32 lowercase hex digits? */
+bool
+md5_is_hex(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len != MD5_HEX_LEN)
+		return (false);
+	for (i = 0; i < len; i++) {
+		if (strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
+			return (false);
+	}
+	return (true);
+}
+
+/*
+ * The length of name without its ".<md5>" suffix, or len itself when it
+ * has none.  Doris splits at the last '.', so must we.
+ */
+size_t
+md5_suffix(const char *name, size_t len)
+{
+	if (len > MD5_HEX_LEN + 1 && name[len - MD5_HEX_LEN - 1] == '.' &&
+	    md5_is_hex(name + len - MD5_HEX_LEN, MD5_HEX_LEN))
+		return (len - MD5_HEX_LEN - 1);
+	return (len);
+}

@@ -1,0 +1,449 @@
+/*
+ * The FUSE low-level operations.  Each one asks the tree or the cache for
+ * an answer, which never replies itself, and then replies exactly once.
+ * This file knows FUSE and nothing of Doris.
+ *
+ * What never changes (everything inside a snapshot) is given to the kernel
+ * with timeouts of a year and keep_cache, so ls -l, find and a second
+ * rsync are answered from the kernel's caches; what can change (the top
+ * level, a repository's list of snapshots, stats.json) gets one second.
+ */
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+#define TIMEOUT_FOREVER	(365.0 * 24 * 3600)
+#define TIMEOUT_SHORT	1.0
+#define BLOCK_SIZE	131072
+
+/* What an open file or text is; in fi->fh. */
+struct fs_file {
+	struct handle	*handle;	/* a storage object */
+	char		*text;		/* or generated text */
+	size_t		 len;
+};
+
+static struct snapfs *
+fs_of(fuse_req_t req)
+{
+	return (fuse_req_userdata(req));
+}
+
+static double
+timeout_of(const struct tree_attr *a)
+{
+	return (a->immutable ? TIMEOUT_FOREVER : TIMEOUT_SHORT);
+}
+
+static void
+fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
+{
+	char	*text;
+	size_t	 len = a->size;
+
+	memset(st, 0, sizeof *st);
+	st->st_ino = a->ino;
+	if (a->type == NODE_STATS) {
+		text = stats_render(&len);
+		free(text);
+	}
+	if (a->type == NODE_DIR) {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_size = 0;
+	} else {
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = len;
+	}
+	st->st_nlink = 1;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_blksize = BLOCK_SIZE;
+	st->st_blocks = (st->st_size + 511) / 512;
+	st->st_mtim.tv_sec = a->mtime / 1000000000;
+	st->st_mtim.tv_nsec = a->mtime % 1000000000;
+	st->st_atim = st->st_ctim = st->st_mtim;
+}
+
+static void
+fill_entry(struct snapfs *fs, const struct tree_attr *a,
+    struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof *e);
+	e->ino = a->ino;
+	e->generation = 1;
+	e->attr_timeout = e->entry_timeout = timeout_of(a);
+	fill_stat(fs, a, &e->attr);
+}
+
+static void
+fs_init(void *arg, struct fuse_conn_info *conn)
+{
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+}
+
+static void
+fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct snapfs		*fs = fs_of(req);
+	struct fuse_entry_param	 e;
+	struct tree_attr	 a, pa;
+	int			 error;
+
+	error = tree_lookup(fs->tree, parent, name, &a);
+	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
+		/* Remember the miss as long as the folder stays the same. */
+		memset(&e, 0, sizeof e);
+		e.entry_timeout = timeout_of(&pa);
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (error != 0) {
+		fuse_reply_err(req, -error);
+		return;
+	}
+	fill_entry(fs, &a, &e);
+	fuse_reply_entry(req, &e);
+}
+
+static void
+fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fuse_reply_none(req);	/* nodes live as long as the mount */
+}
+
+static void
+fs_forget_multi(fuse_req_t req, size_t count,
+    struct fuse_forget_data *forgets)
+{
+	fuse_reply_none(req);
+}
+
+static void
+fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct snapfs		*fs = fs_of(req);
+	struct tree_attr	 a;
+	struct stat		 st;
+	int			 error;
+
+	if ((error = tree_getattr(fs->tree, ino, &a)) != 0) {
+		fuse_reply_err(req, -error);
+		return;
+	}
+	fill_stat(fs, &a, &st);
+	fuse_reply_attr(req, &st, a.type == NODE_STATS ? 0 : timeout_of(&a));
+}
+
+static void
+fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct tree_attr	a;
+	int			error;
+
+	if ((error = tree_getattr(fs_of(req)->tree, ino, &a)) != 0) {
+		fuse_reply_err(req, -error);
+		return;
+	}
+	if (a.type != NODE_DIR) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	fi->cache_readdir = a.immutable;
+	fi->keep_cache = a.immutable;
+	fuse_reply_open(req, fi);
+}
+
+struct dirbuf {
+	fuse_req_t	 req;
+	struct snapfs	*fs;
+	char		*p;
+	size_t		 size;
+	size_t		 used;
+	bool		 plus;
+};
+
+static int
+dirbuf_add(void *arg, const char *name, const struct tree_attr *a,
+    uint64_t next)
+{
+	struct dirbuf		*d = arg;
+	struct fuse_entry_param	 e;
+	size_t			 n;
+
+	fill_entry(d->fs, a, &e);
+	if (d->plus)
+		n = fuse_add_direntry_plus(d->req, d->p + d->used,
+		    d->size - d->used, name, &e, next + 2);
+	else
+		n = fuse_add_direntry(d->req, d->p + d->used,
+		    d->size - d->used, name, &e.attr, next + 2);
+	if (n > d->size - d->used)
+		return (1);
+	d->used += n;
+	return (0);
+}
+
+/* "." and ".." are followed by offsets 1 and 2, child k by k + 3. */
+static void
+fs_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    bool plus)
+{
+	struct dirbuf		 d;
+	struct fuse_entry_param	 e;
+	const char		*dots[] = { ".", ".." };
+	size_t			 n;
+	int			 error;
+
+	d.req = req;
+	d.fs = fs_of(req);
+	d.p = xmalloc(size);
+	d.size = size;
+	d.used = 0;
+	d.plus = plus;
+	for (; off < 2; off++) {
+		memset(&e, 0, sizeof e);
+		e.attr.st_ino = off == 0 ? ino : 1;
+		e.attr.st_mode = S_IFDIR;
+		n = plus ? fuse_add_direntry_plus(req, d.p + d.used,
+		    size - d.used, dots[off], &e, off + 1) :
+		    fuse_add_direntry(req, d.p + d.used, size - d.used,
+		    dots[off], &e.attr, off + 1);
+		if (n > size - d.used)
+			break;
+		d.used += n;
+	}
+	error = 0;
+	if (off >= 2)
+		error = tree_readdir(d.fs->tree, ino, off - 2, dirbuf_add, &d);
+	if (error != 0)
+		fuse_reply_err(req, -error);
+	else
+		fuse_reply_buf(req, d.p, d.used);
+	free(d.p);
+}
+
+static void
+fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	fs_do_readdir(req, ino, size, off, false);
+}
+
+static void
+fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	fs_do_readdir(req, ino, size, off, true);
+}
+
+static void
+fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct snapfs		*fs = fs_of(req);
+	struct tree_attr	 a;
+	struct fs_file		*f;
+	int			 error;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if ((error = tree_getattr(fs->tree, ino, &a)) != 0) {
+		fuse_reply_err(req, -error);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	switch (a.type) {
+	case NODE_DIR:
+		error = -EISDIR;
+		break;
+	case NODE_FILE:
+		error = cache_open(fs->cache, ino, &f->handle);
+		break;
+	case NODE_TEXT:
+		error = tree_text(fs->tree, ino, &f->text, &f->len);
+		break;
+	case NODE_STATS:
+		f->text = stats_render(&f->len);
+		fi->direct_io = 1;
+		break;
+	}
+	if (error != 0) {
+		free(f);
+		fuse_reply_err(req, -error);
+		return;
+	}
+	fi->keep_cache = a.immutable;
+	fi->fh = (uintptr_t)f;
+	fuse_reply_open(req, fi);
+}
+
+static void
+fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct snapfs	*fs = fs_of(req);
+	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+	char		*p;
+	ssize_t		 n;
+
+	if (f->handle == NULL) {
+		if ((size_t)off >= f->len)
+			size = 0;
+		else if (size > f->len - off)
+			size = f->len - off;
+		fuse_reply_buf(req, size == 0 ? NULL : f->text + off, size);
+		return;
+	}
+	p = xmalloc(size);
+	if ((n = cache_read(fs->cache, f->handle, p, size, off)) < 0)
+		fuse_reply_err(req, -n);
+	else
+		fuse_reply_buf(req, p, n);
+	free(p);
+}
+
+static void
+fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+
+	cache_close(fs_of(req)->cache, f->handle);
+	free(f->text);
+	free(f);
+	fuse_reply_err(req, 0);
+}
+
+static void
+fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs	st;
+
+	memset(&st, 0, sizeof st);
+	st.f_bsize = BLOCK_SIZE;
+	st.f_frsize = 512;
+	st.f_files = tree_nodes(fs_of(req)->tree);
+	st.f_namemax = NAME_MAX_BYTES;
+	st.f_flag = ST_RDONLY;
+	fuse_reply_statfs(req, &st);
+}
+
+static void
+fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	fuse_reply_err(req, (mask & W_OK) ? EROFS : 0);
+}
+
+/* Every change to the tree is refused. */
+static void
+fs_rofs_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+    const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+    fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+    const char *newname)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+    int to_set, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+    const char *value, size_t size, int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void
+fs_rofs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static const struct fuse_lowlevel_ops fs_lowlevel_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_rofs_setattr,
+	.mknod = fs_rofs_entry,
+	.mkdir = fs_rofs_mkdir,
+	.unlink = fs_rofs_name,
+	.rmdir = fs_rofs_name,
+	.symlink = fs_rofs_symlink,
+	.rename = fs_rofs_rename,
+	.link = fs_rofs_link,
+	.open = fs_open,
+	.read = fs_read,
+	.release = fs_release,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
+	.statfs = fs_statfs,
+	.access = fs_access,
+	.create = fs_rofs_create,
+	.setxattr = fs_rofs_setxattr,
+	.removexattr = fs_rofs_removexattr,
+};
+
+const void *
+fs_ops(size_t *size)
+{
+	*size = sizeof fs_lowlevel_ops;
+	return (&fs_lowlevel_ops);
+}

@@ -1,0 +1,103 @@
+/*
+ * Logging: to stderr in the foreground, to syslog once daemonized.
+ * Nothing that reaches a log may hold a secret.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "snapfs.h"
+
+static bool	log_to_stderr = true;
+static bool	log_debugging;
+
+void
+log_open(bool foreground, bool debug)
+{
+	log_to_stderr = foreground;
+	log_debugging = debug;
+	if (!foreground)
+		openlog("snapfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+bool
+log_debug_enabled(void)
+{
+	return (log_debugging);
+}
+
+void
+log_vmsg(int pri, const char *fmt, va_list ap)
+{
+	char	line[1024];
+
+	if (pri == LOG_DEBUG && !log_debugging)
+		return;
+	vsnprintf(line, sizeof line, fmt, ap);
+	if (log_to_stderr)
+		fprintf(stderr, "snapfs: %s\n", line);
+	else
+		syslog(pri, "%s", line);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_warn("fatal: %s: %s", msg, strerror(saved));
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_warn("fatal: %s", msg);
+	exit(1);
+}

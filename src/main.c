@@ -1,0 +1,217 @@
+/*
+ * snapfs: options, start-up checks, then the FUSE session.
+ *
+ * Everything that can fail at start fails before the mount: a bad option,
+ * a missing mount point, a location that cannot be listed.  The user gets
+ * one line on stderr and a non-zero exit, and no half-mounted folder.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+struct options {
+	char	*location;
+	char	*mountpoint;
+	int	 foreground;
+	int	 debug;
+	int	 help;
+	int	 version;
+	int	 allow_other;
+	char	*data;
+	char	*endpoint;
+	char	*region;
+	int	 path_style;
+	char	*credentials;
+	char	*cafile;
+	char	*cache_dir;
+	char	*cache_size;
+	char	*memory;
+};
+
+enum {
+	KEY_FOREGROUND,
+	KEY_DEBUG,
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_ALLOW_OTHER
+};
+
+#define OPT(t, p)	{ t, offsetof(struct options, p), 1 }
+static const struct fuse_opt option_spec[] = {
+	OPT("data=%s", data),
+	OPT("endpoint=%s", endpoint),
+	OPT("region=%s", region),
+	OPT("path_style", path_style),
+	OPT("credentials=%s", credentials),
+	OPT("cafile=%s", cafile),
+	OPT("cache_dir=%s", cache_dir),
+	OPT("cache_size=%s", cache_size),
+	OPT("memory=%s", memory),
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_KEY("debug", KEY_DEBUG),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	FUSE_OPT_END
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: snapfs [-dfhV] [-o option[,option...]] location "
+	    "mountpoint\n");
+}
+
+static int
+option_key(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct options	*o = data;
+
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->location == NULL)
+			o->location = xstrdup(arg);
+		else if (o->mountpoint == NULL)
+			o->mountpoint = xstrdup(arg);
+		else {
+			fprintf(stderr, "snapfs: too many arguments: %s\n",
+			    arg);
+			return (-1);
+		}
+		return (0);
+	case KEY_FOREGROUND:
+		o->foreground = 1;
+		return (0);
+	case KEY_DEBUG:
+		o->debug = o->foreground = 1;
+		return (0);
+	case KEY_HELP:
+		o->help = 1;
+		return (0);
+	case KEY_VERSION:
+		o->version = 1;
+		return (0);
+	case KEY_ALLOW_OTHER:
+		o->allow_other = 1;
+		return (1);
+	}
+	return (1);		/* a FUSE option: pass it on */
+}
+
+static int
+no_entry(void *arg, const char *name, const struct tree_attr *a,
+    uint64_t next)
+{
+	return (1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fuse_args		 args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_loop_config		*loop;
+	struct fuse_session		*se;
+	struct options			 o;
+	struct snapfs			 fs;
+	struct stat			 st;
+	const void			*ops;
+	char				*cause = NULL;
+	size_t				 opsize;
+	int				 error, status = 1;
+
+	memset(&o, 0, sizeof o);
+	memset(&fs, 0, sizeof fs);
+	if (fuse_opt_parse(&args, &o, option_spec, option_key) == -1) {
+		usage(stderr);
+		return (1);
+	}
+	if (o.help) {
+		usage(stdout);
+		printf("see snapfs(8) for the options\n");
+		return (0);
+	}
+	if (o.version) {
+		printf("snapfs %s\n", SNAPFS_VERSION);
+		return (0);
+	}
+	if (o.location == NULL || o.mountpoint == NULL) {
+		usage(stderr);
+		return (1);
+	}
+	log_open(true, o.debug);
+	if (o.endpoint != NULL || o.region != NULL || o.path_style ||
+	    o.credentials != NULL || o.cafile != NULL) {
+		fprintf(stderr, "snapfs: S3 options given for %s, which is "
+		    "not an S3 location\n", o.location);
+		return (1);
+	}
+	if (stat(o.mountpoint, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "snapfs: %s: %s\n", o.mountpoint,
+		    errno != 0 ? strerror(errno) : "Not a directory");
+		return (1);
+	}
+
+	if ((error = broker_open(o.location, &fs.broker, &cause)) != 0) {
+		fprintf(stderr, "snapfs: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.repo = repo_create(fs.broker);
+	fs.tree = tree_create(repo_load, fs.repo);
+	fs.cache = cache_create(fs.broker, fs.tree);
+	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
+		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
+		    strerror(-error));
+		goto out;
+	}
+
+	fuse_opt_add_arg(&args, "-ofsname=snapfs,subtype=snapfs");
+	if (o.allow_other)
+		fuse_opt_add_arg(&args, "-odefault_permissions");
+	ops = fs_ops(&opsize);
+	if ((se = fuse_session_new(&args, ops, opsize, &fs)) == NULL)
+		goto out;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, o.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(o.foreground) != 0)
+		goto out_unmount;
+	log_open(o.foreground, o.debug);
+	log_info("mounted %s on %s", o.location, o.mountpoint);
+
+	loop = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(loop, 16);
+	fuse_loop_cfg_set_idle_threads(loop, 4);
+	status = fuse_session_loop_mt(se, loop) == 0 ? 0 : 1;
+	fuse_loop_cfg_destroy(loop);
+	log_info("unmounting %s", o.mountpoint);
+
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out:
+	cache_free(fs.cache);
+	tree_free(fs.tree);
+	repo_free(fs.repo);
+	broker_close(fs.broker);
+	fuse_opt_free_args(&args);
+	return (status);
+}

@@ -1,0 +1,316 @@
+/*
+ * snapfs: mount Apache Doris backup repositories as a read-only tree.
+ *
+ * The one internal header: forward declarations, the few structs shared
+ * between modules, and every module's prototypes grouped by file.  No
+ * library type (fuse_req_t, CURL *, EVP_MD_CTX *) appears here; each
+ * library is included by exactly one .c file.
+ */
+
+#ifndef SNAPFS_H
+#define SNAPFS_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAPFS_VERSION	PACKAGE_VERSION
+
+struct batch;
+struct broker;
+struct buf;
+struct cache;
+struct handle;
+struct info;
+struct json;
+struct tree;
+
+/* Caps on sizes that come from storage, before anything is allocated. */
+#define INFO_MAX	(1024ULL * 1024 * 1024)	/* largest info object read */
+#define SMALL_OBJECT_MAX (4U * 1024 * 1024)	/* checked whole before use */
+#define NAME_MAX_BYTES	255			/* longest name shown */
+
+/* xmalloc.c */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+int		 xasprintf(char **, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* buf.c: a growable byte buffer with a hard cap */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+	size_t	 max;		/* adding past this fails with -EFBIG */
+};
+void		 buf_init(struct buf *, size_t);
+int		 buf_add(struct buf *, const void *, size_t);
+int		 buf_addc(struct buf *, char);
+int		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+char		*buf_take(struct buf *);
+void		 buf_free(struct buf *);
+
+/* log.c */
+void		 log_open(bool, bool);
+bool		 log_debug_enabled(void);
+void		 log_debug(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_info(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_warn(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_vmsg(int, const char *, va_list);
+__attribute__((noreturn)) void fatal(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void fatalx(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* digest.c: md5 (the Doris checksum) over libcrypto */
+#define MD5_HEX_LEN	32
+struct md5;
+struct md5	*md5_create(void);
+void		 md5_update(struct md5 *, const void *, size_t);
+void		 md5_final_hex(struct md5 *, char [MD5_HEX_LEN + 1]);
+void		 md5_free(struct md5 *);
+void		 md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
+bool		 md5_is_hex(const char *, size_t);
+size_t		 md5_suffix(const char *, size_t);
+
+/* stats.c: counters shown in /stats.json */
+enum stat_counter {
+	STAT_LIST_REQUESTS,
+	STAT_STAT_REQUESTS,
+	STAT_READ_REQUESTS,
+	STAT_BYTES_READ,
+	STAT_CACHE_HITS,
+	STAT_MD5_CHECKED,
+	STAT_MD5_ERRORS,
+	STAT_ERRORS,
+	STAT_SNAPSHOTS_LOADED,
+	STAT_NODES,
+	STAT__COUNT
+};
+void		 stats_add(enum stat_counter, uint64_t);
+uint64_t	 stats_get(enum stat_counter);
+char		*stats_render(size_t *);
+
+/* json.c: a pull reader over a buffer, nothing allocated per value */
+enum json_type {
+	JSON_ERROR,
+	JSON_OBJECT,
+	JSON_ARRAY,
+	JSON_STRING,
+	JSON_NUMBER,
+	JSON_TRUE,
+	JSON_FALSE,
+	JSON_NULL
+};
+#define JSON_DEPTH_MAX	64
+struct json {
+	const char	*start;
+	const char	*p;
+	const char	*end;
+	int		 depth;
+	bool		 first;		/* no member read yet at this level */
+	struct buf	 key;		/* last key, decoded, NUL-terminated */
+	struct buf	 str;		/* last string value, decoded */
+	char		 error[160];
+};
+void		 json_init(struct json *, const char *, size_t);
+void		 json_free(struct json *);
+enum json_type	 json_peek(struct json *);
+int		 json_object_begin(struct json *);
+int		 json_object_next(struct json *, const char **);
+int		 json_array_begin(struct json *);
+int		 json_array_next(struct json *);
+int		 json_string(struct json *, const char **, size_t *);
+int		 json_int(struct json *, int64_t *);
+int		 json_bool(struct json *, bool *);
+int		 json_skip(struct json *);
+int		 json_finish(struct json *);
+void		 json_quote(struct buf *, const char *, size_t);
+
+/* info.c: the Doris job-info JSON (__info_<timestamp>.<md5>) */
+struct info_index {
+	char		*name;
+	int64_t		 id;
+	int64_t		 schema_hash;
+	int64_t		*tablets;	/* keys of "tablets", as read */
+	size_t		 ntablets;
+	int64_t		*order;		/* tablets_order, or sorted ids */
+	size_t		 norder;
+};
+struct info_partition {
+	char			*name;
+	int64_t			 id;
+	int64_t			 version;
+	struct info_index	*indexes;
+	size_t			 nindexes;
+};
+struct info_table {
+	char			*name;
+	int64_t			 id;
+	struct info_partition	*partitions;
+	size_t			 npartitions;
+};
+struct info_view {
+	char		*name;
+	int64_t		 id;
+};
+struct info {
+	char			*name;		/* label */
+	char			*database;
+	int64_t			 id;		/* database id */
+	int64_t			 backup_time;	/* ms since the epoch */
+	char			*content;	/* ALL, METADATA_ONLY */
+	int64_t			 meta_version;
+	struct info_table	*tables;
+	size_t			 ntables;
+	struct info_view	*views;
+	size_t			 nviews;
+	char			**odbc_tables;
+	size_t			 nodbc_tables;
+	char			**odbc_resources;
+	size_t			 nodbc_resources;
+};
+int		 info_parse(const char *, size_t, struct info **, char **);
+void		 info_free(struct info *);
+char		*info_details(const struct info *, size_t *);
+
+/* broker.c: the storage interface and its registry */
+struct broker_entry {
+	const char	*key;		/* full key below the location */
+	bool		 is_dir;	/* a common prefix, key without '/' */
+	uint64_t	 size;
+	int64_t		 mtime;		/* nanoseconds since the epoch */
+};
+typedef int (*broker_list_cb)(void *, const struct broker_entry *);
+struct broker_ops {
+	const char	*name;
+	bool		 (*match)(const char *);
+	int		 (*open)(const char *, struct broker **, char **);
+	int		 (*list)(struct broker *, const char *, bool,
+			    broker_list_cb, void *);
+	int		 (*stat)(struct broker *, const char *,
+			    struct broker_entry *);
+	ssize_t		 (*read)(struct broker *, const char *, void *,
+			    size_t, uint64_t);
+	void		 (*close)(struct broker *);
+};
+struct broker {
+	const struct broker_ops	*ops;
+	char			*location;	/* as given, for messages */
+};
+int		 broker_open(const char *, struct broker **, char **);
+void		 broker_close(struct broker *);
+int		 broker_list(struct broker *, const char *, bool,
+		    broker_list_cb, void *);
+int		 broker_stat(struct broker *, const char *,
+		    struct broker_entry *);
+ssize_t		 broker_read(struct broker *, const char *, void *, size_t,
+		    uint64_t);
+int		 broker_read_all(struct broker *, const char *, uint64_t,
+		    struct buf *);
+
+/* broker-local.c */
+extern const struct broker_ops broker_local_ops;
+
+/* tree.c: the namespace, built lazily in batches by loaders */
+#define BATCH_TOP	UINT32_MAX	/* the directory being loaded */
+#define BATCH_NONE	(UINT32_MAX - 1) /* a refused node; children go too */
+enum node_type {
+	NODE_DIR,
+	NODE_FILE,	/* an object in storage */
+	NODE_TEXT,	/* generated at load time, kept in the tree */
+	NODE_STATS	/* generated on open */
+};
+enum node_load {
+	LOAD_NONE,
+	LOAD_ROOT,
+	LOAD_REPO,
+	LOAD_SNAPSHOT,
+	LOAD_RAW
+};
+struct tree_attr {
+	uint64_t	 ino;
+	enum node_type	 type;
+	uint64_t	 size;
+	int64_t		 mtime;
+	bool		 immutable;	/* safe to cache for ever */
+};
+struct tree_dir {
+	enum node_load	 load;
+	uint32_t	 aux;
+	const char	*key;		/* storage prefix, may be "" */
+	const char	*name;
+	int64_t		 mtime;
+};
+struct tree_object {
+	char		*key;		/* full storage key, caller frees */
+	uint64_t	 size;
+	char		 md5[MD5_HEX_LEN + 1];	/* "" when not checked */
+};
+typedef int (*tree_load_cb)(void *, const struct tree_dir *, struct batch *,
+		    char **);
+typedef int (*tree_readdir_cb)(void *, const char *,
+		    const struct tree_attr *, uint64_t);
+
+struct tree	*tree_create(tree_load_cb, void *);
+void		 tree_free(struct tree *);
+int		 tree_getattr(struct tree *, uint64_t, struct tree_attr *);
+int		 tree_lookup(struct tree *, uint64_t, const char *,
+		    struct tree_attr *);
+int		 tree_readdir(struct tree *, uint64_t, uint64_t,
+		    tree_readdir_cb, void *);
+int		 tree_object(struct tree *, uint64_t, struct tree_object *);
+int		 tree_text(struct tree *, uint64_t, char **, size_t *);
+void		 tree_mark_checked(struct tree *, uint64_t, bool);
+int		 tree_checked(struct tree *, uint64_t);
+size_t		 tree_nodes(struct tree *);
+
+struct batch	*batch_create(void);
+void		 batch_free(struct batch *);
+uint32_t	 batch_dir(struct batch *, uint32_t, const char *, int64_t,
+		    enum node_load, const char *, uint32_t);
+uint32_t	 batch_file(struct batch *, uint32_t, const char *,
+		    const char *, uint64_t, int64_t);
+uint32_t	 batch_text(struct batch *, uint32_t, const char *,
+		    const char *, size_t, int64_t);
+uint32_t	 batch_stats(struct batch *, uint32_t, const char *);
+void		 batch_set_mutable(struct batch *, uint32_t);
+size_t		 batch_count(struct batch *);
+
+/* repo.c: Doris repositories, snapshots and their trees */
+struct repo;
+struct repo	*repo_create(struct broker *);
+void		 repo_free(struct repo *);
+int		 repo_load(void *, const struct tree_dir *, struct batch *,
+		    char **);
+
+/* cache.c: every read of file bytes, with the md5 check */
+struct cache	*cache_create(struct broker *, struct tree *);
+void		 cache_free(struct cache *);
+int		 cache_open(struct cache *, uint64_t, struct handle **);
+ssize_t		 cache_read(struct cache *, struct handle *, char *, size_t,
+		    uint64_t);
+void		 cache_close(struct cache *, struct handle *);
+
+/* fs.c */
+struct snapfs {
+	struct broker	*broker;
+	struct repo	*repo;
+	struct tree	*tree;
+	struct cache	*cache;
+	uid_t		 uid;		/* the mounting user */
+	gid_t		 gid;
+};
+const void	*fs_ops(size_t *);
+
+#endif /* SNAPFS_H */

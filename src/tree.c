@@ -1,0 +1,835 @@
+/*
+ * The namespace: every node the mount shows, with stable inode numbers.
+ *
+ * The tree grows in batches.  A directory that is not loaded yet carries a
+ * loader kind (the root, a repository, a snapshot, a .raw folder); on its
+ * first lookup or readdir the loader (repo.c) fills a batch with all the
+ * nodes below it, and the batch becomes one chunk of the tree as it is, with
+ * no copy.  Chunks never change once merged, so a snapshot of a million
+ * files costs one node array and one string arena, not a malloc per name.
+ *
+ * Inode numbers are a hash of the parent's inode number and the name, so
+ * they follow from the path and stay the same from one mount to the next.
+ * Nodes are never freed while mounted, so FORGET has nothing to do.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+#define INO_RESERVED	16		/* 1 is the root; the rest for later */
+
+enum {
+	NF_MUTABLE = 0x01,		/* may change: short kernel timeouts */
+	NF_CHECKED = 0x02,		/* md5 verified */
+	NF_DAMAGED = 0x04		/* md5 mismatch seen */
+};
+
+enum {
+	LS_UNLOADED,
+	LS_LOADING,
+	LS_LOADED
+};
+
+/*
+ * A node.  For a directory, key is its part of the storage key (joined to
+ * its ancestors' parts with '/'); for a file, key is the object's last
+ * path element; for a text node, the text.  Offsets are into the arena of
+ * the node's chunk.
+ */
+struct node {
+	uint64_t	ino;
+	uint64_t	size;
+	int64_t		mtime;		/* ns since the epoch */
+	uint32_t	parent;		/* global index */
+	uint32_t	name;
+	uint32_t	key;
+	uint32_t	keylen;
+	uint32_t	first;		/* children[first .. first + count) */
+	uint32_t	count;
+	uint32_t	aux;		/* the loader's reference */
+	uint16_t	namelen;
+	uint8_t		type;
+	uint8_t		load;		/* enum node_load */
+	uint8_t		flags;		/* NF_*, atomic */
+	uint8_t		state;		/* LS_*, protected by load_lock */
+};
+
+struct batch {
+	uint32_t	 base;		/* global index of nodes[0] once merged */
+	struct node	*nodes;
+	uint32_t	 n;
+	uint32_t	 size;
+	struct buf	 arena;
+};
+
+struct tree {
+	pthread_rwlock_t lock;		/* the fields below up to load_lock */
+	struct batch	**chunks;	/* sorted by base */
+	size_t		 nchunks;
+	uint32_t	 nnodes;
+	uint32_t	*children;
+	size_t		 nchildren;
+	size_t		 childsize;
+	uint32_t	*inos;		/* global index + 1, 0 when empty */
+	size_t		 inomask;
+	size_t		 inocount;
+
+	pthread_mutex_t	 load_lock;	/* node states */
+	pthread_cond_t	 load_done;
+
+	tree_load_cb	 load;
+	void		*arg;
+};
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (x);
+}
+
+static uint64_t
+ino_of(uint64_t parent, const char *name, size_t len)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL ^ mix64(parent);
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	h = mix64(h);
+	return (h < INO_RESERVED ? h + INO_RESERVED : h);
+}
+
+/* The chunk holding global index i.  Caller holds the lock. */
+static struct batch *
+chunk_of(struct tree *t, uint32_t i)
+{
+	size_t	lo = 0, hi = t->nchunks, mid;
+
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (t->chunks[mid]->base <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (t->chunks[lo]);
+}
+
+static struct node *
+node_at(struct tree *t, uint32_t i, struct batch **cp)
+{
+	struct batch	*c = chunk_of(t, i);
+
+	if (cp != NULL)
+		*cp = c;
+	return (&c->nodes[i - c->base]);
+}
+
+static const char *
+node_str(struct batch *c, uint32_t off)
+{
+	return (c->arena.data + off);
+}
+
+/* Look up an inode number; UINT32_MAX if unknown.  Caller holds the lock. */
+static uint32_t
+ino_find(struct tree *t, uint64_t ino)
+{
+	size_t		 slot;
+	uint32_t	 v;
+
+	for (slot = ino & t->inomask; (v = t->inos[slot]) != 0;
+	    slot = (slot + 1) & t->inomask) {
+		if (node_at(t, v - 1, NULL)->ino == ino)
+			return (v - 1);
+	}
+	return (UINT32_MAX);
+}
+
+static void
+ino_insert(struct tree *t, uint32_t i, uint64_t ino)
+{
+	size_t	slot;
+
+	slot = ino & t->inomask;
+	while (t->inos[slot] != 0)
+		slot = (slot + 1) & t->inomask;
+	t->inos[slot] = i + 1;
+	t->inocount++;
+}
+
+static void
+ino_grow(struct tree *t, size_t want)
+{
+	uint32_t	*old = t->inos;
+	size_t		 oldsize = t->inomask + 1, size = oldsize, slot;
+
+	while (want * 2 > size)
+		size *= 2;
+	if (size == oldsize)
+		return;
+	t->inos = xcalloc(size, sizeof *t->inos);
+	t->inomask = size - 1;
+	t->inocount = 0;
+	for (slot = 0; slot < oldsize; slot++) {
+		if (old[slot] != 0)
+			ino_insert(t, old[slot] - 1,
+			    node_at(t, old[slot] - 1, NULL)->ino);
+	}
+	free(old);
+}
+
+struct batch *
+batch_create(void)
+{
+	struct batch	*b;
+
+	b = xcalloc(1, sizeof *b);
+	buf_init(&b->arena, UINT32_MAX);
+	return (b);
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->nodes);
+	buf_free(&b->arena);
+	free(b);
+}
+
+size_t
+batch_count(struct batch *b)
+{
+	return (b->n);
+}
+
+/* Store a string in the arena; its offset, or UINT32_MAX when full. */
+static uint32_t
+batch_str(struct batch *b, const char *s, size_t len)
+{
+	size_t	off = b->arena.len;
+
+	if (buf_add(&b->arena, s, len) != 0)
+		return (UINT32_MAX);
+	return ((uint32_t)off);
+}
+
+static bool
+name_ok(const char *name, size_t len)
+{
+	return (len != 0 && len <= NAME_MAX_BYTES &&
+	    memchr(name, '/', len) == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+}
+
+static uint32_t
+batch_node(struct batch *b, uint32_t parent, const char *name,
+    enum node_type type, int64_t mtime)
+{
+	struct node	*n;
+	size_t		 len = strlen(name);
+
+	if (parent == BATCH_NONE)
+		return (BATCH_NONE);
+	if (!name_ok(name, len)) {
+		log_warn("refusing a name that is no file name: \"%.*s\"",
+		    (int)(len > 64 ? 64 : len), name);
+		return (BATCH_NONE);
+	}
+	if (b->n == b->size) {
+		b->size = b->size == 0 ? 64 : b->size * 2;
+		b->nodes = xreallocarray(b->nodes, b->size, sizeof *b->nodes);
+	}
+	n = &b->nodes[b->n];
+	memset(n, 0, sizeof *n);
+	n->parent = parent;
+	n->type = type;
+	n->mtime = mtime;
+	n->namelen = len;
+	n->name = batch_str(b, name, len);
+	n->key = n->name;
+	return (b->n++);
+}
+
+/*
+ * Add a directory below parent.  key is its part of the storage key (NULL
+ * for none) and load says how its children will be found (LOAD_NONE when
+ * this batch adds them).
+ */
+uint32_t
+batch_dir(struct batch *b, uint32_t parent, const char *name, int64_t mtime,
+    enum node_load load, const char *key, uint32_t aux)
+{
+	uint32_t	 i;
+	struct node	*n;
+
+	if ((i = batch_node(b, parent, name, NODE_DIR, mtime)) == BATCH_NONE)
+		return (i);
+	n = &b->nodes[i];
+	n->load = load;
+	n->state = load == LOAD_NONE ? LS_LOADED : LS_UNLOADED;
+	n->aux = aux;
+	n->keylen = key == NULL ? 0 : strlen(key);
+	if (n->keylen != 0)
+		n->key = batch_str(b, key, n->keylen);
+	return (i);
+}
+
+/*
+ * Add a file backed by the object named obj in parent's storage folder.
+ * When the shown name is a prefix of obj (a name without its md5 suffix),
+ * the two share their bytes.
+ */
+uint32_t
+batch_file(struct batch *b, uint32_t parent, const char *name,
+    const char *obj, uint64_t size, int64_t mtime)
+{
+	uint32_t	 i;
+	struct node	*n;
+	size_t		 len = strlen(obj);
+
+	if ((i = batch_node(b, parent, name, NODE_FILE, mtime)) == BATCH_NONE)
+		return (i);
+	n = &b->nodes[i];
+	n->size = size;
+	n->keylen = len;
+	if (len >= n->namelen && memcmp(obj, name, n->namelen) == 0) {
+		b->arena.len = n->name;
+		n->key = n->name = batch_str(b, obj, len);
+	} else
+		n->key = batch_str(b, obj, len);
+	return (i);
+}
+
+uint32_t
+batch_text(struct batch *b, uint32_t parent, const char *name,
+    const char *text, size_t len, int64_t mtime)
+{
+	uint32_t	 i;
+	struct node	*n;
+
+	if ((i = batch_node(b, parent, name, NODE_TEXT, mtime)) == BATCH_NONE)
+		return (i);
+	n = &b->nodes[i];
+	n->size = len;
+	n->keylen = len;
+	n->key = batch_str(b, text, len);
+	return (i);
+}
+
+uint32_t
+batch_stats(struct batch *b, uint32_t parent, const char *name)
+{
+	uint32_t	i;
+
+	i = batch_node(b, parent, name, NODE_STATS, 0);
+	batch_set_mutable(b, i);
+	return (i);
+}
+
+void
+batch_set_mutable(struct batch *b, uint32_t i)
+{
+	if (i < b->n)
+		b->nodes[i].flags |= NF_MUTABLE;
+}
+
+struct tree *
+tree_create(tree_load_cb load, void *arg)
+{
+	struct tree	*t;
+	struct batch	*root;
+	uint32_t	 i;
+
+	t = xcalloc(1, sizeof *t);
+	pthread_rwlock_init(&t->lock, NULL);
+	pthread_mutex_init(&t->load_lock, NULL);
+	pthread_cond_init(&t->load_done, NULL);
+	t->load = load;
+	t->arg = arg;
+	t->inomask = 1023;
+	t->inos = xcalloc(t->inomask + 1, sizeof *t->inos);
+
+	root = batch_create();
+	i = batch_dir(root, BATCH_TOP, "root", 0, LOAD_ROOT, NULL, 0);
+	root->nodes[i].parent = 0;
+	root->nodes[i].ino = 1;
+	root->nodes[i].flags = NF_MUTABLE;
+	t->chunks = xmalloc(sizeof *t->chunks);
+	t->chunks[t->nchunks++] = root;
+	t->nnodes = 1;
+	ino_insert(t, 0, 1);
+	return (t);
+}
+
+void
+tree_free(struct tree *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nchunks; i++)
+		batch_free(t->chunks[i]);
+	free(t->chunks);
+	free(t->children);
+	free(t->inos);
+	pthread_rwlock_destroy(&t->lock);
+	pthread_mutex_destroy(&t->load_lock);
+	pthread_cond_destroy(&t->load_done);
+	free(t);
+}
+
+size_t
+tree_nodes(struct tree *t)
+{
+	size_t	n;
+
+	pthread_rwlock_rdlock(&t->lock);
+	n = t->nnodes;
+	pthread_rwlock_unlock(&t->lock);
+	return (n);
+}
+
+/* Name order: bytes, then length; children are sorted by it. */
+static int
+name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int	r;
+
+	r = memcmp(a, b, alen < blen ? alen : blen);
+	if (r != 0)
+		return (r);
+	return (alen < blen ? -1 : alen > blen);
+}
+
+static int
+child_cmp(const void *va, const void *vb, void *arg)
+{
+	struct batch		*b = arg;
+	const struct node	*x, *y;
+	uint32_t		 i = *(const uint32_t *)va - b->base;
+	uint32_t		 j = *(const uint32_t *)vb - b->base;
+	int			 r;
+
+	x = &b->nodes[i];
+	y = &b->nodes[j];
+	r = name_cmp(node_str(b, x->name), x->namelen,
+	    node_str(b, y->name), y->namelen);
+	if (r != 0)
+		return (r);
+	return (i < j ? -1 : i > j);	/* the first one added wins */
+}
+
+static bool
+same_name(struct batch *b, uint32_t x, uint32_t y)
+{
+	const struct node	*nx = &b->nodes[x - b->base];
+	const struct node	*ny = &b->nodes[y - b->base];
+
+	return (name_cmp(node_str(b, nx->name), nx->namelen,
+	    node_str(b, ny->name), ny->namelen) == 0);
+}
+
+/*
+ * Give the loaded directory d the nodes of batch b: fix up indices, make
+ * inode numbers, build every directory's sorted list of children (counting
+ * sort by parent, then a sort by name; a repeated name keeps its first
+ * node), and publish.  Caller holds the lock for writing.
+ */
+static void
+tree_merge(struct tree *t, uint32_t d, struct batch *b)
+{
+	struct node	*n, *p;
+	uint32_t	*end, *slice, i, s, start, count, kept;
+	uint64_t	 ino;
+	size_t		 need;
+
+	b->base = t->nnodes;
+	if (b->n != 0 && b->n < b->size) {
+		b->nodes = xreallocarray(b->nodes, b->n, sizeof *b->nodes);
+		b->size = b->n;
+	}
+	t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
+	    sizeof *t->chunks);
+	t->chunks[t->nchunks++] = b;
+	t->nnodes += b->n;
+	ino_grow(t, t->inocount + b->n);
+
+	/* Slot 0 is d, slot i + 1 is node i; parents come before children. */
+	end = xcalloc((size_t)b->n + 1, sizeof *end);
+	for (i = 0; i < b->n; i++) {
+		n = &b->nodes[i];
+		if (n->parent == BATCH_TOP) {
+			n->parent = d;
+			end[0]++;
+		} else {
+			end[n->parent + 1]++;
+			n->parent += b->base;
+		}
+		ino = ino_of(node_at(t, n->parent, NULL)->ino,
+		    node_str(b, n->name), n->namelen);
+		while (ino_find(t, ino) != UINT32_MAX)
+			ino = ino + 1 < INO_RESERVED ? INO_RESERVED : ino + 1;
+		n->ino = ino;
+		ino_insert(t, b->base + i, ino);
+	}
+	need = t->nchildren + b->n;
+	if (need > t->childsize) {
+		t->childsize = need > t->childsize * 2 ? need :
+		    t->childsize * 2;
+		t->children = xreallocarray(t->children, t->childsize,
+		    sizeof *t->children);
+	}
+	for (start = t->nchildren, s = 0; s <= b->n; s++) {
+		count = end[s];
+		end[s] = start;
+		start += count;
+	}
+	for (i = 0; i < b->n; i++) {
+		n = &b->nodes[i];
+		s = n->parent == d ? 0 : n->parent - b->base + 1;
+		t->children[end[s]++] = b->base + i;
+	}
+
+	/* end[s] is where slot s's slice ends; it starts where s-1 ends. */
+	for (s = 0; s <= b->n; s++) {
+		p = s == 0 ? node_at(t, d, NULL) : &b->nodes[s - 1];
+		start = s == 0 ? t->nchildren : end[s - 1];
+		count = end[s] - start;
+		if (p->type != NODE_DIR || (s != 0 && p->load != LOAD_NONE))
+			continue;
+		slice = t->children + start;
+		qsort_r(slice, count, sizeof *slice, child_cmp, b);
+		for (kept = 0, i = 0; i < count; i++) {
+			if (kept != 0 && same_name(b, slice[kept - 1], slice[i]))
+				continue;
+			slice[kept++] = slice[i];
+		}
+		p->first = start;
+		p->count = kept;
+	}
+	t->nchildren += b->n;
+	free(end);
+	stats_add(STAT_NODES, b->n);
+}
+
+/* Copy what a node shows into attr.  Caller holds the lock. */
+static void
+node_attr(const struct node *n, struct tree_attr *attr)
+{
+	attr->ino = n->ino;
+	attr->type = n->type;
+	attr->size = n->size;
+	attr->mtime = n->mtime;
+	attr->immutable = (n->flags & NF_MUTABLE) == 0;
+}
+
+/*
+ * The storage key of node i: the key parts of its folders and, for a
+ * file, its object name, joined with '/'.  Caller holds the lock.
+ */
+static void
+node_key(struct tree *t, uint32_t i, struct buf *key)
+{
+	struct batch	*c;
+	struct node	*n;
+	uint32_t	*path = NULL;
+	size_t		 depth = 0;
+
+	for (;;) {
+		n = node_at(t, i, NULL);
+		if (n->keylen != 0 && n->type != NODE_TEXT) {
+			path = xreallocarray(path, depth + 1, sizeof *path);
+			path[depth++] = i;
+		}
+		if (i == 0)
+			break;
+		i = n->parent;
+	}
+	buf_add(key, "", 0);
+	while (depth-- > 0) {
+		n = node_at(t, path[depth], &c);
+		if (key->len != 0)
+			buf_addc(key, '/');
+		buf_add(key, node_str(c, n->key), n->keylen);
+	}
+	free(path);
+}
+
+/* Find a node by inode number; UINT32_MAX if unknown. */
+static uint32_t
+tree_find(struct tree *t, uint64_t ino)
+{
+	uint32_t	i;
+
+	pthread_rwlock_rdlock(&t->lock);
+	i = ino_find(t, ino);
+	pthread_rwlock_unlock(&t->lock);
+	return (i);
+}
+
+/*
+ * Make sure directory i has its children, calling the loader once; other
+ * threads wait for that load rather than start their own.  A failed load
+ * leaves the directory unloaded, so a later access tries again.
+ */
+static int
+tree_load_dir(struct tree *t, uint32_t i)
+{
+	struct tree_dir	 dir;
+	struct batch	*b, *c;
+	struct node	*n;
+	struct buf	 key;
+	char		*name, *cause = NULL;
+	int		 error;
+
+	pthread_mutex_lock(&t->load_lock);
+	pthread_rwlock_rdlock(&t->lock);
+	n = node_at(t, i, NULL);
+	pthread_rwlock_unlock(&t->lock);
+	while (n->state == LS_LOADING)
+		pthread_cond_wait(&t->load_done, &t->load_lock);
+	if (n->state == LS_LOADED) {
+		pthread_mutex_unlock(&t->load_lock);
+		return (0);
+	}
+	n->state = LS_LOADING;
+	pthread_mutex_unlock(&t->load_lock);
+
+	buf_init(&key, 64 * 1024);
+	pthread_rwlock_rdlock(&t->lock);
+	node_key(t, i, &key);
+	n = node_at(t, i, &c);
+	dir.load = n->load;
+	dir.aux = n->aux;
+	dir.mtime = n->mtime;
+	name = xstrndup(node_str(c, n->name), n->namelen);
+	pthread_rwlock_unlock(&t->lock);
+	dir.key = key.data == NULL ? "" : key.data;
+	dir.name = name;
+
+	b = batch_create();
+	error = t->load(t->arg, &dir, b, &cause);
+	if (error == 0) {
+		pthread_rwlock_wrlock(&t->lock);
+		tree_merge(t, i, b);
+		pthread_rwlock_unlock(&t->lock);
+	} else {
+		log_warn("%s: %s", *dir.key != '\0' ? dir.key : "/",
+		    cause != NULL ? cause : strerror(-error));
+		batch_free(b);
+	}
+	free(cause);
+	free(name);
+	buf_free(&key);
+
+	pthread_mutex_lock(&t->load_lock);
+	n->state = error == 0 ? LS_LOADED : LS_UNLOADED;
+	pthread_cond_broadcast(&t->load_done);
+	pthread_mutex_unlock(&t->load_lock);
+	return (error < 0 ? error : -error);
+}
+
+int
+tree_getattr(struct tree *t, uint64_t ino, struct tree_attr *attr)
+{
+	uint32_t	i;
+	int		error = 0;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX)
+		error = -ENOENT;
+	else
+		node_attr(node_at(t, i, NULL), attr);
+	pthread_rwlock_unlock(&t->lock);
+	return (error);
+}
+
+/* Find directory ino and load it; its index, or -errno. */
+static int64_t
+tree_dir(struct tree *t, uint64_t ino)
+{
+	uint32_t	i;
+	int		type, error;
+
+	if ((i = tree_find(t, ino)) == UINT32_MAX)
+		return (-ENOENT);
+	pthread_rwlock_rdlock(&t->lock);
+	type = node_at(t, i, NULL)->type;
+	pthread_rwlock_unlock(&t->lock);
+	if (type != NODE_DIR)
+		return (-ENOTDIR);
+	if ((error = tree_load_dir(t, i)) != 0)
+		return (error);
+	return (i);
+}
+
+int
+tree_lookup(struct tree *t, uint64_t parent, const char *name,
+    struct tree_attr *attr)
+{
+	struct batch	*c;
+	struct node	*d, *n;
+	size_t		 len = strlen(name), lo, hi, mid;
+	int64_t		 i;
+	int		 r, error = -ENOENT;
+
+	if ((i = tree_dir(t, parent)) < 0)
+		return (i);
+	pthread_rwlock_rdlock(&t->lock);
+	d = node_at(t, i, NULL);
+	lo = d->first;
+	hi = d->first + d->count;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		n = node_at(t, t->children[mid], &c);
+		r = name_cmp(name, len, node_str(c, n->name), n->namelen);
+		if (r == 0) {
+			node_attr(n, attr);
+			error = 0;
+			break;
+		}
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return (error);
+}
+
+/*
+ * Call cb for each child of directory ino from position off on, with the
+ * position of the next one, until cb returns non-zero.  Positions are
+ * stable: the children of a loaded directory never change.
+ */
+int
+tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
+    void *arg)
+{
+	struct tree_attr	 attr;
+	struct batch		*c;
+	struct node		*d, *n;
+	char			 name[NAME_MAX_BYTES + 1];
+	int64_t			 i;
+	uint64_t		 k;
+
+	if ((i = tree_dir(t, ino)) < 0)
+		return (i);
+	pthread_rwlock_rdlock(&t->lock);
+	d = node_at(t, i, NULL);
+	for (k = off; k < d->count; k++) {
+		n = node_at(t, t->children[d->first + k], &c);
+		memcpy(name, node_str(c, n->name), n->namelen);
+		name[n->namelen] = '\0';
+		node_attr(n, &attr);
+		if (cb(arg, name, &attr, k + 1) != 0)
+			break;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return (0);
+}
+
+/* Where the bytes of file ino live. */
+int
+tree_object(struct tree *t, uint64_t ino, struct tree_object *obj)
+{
+	struct batch	*c;
+	struct node	*n;
+	struct buf	 key;
+	const char	*name;
+	uint32_t	 i;
+	size_t		 len;
+	int		 error = 0;
+
+	buf_init(&key, 64 * 1024);
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX)
+		error = -ENOENT;
+	else if ((n = node_at(t, i, &c))->type != NODE_FILE)
+		error = -EINVAL;
+	else {
+		node_key(t, i, &key);
+		obj->size = n->size;
+		name = node_str(c, n->key);
+		len = md5_suffix(name, n->keylen);
+		if (len != n->keylen)
+			memcpy(obj->md5, name + len + 1, MD5_HEX_LEN + 1);
+		else
+			obj->md5[0] = '\0';
+		obj->md5[MD5_HEX_LEN] = '\0';
+	}
+	pthread_rwlock_unlock(&t->lock);
+	obj->key = error == 0 ? buf_take(&key) : NULL;
+	buf_free(&key);
+	return (error);
+}
+
+/* A copy of the text of node ino; the caller frees it. */
+int
+tree_text(struct tree *t, uint64_t ino, char **text, size_t *len)
+{
+	struct batch	*c;
+	struct node	*n;
+	uint32_t	 i;
+	int		 error = 0;
+
+	*text = NULL;
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX)
+		error = -ENOENT;
+	else if ((n = node_at(t, i, &c))->type != NODE_TEXT)
+		error = -EINVAL;
+	else {
+		*text = xmalloc(n->size + 1);
+		memcpy(*text, node_str(c, n->key), n->size);
+		(*text)[n->size] = '\0';
+		*len = n->size;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return (error);
+}
+
+/* Remember that file ino matched its md5 (ok) or did not. */
+void
+tree_mark_checked(struct tree *t, uint64_t ino, bool ok)
+{
+	uint32_t	i;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX)
+		__atomic_or_fetch(&node_at(t, i, NULL)->flags,
+		    ok ? NF_CHECKED : NF_DAMAGED, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&t->lock);
+}
+
+/* 1 if file ino is known good, -1 if known damaged, 0 if not checked. */
+int
+tree_checked(struct tree *t, uint64_t ino)
+{
+	uint32_t	i;
+	uint8_t		flags = 0;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX)
+		flags = __atomic_load_n(&node_at(t, i, NULL)->flags,
+		    __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&t->lock);
+	if (flags & NF_DAMAGED)
+		return (-1);
+	return ((flags & NF_CHECKED) != 0);
+}
