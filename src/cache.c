@@ -37,6 +37,8 @@ struct handle {
 	uint64_t		 hashed;	/* bytes [0, hashed) are in md5 */
 };
 
+static int	load_small(struct cache *, struct handle *);
+
 struct cache *
 cache_create(struct broker *broker, struct tree *tree)
 {
@@ -68,6 +70,23 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 	h->ino = ino;
 	pthread_mutex_init(&h->lock, NULL);
 	buf_init(&h->whole, SMALL_OBJECT_MAX);
+
+	/*
+	 * A small object is checked at open: the kernel never asks to read
+	 * an empty file, and an empty object with a wrong md5 is exactly
+	 * what a failed upload leaves behind.
+	 */
+	if (h->obj.md5[0] != '\0' && h->obj.size <= SMALL_OBJECT_MAX &&
+	    (error = tree_checked(c->tree, ino)) <= 0) {
+		if (error < 0)
+			error = -EIO;
+		else
+			error = load_small(c, h);
+		if (error != 0) {
+			cache_close(c, h);
+			return (error);
+		}
+	}
 	*hp = h;
 	return (0);
 }

@@ -16,6 +16,7 @@
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapfs.h"
 
@@ -53,6 +54,10 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 	if (a->type == NODE_STATS) {
 		text = stats_render(&len);
 		free(text);
+		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
+	} else {
+		st->st_mtim.tv_sec = a->mtime / 1000000000;
+		st->st_mtim.tv_nsec = a->mtime % 1000000000;
 	}
 	if (a->type == NODE_DIR) {
 		st->st_mode = S_IFDIR | 0555;
@@ -66,8 +71,6 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 	st->st_gid = fs->gid;
 	st->st_blksize = BLOCK_SIZE;
 	st->st_blocks = (st->st_size + 511) / 512;
-	st->st_mtim.tv_sec = a->mtime / 1000000000;
-	st->st_mtim.tv_nsec = a->mtime % 1000000000;
 	st->st_atim = st->st_ctim = st->st_mtim;
 }
 

@@ -154,6 +154,7 @@ out:
 struct root_ctx {
 	struct repo	*r;
 	struct batch	*b;
+	int64_t		 newest;	/* the root shows its newest repository */
 };
 
 static int
@@ -179,6 +180,8 @@ root_entry(void *arg, const struct broker_entry *e)
 	if (broker_stat(ctx->r->broker, key, &st) != 0)
 		st.mtime = e->mtime;
 	free(key);
+	if (st.mtime > ctx->newest)
+		ctx->newest = st.mtime;
 	i = batch_dir(ctx->b, BATCH_TOP, name, st.mtime, LOAD_REPO, e->key, 0);
 	batch_set_mutable(ctx->b, i);
 	return (0);
@@ -187,12 +190,13 @@ root_entry(void *arg, const struct broker_entry *e)
 static int
 load_root(struct repo *r, struct batch *b)
 {
-	struct root_ctx	ctx = { r, b };
+	struct root_ctx	ctx = { r, b, 0 };
 	int		error;
 
 	if ((error = broker_list(r->broker, "", false, root_entry, &ctx)) != 0)
 		return (error);
-	batch_dir(b, BATCH_TOP, ".raw", 0, LOAD_RAW, NULL, 0);
+	batch_set_mtime(b, ctx.newest);
+	batch_dir(b, BATCH_TOP, ".raw", ctx.newest, LOAD_RAW, NULL, 0);
 	batch_stats(b, BATCH_TOP, "stats.json");
 	return (0);
 }

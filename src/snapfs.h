@@ -285,6 +285,7 @@ uint32_t	 batch_text(struct batch *, uint32_t, const char *,
 		    const char *, size_t, int64_t);
 uint32_t	 batch_stats(struct batch *, uint32_t, const char *);
 void		 batch_set_mutable(struct batch *, uint32_t);
+void		 batch_set_mtime(struct batch *, int64_t);
 size_t		 batch_count(struct batch *);
 
 /* repo.c: Doris repositories, snapshots and their trees */

@@ -60,6 +60,7 @@ struct node {
 
 struct batch {
 	uint32_t	 base;		/* global index of nodes[0] once merged */
+	int64_t		 mtime;		/* new mtime of the loaded folder, or 0 */
 	struct node	*nodes;
 	uint32_t	 n;
 	uint32_t	 size;
@@ -338,6 +339,13 @@ batch_stats(struct batch *b, uint32_t parent, const char *name)
 	i = batch_node(b, parent, name, NODE_STATS, 0);
 	batch_set_mutable(b, i);
 	return (i);
+}
+
+/* Give the folder being loaded a time, when only its loader knows it. */
+void
+batch_set_mtime(struct batch *b, int64_t mtime)
+{
+	b->mtime = mtime;
 }
 
 void

@@ -1,0 +1,185 @@
+/*
+ * Unit tests for tree.c: batches, lookups, sorted and de-duplicated
+ * children, storage keys and inode numbers that follow from the path.
+ */
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+static int	loads;
+
+/* A loader for a tiny fixed tree: root -> a/ (-> b/ x y), t.txt */
+static int
+fake_load(void *arg, const struct tree_dir *dir, struct batch *b,
+    char **cause)
+{
+	uint32_t	a, bb;
+	bool		reversed = arg != NULL;
+
+	loads++;
+	if (dir->load == LOAD_ROOT) {
+		if (reversed) {
+			batch_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
+			batch_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
+		} else {
+			batch_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
+			batch_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
+		}
+		return (0);
+	}
+	if (dir->load == LOAD_RAW) {
+		cr_assert_str_eq(dir->key, "pa");
+		cr_assert_str_eq(dir->name, "a");
+		a = batch_dir(b, BATCH_TOP, "b", 1, LOAD_NONE, "pb", 0);
+		bb = batch_file(b, a, "y", "y.0123456789abcdef0123456789abcdef",
+		    10, 2);
+		cr_assert_neq(bb, BATCH_NONE);
+		batch_file(b, a, "x", "obj-x", 20, 3);
+		batch_file(b, a, "x", "obj-x2", 30, 3);	/* a repeat */
+		batch_file(b, a, "..", "bad", 1, 1);		/* refused */
+		batch_file(b, a, "a/b", "bad", 1, 1);		/* refused */
+		cr_assert_eq(batch_dir(b, BATCH_NONE, "c", 0, LOAD_NONE, NULL,
+		    0), BATCH_NONE);
+		return (0);
+	}
+	*cause = strdup("unexpected load");
+	return (-EINVAL);
+}
+
+struct names {
+	char	buf[256];
+	int	n;
+};
+
+static int
+collect(void *arg, const char *name, const struct tree_attr *a,
+    uint64_t next)
+{
+	struct names	*ns = arg;
+
+	strcat(ns->buf, name);
+	strcat(ns->buf, " ");
+	ns->n++;
+	return (0);
+}
+
+Test(tree, lookup_loads_once_and_finds_children)
+{
+	struct tree		*t;
+	struct tree_attr	 a, b, x;
+
+	loads = 0;
+	t = tree_create(fake_load, NULL);
+	cr_assert_eq(tree_lookup(t, 1, "a", &a), 0);
+	cr_assert_eq(a.type, NODE_DIR);
+	cr_assert_eq(tree_lookup(t, 1, "nope", &b), -ENOENT);
+	cr_assert_eq(loads, 1);
+	cr_assert_eq(tree_lookup(t, a.ino, "b", &b), 0);
+	cr_assert_eq(loads, 2);
+	cr_assert_eq(tree_lookup(t, b.ino, "x", &x), 0);
+	cr_assert_eq(x.size, 20, "the first of two repeated names wins");
+	cr_assert_eq(tree_lookup(t, x.ino, "y", &a), -ENOTDIR);
+	tree_free(t);
+}
+
+Test(tree, readdir_is_sorted_and_refuses_bad_names)
+{
+	struct tree		*t;
+	struct tree_attr	 a, b;
+	struct names		 ns;
+
+	t = tree_create(fake_load, NULL);
+	memset(&ns, 0, sizeof ns);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), 0);
+	cr_assert_str_eq(ns.buf, "a t.txt ");
+	tree_lookup(t, 1, "a", &a);
+	tree_lookup(t, a.ino, "b", &b);
+	memset(&ns, 0, sizeof ns);
+	cr_assert_eq(tree_readdir(t, b.ino, 0, collect, &ns), 0);
+	cr_assert_str_eq(ns.buf, "x y ");
+	memset(&ns, 0, sizeof ns);
+	cr_assert_eq(tree_readdir(t, b.ino, 1, collect, &ns), 0);
+	cr_assert_str_eq(ns.buf, "y ", "offsets are positions");
+	tree_free(t);
+}
+
+Test(tree, inode_numbers_follow_the_path)
+{
+	struct tree		*t1, *t2;
+	struct tree_attr	 a1, a2, f1, f2;
+
+	t1 = tree_create(fake_load, NULL);
+	t2 = tree_create(fake_load, (void *)1);	/* other load order */
+	cr_assert_eq(tree_lookup(t1, 1, "t.txt", &f1), 0);
+	cr_assert_eq(tree_lookup(t2, 1, "a", &a2), 0);
+	cr_assert_eq(tree_lookup(t2, 1, "t.txt", &f2), 0);
+	cr_assert_eq(tree_lookup(t1, 1, "a", &a1), 0);
+	cr_assert_eq(a1.ino, a2.ino);
+	cr_assert_eq(f1.ino, f2.ino);
+	cr_assert_neq(a1.ino, f1.ino);
+	cr_assert_gt(a1.ino, 1);
+	tree_free(t1);
+	tree_free(t2);
+}
+
+Test(tree, objects_know_their_key_and_md5)
+{
+	struct tree		*t;
+	struct tree_attr	 a, b, y;
+	struct tree_object	 obj;
+	char			*text;
+	size_t			 len;
+
+	t = tree_create(fake_load, NULL);
+	tree_lookup(t, 1, "a", &a);
+	tree_lookup(t, a.ino, "b", &b);
+	tree_lookup(t, b.ino, "y", &y);
+	cr_assert_eq(tree_object(t, y.ino, &obj), 0);
+	cr_assert_str_eq(obj.key, "pa/pb/y.0123456789abcdef0123456789abcdef");
+	cr_assert_str_eq(obj.md5, "0123456789abcdef0123456789abcdef");
+	cr_assert_eq(obj.size, 10);
+	free(obj.key);
+	cr_assert_eq(tree_object(t, a.ino, &obj), -EINVAL);
+
+	tree_lookup(t, 1, "t.txt", &a);
+	cr_assert_eq(tree_text(t, a.ino, &text, &len), 0);
+	cr_assert_eq(len, 6);
+	cr_assert_str_eq(text, "hello\n");
+	free(text);
+
+	cr_assert_eq(tree_checked(t, y.ino), 0);
+	tree_mark_checked(t, y.ino, false);
+	cr_assert_eq(tree_checked(t, y.ino), -1);
+	tree_free(t);
+}
+
+static int
+failing_load(void *arg, const struct tree_dir *dir, struct batch *b,
+    char **cause)
+{
+	int	*calls = arg;
+
+	batch_dir(b, BATCH_TOP, "half", 0, LOAD_NONE, NULL, 0);
+	if ((*calls)++ == 0)
+		return (-EIO);	/* the partial batch must not show */
+	return (0);
+}
+
+Test(tree, a_failed_load_shows_nothing_and_is_retried)
+{
+	struct tree	*t;
+	struct names	 ns;
+	int		 calls = 0;
+
+	t = tree_create(failing_load, &calls);
+	memset(&ns, 0, sizeof ns);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), -EIO);
+	cr_assert_eq(ns.n, 0);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), 0);
+	cr_assert_str_eq(ns.buf, "half ");
+	tree_free(t);
+}
