@@ -26,15 +26,6 @@ struct options {
 	int	 help;
 	int	 version;
 	int	 allow_other;
-	char	*data;
-	char	*endpoint;
-	char	*region;
-	int	 path_style;
-	char	*credentials;
-	char	*cafile;
-	char	*cache_dir;
-	char	*cache_size;
-	char	*memory;
 };
 
 enum {
@@ -45,17 +36,7 @@ enum {
 	KEY_ALLOW_OTHER
 };
 
-#define OPT(t, p)	{ t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
-	OPT("data=%s", data),
-	OPT("endpoint=%s", endpoint),
-	OPT("region=%s", region),
-	OPT("path_style", path_style),
-	OPT("credentials=%s", credentials),
-	OPT("cafile=%s", cafile),
-	OPT("cache_dir=%s", cache_dir),
-	OPT("cache_size=%s", cache_size),
-	OPT("memory=%s", memory),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -151,12 +132,6 @@ main(int argc, char **argv)
 		return (1);
 	}
 	log_open(true, o.debug);
-	if (o.endpoint != NULL || o.region != NULL || o.path_style ||
-	    o.credentials != NULL || o.cafile != NULL) {
-		fprintf(stderr, "snapfs: S3 options given for %s, which is "
-		    "not an S3 location\n", o.location);
-		return (1);
-	}
 	if (stat(o.mountpoint, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "snapfs: %s: %s\n", o.mountpoint,
 		    errno != 0 ? strerror(errno) : "Not a directory");
