@@ -301,16 +301,21 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	char		*p;
 	ssize_t		 n;
 
-	if (f->handle == NULL) {
-		if ((size_t)off >= f->len)
-			size = 0;
-		else if (size > f->len - off)
-			size = f->len - off;
-		fuse_reply_buf(req, size == 0 ? NULL : f->text + off, size);
-		return;
-	}
+	/*
+	 * Reply from a buffer of this request's own: once the reply is
+	 * written, the reader may close and a RELEASE on another thread
+	 * free the file before writev() has returned here.
+	 */
 	p = xmalloc(size);
-	if ((n = cache_read(fs->cache, f->handle, p, size, off)) < 0)
+	if (f->handle == NULL) {
+		n = (size_t)off >= f->len ? 0 : f->len - off;
+		if ((size_t)n > size)
+			n = size;
+		if (n > 0)
+			memcpy(p, f->text + off, n);
+	} else
+		n = cache_read(fs->cache, f->handle, p, size, off);
+	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
 		fuse_reply_buf(req, p, n);

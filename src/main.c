@@ -116,32 +116,34 @@ main(int argc, char **argv)
 	memset(&fs, 0, sizeof fs);
 	if (fuse_opt_parse(&args, &o, option_spec, option_key) == -1) {
 		usage(stderr);
-		return (1);
+		goto out;
 	}
-	if (o.help) {
-		usage(stdout);
-		printf("see snapfs(8) for the options\n");
-		return (0);
-	}
-	if (o.version) {
-		printf("snapfs %s\n", SNAPFS_VERSION);
-		return (0);
+	if (o.help || o.version) {
+		if (o.help)
+			usage(stdout);
+		printf("snapfs %s; see snapfs(8) for the options\n",
+		    SNAPFS_VERSION);
+		status = 0;
+		goto out;
 	}
 	if (o.location == NULL || o.mountpoint == NULL) {
 		usage(stderr);
-		return (1);
+		goto out;
 	}
 	log_open(true, o.debug);
-	if (stat(o.mountpoint, &st) == -1 || !S_ISDIR(st.st_mode)) {
+	if (stat(o.mountpoint, &st) == -1)
+		error = errno;
+	else
+		error = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (error != 0) {
 		fprintf(stderr, "snapfs: %s: %s\n", o.mountpoint,
-		    errno != 0 ? strerror(errno) : "Not a directory");
-		return (1);
+		    strerror(error));
+		goto out;
 	}
-
 	if ((error = broker_open(o.location, &fs.broker, &cause)) != 0) {
 		fprintf(stderr, "snapfs: %s\n", cause);
 		free(cause);
-		return (1);
+		goto out;
 	}
 	fs.uid = getuid();
 	fs.gid = getgid();
@@ -188,5 +190,7 @@ out:
 	repo_free(fs.repo);
 	broker_close(fs.broker);
 	fuse_opt_free_args(&args);
+	free(o.location);
+	free(o.mountpoint);
 	return (status);
 }
