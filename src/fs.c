@@ -93,6 +93,8 @@ fs_init(void *arg, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
 }
 
 static void
@@ -148,23 +150,15 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_attr(req, &st, a.type == NODE_STATS ? 0 : timeout_of(&a));
 }
 
+/*
+ * No opendir: the kernel then sends no OPENDIR and RELEASEDIR at all, half
+ * the requests of a find(1), and caches every folder's entries, dropping
+ * them when the folder's mtime changes.
+ */
 static void
 fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct tree_attr	a;
-	int			error;
-
-	if ((error = tree_getattr(fs_of(req)->tree, ino, &a)) != 0) {
-		fuse_reply_err(req, -error);
-		return;
-	}
-	if (a.type != NODE_DIR) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	fi->cache_readdir = a.immutable;
-	fi->keep_cache = a.immutable;
-	fuse_reply_open(req, fi);
+	fuse_reply_err(req, ENOSYS);
 }
 
 struct dirbuf {
