@@ -1,7 +1,9 @@
 /*
  * The local backend: a location that is a folder of this machine, given
  * as a path or a file:// URL.  It is the embedded default and needs no
- * server.  A missing folder lists as empty, like an S3 prefix.
+ * server.  A missing folder lists as empty, like an S3 prefix.  Objects
+ * are written as <key>.part, synced, then renamed, so a reader never sees
+ * half of one and a crash leaves no object behind, only a .part.
  */
 
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +32,8 @@ local_match(const char *location)
 }
 
 static int
-local_open(const char *location, struct broker **bp, char **cause)
+local_open(const char *location, const struct broker_options *o,
+    struct broker **bp, char **cause)
 {
 	struct broker_local	*l;
 	struct stat		 st;
@@ -212,6 +216,160 @@ local_read(struct broker *b, const char *key, void *p, size_t len,
 	return (n == -1 ? -saved : n);
 }
 
+/* Create the folders above key. */
+static int
+local_mkdirs(struct broker_local *l, const char *key)
+{
+	char	*path, *p;
+	int	 error = 0;
+
+	path = xstrdup(key);
+	for (p = strchr(path, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdirat(l->rootfd, path, 0755) == -1 && errno != EEXIST) {
+			error = -errno;
+			break;
+		}
+		*p = '/';
+	}
+	free(path);
+	return (error);
+}
+
+/* Write an object through <key>.part: fill(arg, fd) writes the bytes. */
+static int
+local_write(struct broker_local *l, const char *key, uint64_t size,
+    int (*fill)(void *, int), void *arg)
+{
+	struct stat	 st;
+	char		*part;
+	int		 fd, error;
+
+	if (!local_key_ok(key))
+		return (-EINVAL);
+	if ((error = local_mkdirs(l, key)) != 0)
+		return (error);
+	xasprintf(&part, "%s.part", key);
+	fd = openat(l->rootfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	if (fd == -1) {
+		error = -errno;
+		goto out;
+	}
+	if ((error = fill(arg, fd)) == 0 && fsync(fd) == -1)
+		error = -errno;
+	if (error == 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size != size)
+		error = -EIO;
+	if (close(fd) == -1 && error == 0)
+		error = -errno;
+	if (error == 0 && renameat(l->rootfd, part, l->rootfd, key) == -1)
+		error = -errno;
+	if (error != 0)
+		unlinkat(l->rootfd, part, 0);
+out:
+	free(part);
+	return (error);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-errno);
+		}
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+struct local_buffer {
+	const void	*p;
+	size_t		 len;
+};
+
+static int
+fill_buffer(void *arg, int fd)
+{
+	struct local_buffer	*b = arg;
+
+	return (write_all(fd, b->p, b->len));
+}
+
+static int
+local_put(struct broker *b, const char *key, const void *p, size_t len)
+{
+	struct local_buffer	lb = { p, len };
+
+	return (local_write((struct broker_local *)b, key, len, fill_buffer,
+	    &lb));
+}
+
+struct local_copy {
+	int		 fd;
+	uint64_t	 size;
+};
+
+static int
+fill_copy(void *arg, int out)
+{
+	struct local_copy	*c = arg;
+	char			*chunk;
+	uint64_t		 off = 0;
+	ssize_t			 n;
+	int			 error = 0;
+
+	chunk = xmalloc(1024 * 1024);
+	while (off < c->size) {
+		n = pread(c->fd, chunk, c->size - off < 1024 * 1024 ?
+		    c->size - off : 1024 * 1024, off);
+		if (n <= 0) {
+			error = n == 0 ? -EIO : -errno;	/* shrank */
+			break;
+		}
+		if ((error = write_all(out, chunk, n)) != 0)
+			break;
+		off += n;
+	}
+	free(chunk);
+	return (error);
+}
+
+static int
+local_upload(struct broker *b, const char *key, int fd, uint64_t size)
+{
+	struct local_copy	c = { fd, size };
+
+	return (local_write((struct broker_local *)b, key, size, fill_copy,
+	    &c));
+}
+
+/* Remove an object, then the folders it leaves empty. */
+static int
+local_remove(struct broker *b, const char *key)
+{
+	struct broker_local	*l = (struct broker_local *)b;
+	char			*path, *p;
+
+	if (!local_key_ok(key))
+		return (-EINVAL);
+	if (unlinkat(l->rootfd, key, 0) == -1 && errno != ENOENT)
+		return (-errno);
+	path = xstrdup(key);
+	while ((p = strrchr(path, '/')) != NULL) {
+		*p = '\0';
+		if (unlinkat(l->rootfd, path, AT_REMOVEDIR) == -1)
+			break;
+	}
+	free(path);
+	return (0);
+}
+
 const struct broker_ops broker_local_ops = {
 	.name = "local",
 	.match = local_match,
@@ -219,5 +377,8 @@ const struct broker_ops broker_local_ops = {
 	.list = local_list,
 	.stat = local_stat,
 	.read = local_read,
+	.put = local_put,
+	.upload = local_upload,
+	.remove = local_remove,
 	.close = local_close,
 };

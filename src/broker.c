@@ -1,5 +1,6 @@
 /*
- * The storage interface: list a folder, stat, read a byte range.  Every
+ * The storage interface: list a folder, stat, read a byte range, and for
+ * the jobs put, upload and remove objects.  Every
  * backend implements struct broker_ops; this file picks one by the form of
  * the location and counts requests.  Keys are relative to the location and
  * use '/' as the separator; a folder key is "" or ends with '/'.
@@ -12,11 +13,19 @@
 #include "snapfs.h"
 
 static const struct broker_ops *brokers[] = {
+	&broker_s3_ops,
 	&broker_local_ops,
 };
 
+bool
+broker_is_s3(const char *location)
+{
+	return (broker_s3_ops.match(location));
+}
+
 int
-broker_open(const char *location, struct broker **bp, char **cause)
+broker_open(const char *location, const struct broker_options *o,
+    struct broker **bp, char **cause)
 {
 	size_t	i;
 	int	error;
@@ -25,7 +34,7 @@ broker_open(const char *location, struct broker **bp, char **cause)
 	for (i = 0; i < sizeof brokers / sizeof brokers[0]; i++) {
 		if (!brokers[i]->match(location))
 			continue;
-		if ((error = brokers[i]->open(location, bp, cause)) != 0)
+		if ((error = brokers[i]->open(location, o, bp, cause)) != 0)
 			return (error);
 		(*bp)->ops = brokers[i];
 		(*bp)->location = xstrdup(location);
@@ -125,4 +134,49 @@ broker_read_all(struct broker *b, const char *key, uint64_t size,
 		return (-EIO);
 	}
 	return (0);
+}
+
+int
+broker_put(struct broker *b, const char *key, const void *p, size_t len)
+{
+	int	error;
+
+	stats_add(STAT_WRITE_REQUESTS, 1);
+	if ((error = b->ops->put(b, key, p, len)) != 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("put %s/%s: %s", b->location, key, strerror(-error));
+	} else
+		stats_add(STAT_BYTES_WRITTEN, len);
+	return (error);
+}
+
+/* Store size bytes of the local file fd as key. */
+int
+broker_upload(struct broker *b, const char *key, int fd, uint64_t size)
+{
+	int	error;
+
+	stats_add(STAT_WRITE_REQUESTS, 1);
+	if ((error = b->ops->upload(b, key, fd, size)) != 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("upload %s/%s: %s", b->location, key,
+		    strerror(-error));
+	} else
+		stats_add(STAT_BYTES_WRITTEN, size);
+	return (error);
+}
+
+/* Delete key; a key that is not there is no error. */
+int
+broker_remove(struct broker *b, const char *key)
+{
+	int	error;
+
+	stats_add(STAT_WRITE_REQUESTS, 1);
+	if ((error = b->ops->remove(b, key)) != 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("remove %s/%s: %s", b->location, key,
+		    strerror(-error));
+	}
+	return (error);
 }

@@ -1,10 +1,12 @@
 /*
- * md5, the checksum Doris appends to every object name, over OpenSSL's
- * libcrypto (the only file that includes it), and the helpers that find
- * and check a ".<32 lowercase hex>" suffix.
+ * Digests over OpenSSL's libcrypto (the only file that includes it): md5,
+ * the checksum Doris appends to every object name, with the helpers that
+ * find and check a ".<32 lowercase hex>" suffix; and SHA-256 and
+ * HMAC-SHA256 for S3 request signatures.
  */
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +37,29 @@ md5_update(struct md5 *m, const void *p, size_t len)
 }
 
 /* Finish the digest as 32 lowercase hex characters; m can be freed. */
+/* Write n bytes as 2n lowercase hex digits and a NUL. */
+void
+hex_encode(const unsigned char *p, size_t n, char *hex)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[p[i] >> 4];
+		hex[2 * i + 1] = digits[p[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
 void
 md5_final_hex(struct md5 *m, char hex[MD5_HEX_LEN + 1])
 {
-	static const char	 digits[] = "0123456789abcdef";
-	unsigned char		 d[EVP_MAX_MD_SIZE];
-	unsigned int		 n, i;
+	unsigned char	d[EVP_MAX_MD_SIZE];
+	unsigned int	n;
 
 	if (EVP_DigestFinal_ex(m->ctx, d, &n) != 1 || n != 16)
 		fatalx("md5: digest final failed");
-	for (i = 0; i < 16; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[MD5_HEX_LEN] = '\0';
+	hex_encode(d, 16, hex);
 }
 
 void
@@ -97,4 +108,43 @@ md5_suffix(const char *name, size_t len)
 	    md5_is_hex(name + len - MD5_HEX_LEN, MD5_HEX_LEN))
 		return (len - MD5_HEX_LEN - 1);
 	return (len);
+}
+
+/* The base64 of the 16 bytes that md5 hex digits stand for (Content-MD5). */
+void
+md5_hex_base64(const char hex[MD5_HEX_LEN], char b64[MD5_BASE64_LEN + 1])
+{
+	unsigned char	raw[16];
+	int		i, hi, lo;
+
+	for (i = 0; i < 16; i++) {
+		hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
+		lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' :
+		    hex[2 * i + 1] - 'a' + 10;
+		raw[i] = hi << 4 | lo;
+	}
+	if (EVP_EncodeBlock((unsigned char *)b64, raw, 16) != MD5_BASE64_LEN)
+		fatalx("md5: base64 failed");
+}
+
+void
+sha256_hex(const void *p, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	unsigned char	d[EVP_MAX_MD_SIZE];
+	unsigned int	n;
+
+	if (EVP_Digest(p, len, d, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		fatalx("sha256: digest failed");
+	hex_encode(d, 32, hex);
+}
+
+void
+hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+    unsigned char out[32])
+{
+	unsigned int	n;
+
+	if (HMAC(EVP_sha256(), key, keylen, msg, len, out, &n) == NULL ||
+	    n != 32)
+		fatalx("hmac-sha256 failed");
 }

@@ -26,6 +26,12 @@ struct options {
 	int	 help;
 	int	 version;
 	int	 allow_other;
+	char	*endpoint;
+	char	*region;
+	int	 path_style;
+	char	*credentials;
+	char	*profile;
+	char	*cafile;
 };
 
 enum {
@@ -36,7 +42,14 @@ enum {
 	KEY_ALLOW_OTHER
 };
 
+#define OPT(t, p)	{ t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
+	OPT("endpoint=%s", endpoint),
+	OPT("region=%s", region),
+	OPT("path_style", path_style),
+	OPT("credentials=%s", credentials),
+	OPT("profile=%s", profile),
+	OPT("cafile=%s", cafile),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -105,6 +118,7 @@ main(int argc, char **argv)
 	struct fuse_loop_config		*loop;
 	struct fuse_session		*se;
 	struct options			 o;
+	struct broker_options		 bo;
 	struct snapfs			 fs;
 	struct stat			 st;
 	const void			*ops;
@@ -114,6 +128,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	memset(&fs, 0, sizeof fs);
+	memset(&bo, 0, sizeof bo);
 	if (fuse_opt_parse(&args, &o, option_spec, option_key) == -1) {
 		usage(stderr);
 		goto out;
@@ -140,7 +155,20 @@ main(int argc, char **argv)
 		    strerror(error));
 		goto out;
 	}
-	if ((error = broker_open(o.location, &fs.broker, &cause)) != 0) {
+	if (!broker_is_s3(o.location) && (o.endpoint != NULL ||
+	    o.region != NULL || o.path_style || o.credentials != NULL ||
+	    o.profile != NULL || o.cafile != NULL)) {
+		fprintf(stderr, "snapfs: %s: S3 options need an s3:// "
+		    "location\n", o.location);
+		goto out;
+	}
+	bo.endpoint = o.endpoint;
+	bo.region = o.region;
+	bo.path_style = o.path_style;
+	bo.credentials = o.credentials;
+	bo.profile = o.profile;
+	bo.cafile = o.cafile;
+	if ((error = broker_open(o.location, &bo, &fs.broker, &cause)) != 0) {
 		fprintf(stderr, "snapfs: %s\n", cause);
 		free(cause);
 		goto out;
@@ -192,5 +220,10 @@ out:
 	fuse_opt_free_args(&args);
 	free(o.location);
 	free(o.mountpoint);
+	free(o.endpoint);
+	free(o.region);
+	free(o.credentials);
+	free(o.profile);
+	free(o.cafile);
 	return (status);
 }

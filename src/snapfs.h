@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SNAPFS_VERSION	PACKAGE_VERSION
 
@@ -72,7 +73,7 @@ __attribute__((noreturn)) void fatal(const char *, ...)
 __attribute__((noreturn)) void fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 
-/* digest.c: md5 (the Doris checksum) over libcrypto */
+/* digest.c: md5 (the Doris checksum), SHA-256 and HMAC over libcrypto */
 #define MD5_HEX_LEN	32
 struct md5;
 struct md5	*md5_create(void);
@@ -82,6 +83,14 @@ void		 md5_free(struct md5 *);
 void		 md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
 bool		 md5_is_hex(const char *, size_t);
 size_t		 md5_suffix(const char *, size_t);
+#define MD5_BASE64_LEN	24
+void		 md5_hex_base64(const char [MD5_HEX_LEN],
+		    char [MD5_BASE64_LEN + 1]);
+#define SHA256_HEX_LEN	64
+void		 sha256_hex(const void *, size_t, char [SHA256_HEX_LEN + 1]);
+void		 hmac_sha256(const void *, size_t, const void *, size_t,
+		    unsigned char [32]);
+void		 hex_encode(const unsigned char *, size_t, char *);
 
 /* stats.c: counters shown in /stats.json */
 enum stat_counter {
@@ -89,6 +98,8 @@ enum stat_counter {
 	STAT_STAT_REQUESTS,
 	STAT_READ_REQUESTS,
 	STAT_BYTES_READ,
+	STAT_WRITE_REQUESTS,
+	STAT_BYTES_WRITTEN,
 	STAT_CACHE_HITS,
 	STAT_MD5_CHECKED,
 	STAT_MD5_ERRORS,
@@ -184,6 +195,57 @@ int		 info_parse(const char *, size_t, struct info **, char **);
 void		 info_free(struct info *);
 char		*info_details(const struct info *, size_t *);
 
+/* http.c: requests over libcurl, retried with backoff */
+#define HTTP_HEADERS_MAX 16
+#define HTTP_ATTEMPTS	4	/* a dead endpoint fails within about 60 s */
+struct http;
+struct http_request {
+	const char	*method;
+	char		*url;		/* owned */
+	const char	*log_name;	/* what to call it in messages */
+	char		*headers[HTTP_HEADERS_MAX];	/* "Name: value" */
+	int		 nheaders;
+	const void	*body;
+	size_t		 bodylen;
+	struct buf	*out;		/* the response body, capped */
+	long		 status;	/* the answer */
+	uint64_t	 length;	/* Content-Length */
+	int64_t		 mtime;		/* Last-Modified, ns */
+	char		 etag[128];
+};
+struct http	*http_create(const char *);
+void		 http_free(struct http *);
+void		 http_header(struct http_request *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 http_request_free(struct http_request *);
+int		 http_do(struct http *, struct http_request *);
+
+/* sigv4.c */
+struct sigv4_key {
+	char	*access_key;
+	char	*secret;
+	char	*token;		/* a session token, or NULL */
+	char	*region;
+};
+void		 sigv4_encode(struct buf *, const char *, size_t, bool);
+void		 sigv4_sign(const struct sigv4_key *, struct http_request *,
+		    const char *, const char *, const char *, const char *,
+		    time_t);
+
+/* xml.c: S3 answers, read with libxml2 */
+typedef int (*xml_object_cb)(void *, const char *, uint64_t, int64_t);
+typedef int (*xml_prefix_cb)(void *, const char *);
+struct xml_list {
+	xml_object_cb	 object;
+	xml_prefix_cb	 prefix;
+	void		*arg;
+	bool		 truncated;	/* out: another page follows */
+	char		*next;		/* out: its continuation token */
+};
+int		 xml_list(const char *, size_t, struct xml_list *, char **);
+int		 xml_error(const char *, size_t, char **, char **);
+int		 xml_upload_id(const char *, size_t, char **);
+
 /* broker.c: the storage interface and its registry */
 struct broker_entry {
 	const char	*key;		/* full key below the location */
@@ -191,24 +253,40 @@ struct broker_entry {
 	uint64_t	 size;
 	int64_t		 mtime;		/* nanoseconds since the epoch */
 };
+struct broker_options {
+	const char	*endpoint;	/* S3: http[s]://host[:port] */
+	const char	*region;
+	bool		 path_style;
+	const char	*credentials;	/* an AWS shared-credentials file */
+	const char	*profile;
+	const char	*cafile;
+};
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
 struct broker_ops {
 	const char	*name;
 	bool		 (*match)(const char *);
-	int		 (*open)(const char *, struct broker **, char **);
+	int		 (*open)(const char *, const struct broker_options *,
+			    struct broker **, char **);
 	int		 (*list)(struct broker *, const char *, bool,
 			    broker_list_cb, void *);
 	int		 (*stat)(struct broker *, const char *,
 			    struct broker_entry *);
 	ssize_t		 (*read)(struct broker *, const char *, void *,
 			    size_t, uint64_t);
+	int		 (*put)(struct broker *, const char *, const void *,
+			    size_t);
+	int		 (*upload)(struct broker *, const char *, int,
+			    uint64_t);
+	int		 (*remove)(struct broker *, const char *);
 	void		 (*close)(struct broker *);
 };
 struct broker {
 	const struct broker_ops	*ops;
 	char			*location;	/* as given, for messages */
 };
-int		 broker_open(const char *, struct broker **, char **);
+int		 broker_open(const char *, const struct broker_options *,
+		    struct broker **, char **);
+bool		 broker_is_s3(const char *);
 void		 broker_close(struct broker *);
 int		 broker_list(struct broker *, const char *, bool,
 		    broker_list_cb, void *);
@@ -218,9 +296,14 @@ ssize_t		 broker_read(struct broker *, const char *, void *, size_t,
 		    uint64_t);
 int		 broker_read_all(struct broker *, const char *, uint64_t,
 		    struct buf *);
+int		 broker_put(struct broker *, const char *, const void *,
+		    size_t);
+int		 broker_upload(struct broker *, const char *, int, uint64_t);
+int		 broker_remove(struct broker *, const char *);
 
-/* broker-local.c */
+/* broker-local.c, broker-s3.c */
 extern const struct broker_ops broker_local_ops;
+extern const struct broker_ops broker_s3_ops;
 
 /* tree.c: the namespace, built lazily in batches by loaders */
 #define BATCH_TOP	UINT32_MAX	/* the directory being loaded */

@@ -13,6 +13,8 @@ static const char *names[STAT__COUNT] = {
 	"stat_requests",
 	"read_requests",
 	"bytes_read",
+	"write_requests",
+	"bytes_written",
 	"cache_hits",
 	"md5_checked",
 	"md5_errors",

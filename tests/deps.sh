@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config
-	fuse3 libfuse3-dev libssl-dev libcriterion-dev
+	fuse3 libfuse3-dev libssl-dev libcurl4-openssl-dev libxml2-dev
+	libcriterion-dev
 	mandoc rsync python3 procps"
 
 missing=

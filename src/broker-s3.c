@@ -1,0 +1,727 @@
+/*
+ * The S3 backend: s3://bucket[/prefix] on AWS or any S3-compatible store
+ * (Ceph radosgw, MinIO, OSS, COS, BOS, ...).
+ *
+ * Listings are ListObjectsV2 pages (a delimiter for one folder, none for a
+ * recursive walk), reads are ranged GETs, stats are HEADs; writes are PUTs
+ * with Content-MD5 or, past PART_SIZE, multipart uploads that are aborted
+ * on any failure so nothing is left half-uploaded.  Requests are signed
+ * with SigV4 (sigv4.c) and sent by http.c; addressing is virtual-host
+ * style by default, as Doris does, or path style.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+#define LIST_PAGE_MAX	(64U * 1024 * 1024)	/* one answer's body */
+#define ERROR_BODY_MAX	(1024U * 1024)
+#define PART_SIZE	(16U * 1024 * 1024)
+#define PARTS_MAX	10000
+
+struct broker_s3 {
+	struct broker	 b;		/* must be first */
+	struct http	*http;
+	struct sigv4_key key;
+	char		*scheme;	/* http or https */
+	char		*host;		/* the endpoint's host[:port] */
+	char		*bucket;
+	char		*prefix;	/* "" or ending with '/' */
+	bool		 path_style;
+};
+
+static bool
+s3_match(const char *location)
+{
+	return (strncmp(location, "s3://", 5) == 0);
+}
+
+/*
+ * Make req a signed request for key ("" for the bucket), with the query
+ * given in canonical form (sorted, encoded) or "".
+ */
+static void
+s3_request(struct broker_s3 *s, struct http_request *req, const char *method,
+    const char *key, const char *query, const char *payload)
+{
+	struct buf	 path;
+	char		*host;
+
+	buf_init(&path, SIZE_MAX);
+	buf_addc(&path, '/');
+	if (s->path_style) {
+		sigv4_encode(&path, s->bucket, strlen(s->bucket), false);
+		buf_addc(&path, '/');
+		host = xstrdup(s->host);
+	} else
+		xasprintf(&host, "%s.%s", s->bucket, s->host);
+	sigv4_encode(&path, key, strlen(key), true);
+	req->method = method;
+	xasprintf(&req->url, "%s://%s%s%s%s", s->scheme, host, path.data,
+	    *query != '\0' ? "?" : "", query);
+	if (req->log_name == NULL)
+		req->log_name = *key != '\0' ? key : s->bucket;
+	sigv4_sign(&s->key, req, host, path.data, query,
+	    payload != NULL ? payload : "UNSIGNED-PAYLOAD", time(NULL));
+	free(host);
+	buf_free(&path);
+}
+
+/* The errno for an HTTP answer, with the S3 error logged. */
+static int
+s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
+{
+	char	*code = NULL, *message = NULL;
+	int	 error;
+
+	if (req->status >= 200 && req->status < 300)
+		return (0);
+	switch (req->status) {
+	case 400:
+		error = -EINVAL;
+		break;
+	case 401:
+	case 403:
+		error = -EACCES;
+		break;
+	case 404:
+		error = -ENOENT;
+		break;
+	default:
+		error = -EIO;
+		break;
+	}
+	if (req->out != NULL)
+		xml_error(req->out->data, req->out->len, &code, &message);
+	if (cause != NULL)
+		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
+		    code != NULL ? " " : "", code != NULL ? code : "",
+		    message != NULL ? ": " : "", message != NULL ? message : "");
+	if (req->status != 404 || (code != NULL &&
+	    strcmp(code, "NoSuchBucket") == 0))
+		log_warn("%s %s: HTTP %ld %s%s%s", req->method, req->log_name,
+		    req->status, code != NULL ? code : "",
+		    message != NULL ? ": " : "", message != NULL ? message : "");
+	free(code);
+	free(message);
+	return (error);
+}
+
+/* Perform req: 0, or -errno with a reason in *cause if asked. */
+static int
+s3_do(struct broker_s3 *s, struct http_request *req, char **cause)
+{
+	int	error;
+
+	if ((error = http_do(s->http, req)) != 0) {
+		if (cause != NULL)
+			xasprintf(cause, "%s://%s: %s", s->scheme, s->host,
+			    strerror(-error));
+		return (error);
+	}
+	return (s3_status(s, req, cause));
+}
+
+struct s3_list {
+	struct broker_s3	*s;
+	const char		*folder;
+	broker_list_cb		 cb;
+	void			*arg;
+};
+
+static int
+list_object(void *arg, const char *key, uint64_t size, int64_t mtime)
+{
+	struct s3_list		*l = arg;
+	struct broker_entry	 e;
+	size_t			 plen = strlen(l->s->prefix);
+
+	if (strncmp(key, l->s->prefix, plen) != 0)
+		return (0);
+	key += plen;
+	if (*key == '\0' || key[strlen(key) - 1] == '/')
+		return (0);	/* a folder marker */
+	e.key = key;
+	e.is_dir = false;
+	e.size = size;
+	e.mtime = mtime;
+	return (l->cb(l->arg, &e));
+}
+
+static int
+list_prefix(void *arg, const char *prefix)
+{
+	struct s3_list		*l = arg;
+	struct broker_entry	 e;
+	size_t			 plen = strlen(l->s->prefix), len;
+	char			*key;
+	int			 error;
+
+	if (strncmp(prefix, l->s->prefix, plen) != 0)
+		return (0);
+	key = xstrdup(prefix + plen);
+	len = strlen(key);
+	if (len > 0 && key[len - 1] == '/')
+		key[--len] = '\0';
+	error = 0;
+	if (len > strlen(l->folder)) {
+		memset(&e, 0, sizeof e);
+		e.key = key;
+		e.is_dir = true;
+		error = l->cb(l->arg, &e);
+	}
+	free(key);
+	return (error);
+}
+
+/* The canonical query of one ListObjectsV2 page. */
+static char *
+list_query(const char *prefix, const char *token, bool delimiter,
+    int max_keys)
+{
+	struct buf	q;
+
+	buf_init(&q, SIZE_MAX);
+	if (token != NULL) {
+		buf_add(&q, "continuation-token=", 19);
+		sigv4_encode(&q, token, strlen(token), false);
+		buf_addc(&q, '&');
+	}
+	if (delimiter)
+		buf_printf(&q, "delimiter=%%2F&");
+	buf_printf(&q, "encoding-type=url&list-type=2&max-keys=%d&prefix=",
+	    max_keys);
+	sigv4_encode(&q, prefix, strlen(prefix), false);
+	return (buf_take(&q));
+}
+
+static int
+list_pages(struct broker_s3 *s, const char *folder, bool recursive,
+    int max_keys, bool one_page, broker_list_cb cb, void *arg, char **cause)
+{
+	struct http_request	 req;
+	struct xml_list		 x;
+	struct s3_list		 l = { s, folder, cb, arg };
+	struct buf		 body;
+	char			*prefix, *query, *token = NULL;
+	int			 error;
+
+	xasprintf(&prefix, "%s%s", s->prefix, folder);
+	buf_init(&body, LIST_PAGE_MAX);
+	for (;;) {
+		memset(&req, 0, sizeof req);
+		req.out = &body;
+		req.log_name = *prefix != '\0' ? prefix : s->bucket;
+		query = list_query(prefix, token, !recursive, max_keys);
+		s3_request(s, &req, "GET", "", query, NULL);
+		free(query);
+		error = s3_do(s, &req, cause);
+		http_request_free(&req);
+		if (error != 0)
+			break;
+		memset(&x, 0, sizeof x);
+		x.object = list_object;
+		x.prefix = list_prefix;
+		x.arg = &l;
+		error = xml_list(body.data, body.len, &x, cause);
+		free(token);
+		token = x.next;
+		if (error != 0 || !x.truncated || one_page)
+			break;
+	}
+	free(token);
+	free(prefix);
+	buf_free(&body);
+	return (error);
+}
+
+static int
+s3_list(struct broker *b, const char *folder, bool recursive,
+    broker_list_cb cb, void *arg)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	char			*cause = NULL;
+	int			 error;
+
+	error = list_pages(s, folder, recursive, 1000, false, cb, arg, &cause);
+	if (error != 0)
+		log_warn("list %s%s: %s", s->prefix, folder,
+		    cause != NULL ? cause : strerror(-error));
+	free(cause);
+	return (error);
+}
+
+static int
+s3_stat(struct broker *b, const char *key, struct broker_entry *e)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	struct http_request	 req;
+	char			*full;
+	int			 error;
+
+	xasprintf(&full, "%s%s", s->prefix, key);
+	memset(&req, 0, sizeof req);
+	s3_request(s, &req, "HEAD", full, "", NULL);
+	if ((error = s3_do(s, &req, NULL)) == 0) {
+		memset(e, 0, sizeof *e);
+		e->key = key;
+		e->size = req.length;
+		e->mtime = req.mtime;
+	}
+	http_request_free(&req);
+	free(full);
+	return (error);
+}
+
+static ssize_t
+s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	struct http_request	 req;
+	struct buf		 out;
+	char			*full;
+	ssize_t			 n;
+
+	if (len == 0)
+		return (0);
+	xasprintf(&full, "%s%s", s->prefix, key);
+	buf_init(&out, len);
+	memset(&req, 0, sizeof req);
+	req.out = &out;
+	http_header(&req, "Range: bytes=%llu-%llu", (unsigned long long)off,
+	    (unsigned long long)(off + len - 1));
+	s3_request(s, &req, "GET", full, "", NULL);
+	if ((n = http_do(s->http, &req)) == 0) {
+		if (req.status == 416)		/* at or past the end */
+			n = 0;
+		else if (req.status == 206 || (req.status == 200 && off == 0))
+			n = out.len;
+		else {
+			req.out = NULL;
+			n = s3_status(s, &req, NULL);
+			if (n == 0)
+				n = -EIO;
+		}
+	}
+	if (n > 0)
+		memcpy(p, out.data, n);
+	http_request_free(&req);
+	buf_free(&out);
+	free(full);
+	return (n);
+}
+
+/* PUT one object, or one part of an upload, checked with Content-MD5. */
+static int
+s3_put_part(struct broker_s3 *s, const char *key, const char *query,
+    const void *p, size_t len, char *etag, size_t etagsize)
+{
+	struct http_request	 req;
+	struct buf		 out;
+	char			 md5[MD5_HEX_LEN + 1], b64[MD5_BASE64_LEN + 1];
+	char			 want[MD5_HEX_LEN + 3];
+	int			 error;
+
+	md5_hex(p, len, md5);
+	md5_hex_base64(md5, b64);
+	buf_init(&out, ERROR_BODY_MAX);
+	memset(&req, 0, sizeof req);
+	req.out = &out;
+	req.body = p;
+	req.bodylen = len;
+	http_header(&req, "Content-MD5: %s", b64);
+	s3_request(s, &req, "PUT", key, query, NULL);
+	error = s3_do(s, &req, NULL);
+	snprintf(want, sizeof want, "\"%s\"", md5);
+	if (error == 0 && strcmp(req.etag, want) != 0 &&
+	    strcmp(req.etag, md5) != 0) {
+		log_warn("PUT %s: the server stored md5 %s, we sent %s", key,
+		    req.etag, md5);
+		error = -EIO;
+	}
+	if (error == 0 && etag != NULL)
+		snprintf(etag, etagsize, "%s", req.etag);
+	http_request_free(&req);
+	buf_free(&out);
+	return (error);
+}
+
+static int
+s3_put(struct broker *b, const char *key, const void *p, size_t len)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	char			*full;
+	int			 error;
+
+	xasprintf(&full, "%s%s", s->prefix, key);
+	error = s3_put_part(s, full, "", p, len, NULL, 0);
+	free(full);
+	return (error);
+}
+
+/* A POST or DELETE on an upload, whose answer must not be an <Error>. */
+static int
+s3_upload_call(struct broker_s3 *s, const char *method, const char *key,
+    const char *query, const char *body, struct buf *out)
+{
+	struct http_request	 req;
+	char			*code, *message;
+	int			 error;
+
+	memset(&req, 0, sizeof req);
+	req.out = out;
+	req.body = body;
+	req.bodylen = body != NULL ? strlen(body) : 0;
+	s3_request(s, &req, method, key, query, NULL);
+	error = s3_do(s, &req, NULL);
+	if (error == 0 && out != NULL &&
+	    xml_error(out->data, out->len, &code, &message) == 1) {
+		log_warn("%s %s: %s: %s", method, key,
+		    code != NULL ? code : "", message != NULL ? message : "");
+		free(code);
+		free(message);
+		error = -EIO;
+	}
+	http_request_free(&req);
+	return (error);
+}
+
+/* Upload size bytes of fd in parts; abort the upload on any failure. */
+static int
+s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
+{
+	struct buf	 out, done, q;
+	char		*id = NULL, *part, etag[128];
+	uint64_t	 off;
+	ssize_t		 n;
+	int		 nparts, i, error;
+
+	buf_init(&out, ERROR_BODY_MAX);
+	error = s3_upload_call(s, "POST", key, "uploads=", NULL, &out);
+	if (error == 0 && (error = xml_upload_id(out.data, out.len, &id)) != 0)
+		log_warn("POST %s?uploads: no UploadId in the answer", key);
+	buf_free(&out);
+	if (error != 0)
+		return (error);
+
+	buf_init(&done, SIZE_MAX);
+	buf_printf(&done, "<CompleteMultipartUpload>");
+	part = xmalloc(PART_SIZE);
+	nparts = (size + PART_SIZE - 1) / PART_SIZE;
+	for (i = 0, off = 0; error == 0 && i < nparts; i++, off += n) {
+		n = pread(fd, part, size - off < PART_SIZE ? size - off :
+		    PART_SIZE, off);
+		if (n <= 0) {
+			error = n < 0 ? -errno : -EIO;
+			break;
+		}
+		buf_init(&q, SIZE_MAX);
+		buf_printf(&q, "partNumber=%d&uploadId=", i + 1);
+		sigv4_encode(&q, id, strlen(id), false);
+		error = s3_put_part(s, key, q.data, part, n, etag, sizeof etag);
+		buf_free(&q);
+		buf_printf(&done, "<Part><PartNumber>%d</PartNumber>"
+		    "<ETag>%s</ETag></Part>", i + 1, etag);
+	}
+	free(part);
+	buf_printf(&done, "</CompleteMultipartUpload>");
+	buf_init(&q, SIZE_MAX);
+	buf_add(&q, "uploadId=", 9);
+	sigv4_encode(&q, id, strlen(id), false);
+	if (error == 0 && off != size)
+		error = -EIO;
+	if (error == 0) {
+		buf_init(&out, ERROR_BODY_MAX);
+		error = s3_upload_call(s, "POST", key, q.data, done.data, &out);
+		buf_free(&out);
+	}
+	if (error != 0 && s3_upload_call(s, "DELETE", key, q.data, NULL,
+	    NULL) != 0)
+		log_warn("%s: could not abort upload %s", key, id);
+	buf_free(&q);
+	buf_free(&done);
+	free(id);
+	return (error);
+}
+
+static int
+s3_upload(struct broker *b, const char *key, int fd, uint64_t size)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	char			*full, *p;
+	ssize_t			 n;
+	int			 error;
+
+	xasprintf(&full, "%s%s", s->prefix, key);
+	if (size > PART_SIZE)
+		error = s3_multipart(s, full, fd, size);
+	else {
+		p = xmalloc(size);
+		n = pread(fd, p, size, 0);
+		if (n < 0)
+			error = -errno;
+		else if ((uint64_t)n != size)
+			error = -EIO;
+		else
+			error = s3_put_part(s, full, "", p, size, NULL, 0);
+		free(p);
+	}
+	free(full);
+	return (error);
+}
+
+static int
+s3_remove(struct broker *b, const char *key)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	struct http_request	 req;
+	struct buf		 out;
+	char			*full;
+	int			 error;
+
+	xasprintf(&full, "%s%s", s->prefix, key);
+	buf_init(&out, ERROR_BODY_MAX);
+	memset(&req, 0, sizeof req);
+	req.out = &out;
+	s3_request(s, &req, "DELETE", full, "", NULL);
+	error = s3_do(s, &req, NULL);
+	if (error == -ENOENT)
+		error = 0;
+	http_request_free(&req);
+	buf_free(&out);
+	free(full);
+	return (error);
+}
+
+static void
+s3_close(struct broker *b)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+
+	http_free(s->http);
+	if (s->key.secret != NULL)
+		explicit_bzero(s->key.secret, strlen(s->key.secret));
+	if (s->key.token != NULL)
+		explicit_bzero(s->key.token, strlen(s->key.token));
+	free(s->key.access_key);
+	free(s->key.secret);
+	free(s->key.token);
+	free(s->key.region);
+	free(s->scheme);
+	free(s->host);
+	free(s->bucket);
+	free(s->prefix);
+	free(s);
+}
+
+static char *
+trim(char *s)
+{
+	char	*end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return (s);
+}
+
+/*
+ * Read one profile of an AWS shared-credentials file (INI: [profile],
+ * then key = value lines).  The file is never quoted in a message beyond
+ * its name and a line number.
+ */
+static int
+read_credentials(const char *path, const char *profile, struct sigv4_key *k,
+    char **cause)
+{
+	FILE	*f;
+	char	 line[4096], *p, *eq, *name, *value;
+	bool	 in = false, found = false;
+	int	 lineno = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-errno);
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		p = trim(line);
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		if (*p == '[') {
+			if ((eq = strchr(p, ']')) != NULL)
+				*eq = '\0';
+			in = strcmp(trim(p + 1), profile) == 0;
+			found |= in;
+			continue;
+		}
+		if (!in)
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			xasprintf(cause, "%s:%d: expected key = value", path,
+			    lineno);
+			explicit_bzero(line, sizeof line);
+			fclose(f);
+			return (-EINVAL);
+		}
+		*eq = '\0';
+		name = trim(p);
+		value = trim(eq + 1);
+		if (strcmp(name, "aws_access_key_id") == 0) {
+			free(k->access_key);
+			k->access_key = xstrdup(value);
+		} else if (strcmp(name, "aws_secret_access_key") == 0) {
+			free(k->secret);
+			k->secret = xstrdup(value);
+		} else if (strcmp(name, "aws_session_token") == 0) {
+			free(k->token);
+			k->token = xstrdup(value);
+		}
+	}
+	explicit_bzero(line, sizeof line);
+	fclose(f);
+	if (!found) {
+		xasprintf(cause, "%s: no profile [%s]", path, profile);
+		return (-ENOENT);
+	}
+	return (0);
+}
+
+/* Credentials: the file if one is named, else the environment. */
+static int
+s3_credentials(const struct broker_options *o, struct sigv4_key *k,
+    char **cause)
+{
+	const char	*profile, *id, *secret, *token;
+	int		 error;
+
+	profile = o->profile != NULL ? o->profile : getenv("AWS_PROFILE");
+	if (profile == NULL)
+		profile = "default";
+	if (o->credentials != NULL) {
+		if ((error = read_credentials(o->credentials, profile, k,
+		    cause)) != 0)
+			return (error);
+	} else {
+		id = getenv("AWS_ACCESS_KEY_ID");
+		secret = getenv("AWS_SECRET_ACCESS_KEY");
+		token = getenv("AWS_SESSION_TOKEN");
+		if (id != NULL && secret != NULL) {
+			k->access_key = xstrdup(id);
+			k->secret = xstrdup(secret);
+			if (token != NULL && *token != '\0')
+				k->token = xstrdup(token);
+		}
+	}
+	if (k->access_key == NULL || k->secret == NULL ||
+	    *k->access_key == '\0' || *k->secret == '\0') {
+		xasprintf(cause, "no S3 credentials: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, or -o credentials=FILE");
+		return (-EACCES);
+	}
+	return (0);
+}
+
+/* Split an endpoint URL into scheme and host[:port]. */
+static int
+s3_endpoint(struct broker_s3 *s, const char *endpoint, char **cause)
+{
+	const char	*p;
+	size_t		 len;
+
+	if ((p = strstr(endpoint, "://")) == NULL ||
+	    (strncmp(endpoint, "http://", 7) != 0 &&
+	    strncmp(endpoint, "https://", 8) != 0)) {
+		xasprintf(cause, "endpoint %s: expected http://HOST[:PORT] or "
+		    "https://HOST[:PORT]", endpoint);
+		return (-EINVAL);
+	}
+	s->scheme = xstrndup(endpoint, p - endpoint);
+	p += 3;
+	len = strcspn(p, "/?#");
+	if (len == 0 || strchr(p + len, '?') != NULL) {
+		xasprintf(cause, "endpoint %s: no host", endpoint);
+		return (-EINVAL);
+	}
+	s->host = xstrndup(p, len);
+	return (0);
+}
+
+static int
+probe_entry(void *arg, const struct broker_entry *e)
+{
+	return (0);
+}
+
+static int
+s3_open(const char *location, const struct broker_options *o,
+    struct broker **bp, char **cause)
+{
+	struct broker_s3	*s;
+	const char		*p = location + 5, *slash;
+	char			*endpoint = NULL, *why = NULL;
+	int			 error;
+
+	s = xcalloc(1, sizeof *s);
+	slash = strchr(p, '/');
+	s->bucket = slash == NULL ? xstrdup(p) : xstrndup(p, slash - p);
+	s->prefix = xstrdup(slash == NULL ? "" : slash + 1);
+	if (*s->bucket == '\0') {
+		xasprintf(cause, "%s: no bucket", location);
+		error = -EINVAL;
+		goto fail;
+	}
+	if (*s->prefix != '\0' && s->prefix[strlen(s->prefix) - 1] != '/') {
+		free(s->prefix);
+		xasprintf(&s->prefix, "%s/", slash + 1);
+	}
+	s->path_style = o->path_style;
+	s->key.region = xstrdup(o->region != NULL ? o->region : "us-east-1");
+	if (o->endpoint == NULL)
+		xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
+		    s->key.region);
+	if ((error = s3_endpoint(s, o->endpoint != NULL ? o->endpoint :
+	    endpoint, cause)) != 0 ||
+	    (error = s3_credentials(o, &s->key, cause)) != 0)
+		goto fail;
+	s->http = http_create(o->cafile);
+
+	/* One cheap request proves the endpoint, the bucket and the key. */
+	if ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
+	    &why)) != 0) {
+		xasprintf(cause, "%s: %s", location, why);
+		free(why);
+		goto fail;
+	}
+	free(endpoint);
+	*bp = &s->b;
+	return (0);
+fail:
+	free(endpoint);
+	s3_close(&s->b);
+	return (error);
+}
+
+const struct broker_ops broker_s3_ops = {
+	.name = "s3",
+	.match = s3_match,
+	.open = s3_open,
+	.list = s3_list,
+	.stat = s3_stat,
+	.read = s3_read,
+	.put = s3_put,
+	.upload = s3_upload,
+	.remove = s3_remove,
+	.close = s3_close,
+};

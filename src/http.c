@@ -1,0 +1,358 @@
+/*
+ * HTTP over libcurl: the only file that includes curl.h.
+ *
+ * Requests run on the caller's thread with an easy handle taken from a
+ * pool; the handles share one connection cache, so connections are reused
+ * across threads.  Every transfer has a connect timeout and a stall
+ * timeout.  A failure that may pass (a refused or reset connection, a
+ * stall, a truncated body, a 5xx or 429 answer) is retried with
+ * exponential backoff and full jitter, HTTP_ATTEMPTS times at most, so a
+ * dead endpoint fails within HTTP_DEADLINE seconds and never hangs.
+ * libcurl's codes become errno values here.
+ */
+
+#include <curl/curl.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snapfs.h"
+
+#define HTTP_CONNECT_TIMEOUT	5	/* seconds */
+#define HTTP_STALL_TIME		10	/* seconds below 1 byte/s */
+#define HTTP_BACKOFF_BASE	100	/* ms, doubled each attempt */
+#define HTTP_BACKOFF_CAP	2000	/* ms */
+
+struct http {
+	CURLSH		 *share;
+	pthread_mutex_t	  share_lock[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t	  lock;		/* pool, npool */
+	CURL		**pool;
+	size_t		  npool;
+	char		 *cafile;
+};
+
+static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
+
+static void
+http_global_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+}
+
+static void
+share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	struct http	*h = arg;
+
+	pthread_mutex_lock(&h->share_lock[data]);
+}
+
+static void
+share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	struct http	*h = arg;
+
+	pthread_mutex_unlock(&h->share_lock[data]);
+}
+
+struct http *
+http_create(const char *cafile)
+{
+	struct http	*h;
+	int		 i;
+
+	pthread_once(&http_once, http_global_init);
+	h = xcalloc(1, sizeof *h);
+	pthread_mutex_init(&h->lock, NULL);
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&h->share_lock[i], NULL);
+	if ((h->share = curl_share_init()) == NULL)
+		fatalx("curl_share_init failed");
+	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION);
+	h->cafile = cafile != NULL ? xstrdup(cafile) : NULL;
+	return (h);
+}
+
+void
+http_free(struct http *h)
+{
+	size_t	i;
+	int	j;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	free(h->pool);
+	curl_share_cleanup(h->share);
+	for (j = 0; j < CURL_LOCK_DATA_LAST; j++)
+		pthread_mutex_destroy(&h->share_lock[j]);
+	pthread_mutex_destroy(&h->lock);
+	free(h->cafile);
+	free(h);
+}
+
+static CURL *
+easy_get(struct http *h)
+{
+	CURL	*c = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->npool > 0)
+		c = h->pool[--h->npool];
+	pthread_mutex_unlock(&h->lock);
+	if (c == NULL && (c = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	return (c);
+}
+
+static void
+easy_put(struct http *h, CURL *c)
+{
+	curl_easy_reset(c);
+	pthread_mutex_lock(&h->lock);
+	h->pool = xreallocarray(h->pool, h->npool + 1, sizeof *h->pool);
+	h->pool[h->npool++] = c;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void
+http_header(struct http_request *req, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (req->nheaders == HTTP_HEADERS_MAX)
+		fatalx("http: too many headers");
+	va_start(ap, fmt);
+	if (vasprintf(&req->headers[req->nheaders], fmt, ap) == -1)
+		fatalx("http_header");
+	va_end(ap);
+	req->nheaders++;
+}
+
+void
+http_request_free(struct http_request *req)
+{
+	int	i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		/* Authorization and token lines are credentials. */
+		explicit_bzero(req->headers[i], strlen(req->headers[i]));
+		free(req->headers[i]);
+	}
+	req->nheaders = 0;
+	free(req->url);
+	req->url = NULL;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_request	*req = arg;
+
+	if (req->out == NULL)
+		return (size * n);
+	if (buf_add(req->out, p, size * n) != 0)
+		return (0);	/* larger than allowed: abort */
+	return (size * n);
+}
+
+/* Keep the few response headers the brokers need. */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_request	*req = arg;
+	size_t			 len = size * n, vlen;
+	char			 value[128];
+	const char		*v;
+
+	if ((v = memchr(p, ':', len)) == NULL)
+		return (len);
+	v++;
+	while (v < p + len && (*v == ' ' || *v == '\t'))
+		v++;
+	vlen = p + len - v;
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+	    v[vlen - 1] == ' '))
+		vlen--;
+	if (vlen >= sizeof value)
+		return (len);
+	memcpy(value, v, vlen);
+	value[vlen] = '\0';
+	if (strncasecmp(p, "content-length:", 15) == 0)
+		req->length = strtoull(value, NULL, 10);
+	else if (strncasecmp(p, "last-modified:", 14) == 0)
+		req->mtime = (int64_t)curl_getdate(value, NULL) * 1000000000;
+	else if (strncasecmp(p, "etag:", 5) == 0)
+		snprintf(req->etag, sizeof req->etag, "%s", value);
+	return (len);
+}
+
+static bool
+retryable_code(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+static int
+code_errno(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return (-EHOSTUNREACH);
+	case CURLE_COULDNT_CONNECT:
+		return (-ECONNREFUSED);
+	case CURLE_OPERATION_TIMEDOUT:
+		return (-ETIMEDOUT);
+	case CURLE_WRITE_ERROR:
+		return (-EFBIG);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CACERT_BADFILE:
+		return (-EPROTO);
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return (-EINVAL);
+	default:
+		return (-EIO);
+	}
+}
+
+static void
+backoff(int attempt)
+{
+	struct timespec	ts;
+	uint32_t	cap = HTTP_BACKOFF_BASE << attempt, ms;
+
+	if (cap > HTTP_BACKOFF_CAP)
+		cap = HTTP_BACKOFF_CAP;
+	ms = arc4random_uniform(cap + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+}
+
+/* One attempt; the curl code. */
+static CURLcode
+attempt(struct http *h, CURL *c, struct http_request *req,
+    struct curl_slist *headers, char *errbuf)
+{
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_SHARE, h->share);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)HTTP_CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)HTTP_STALL_TIME);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (h->cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body != NULL || strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		    req->body != NULL ? req->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->bodylen);
+	}
+	errbuf[0] = '\0';
+	return (curl_easy_perform(c));
+}
+
+/*
+ * Perform req, retrying what may pass.  0 with req->status set once the
+ * server has answered (any status: the caller judges it), or -errno when
+ * no answer came.
+ */
+int
+http_do(struct http *h, struct http_request *req)
+{
+	struct curl_slist	*headers = NULL, *l;
+	CURL			*c;
+	CURLcode		 rc = CURLE_OK;
+	char			 errbuf[CURL_ERROR_SIZE];
+	int			 i, n, error = 0;
+
+	for (i = 0; i < req->nheaders; i++) {
+		if ((l = curl_slist_append(headers, req->headers[i])) == NULL)
+			fatalx("curl_slist_append");
+		headers = l;
+	}
+	/* No form content type and no 100-continue round trip. */
+	if (req->body != NULL || strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "POST") == 0) {
+		headers = curl_slist_append(headers, "Expect:");
+		headers = curl_slist_append(headers,
+		    "Content-Type: application/octet-stream");
+	}
+
+	c = easy_get(h);
+	for (n = 0; n < HTTP_ATTEMPTS; n++) {
+		if (n != 0)
+			backoff(n);
+		if (req->out != NULL)
+			req->out->len = 0;
+		req->status = 0;
+		req->length = 0;
+		req->mtime = 0;
+		req->etag[0] = '\0';
+		rc = attempt(h, c, req, headers, errbuf);
+		if (rc == CURLE_OK) {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE,
+			    &req->status);
+			if (req->status < 500 && req->status != 429)
+				break;
+			log_warn("%s %s: HTTP %ld, attempt %d of %d",
+			    req->method, req->log_name, req->status, n + 1,
+			    HTTP_ATTEMPTS);
+			continue;
+		}
+		log_warn("%s %s: %s, attempt %d of %d", req->method,
+		    req->log_name, *errbuf != '\0' ? errbuf :
+		    curl_easy_strerror(rc), n + 1, HTTP_ATTEMPTS);
+		if (!retryable_code(rc))
+			break;
+	}
+	if (rc != CURLE_OK)
+		error = code_errno(rc);
+	if (req->out != NULL && req->out->data == NULL)
+		buf_add(req->out, "", 0);
+	easy_put(h, c);
+	curl_slist_free_all(headers);
+	return (error);
+}
