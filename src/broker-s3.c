@@ -294,7 +294,7 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
 	if (len == 0)
 		return (0);
 	xasprintf(&full, "%s%s", s->prefix, key);
-	buf_init(&out, len);
+	buf_init(&out, len + ERROR_BODY_MAX);	/* room for an error body */
 	memset(&req, 0, sizeof req);
 	req.out = &out;
 	http_header(&req, "Range: bytes=%llu-%llu", (unsigned long long)off,
@@ -303,7 +303,8 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
 	if ((n = http_do(s->http, &req)) == 0) {
 		if (req.status == 416)		/* at or past the end */
 			n = 0;
-		else if (req.status == 206 || (req.status == 200 && off == 0))
+		else if ((req.status == 206 || (req.status == 200 &&
+		    off == 0)) && out.len <= len)
 			n = out.len;
 		else {
 			req.out = NULL;

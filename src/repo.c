@@ -9,7 +9,7 @@
  *			row and not a folder), repo_info.json, snapshots.tsv
  *   a snapshot		its info again, then one recursive listing of its
  *			__ss_content for the sizes of the tablet files
- *   a .raw folder	one listing of that folder
+ *   a .raw folder	see raw.c
  *
  * This file knows Doris and nothing of FUSE or of how storage is reached.
  */
@@ -199,32 +199,6 @@ load_root(struct repo *r, struct batch *b)
 	batch_dir(b, BATCH_TOP, ".raw", ctx.newest, LOAD_RAW, NULL, 0);
 	batch_stats(b, BATCH_TOP, "stats.json");
 	return (0);
-}
-
-/* A .raw folder: every object and folder at its exact key. */
-static int
-raw_entry(void *arg, const struct broker_entry *e)
-{
-	struct batch	*b = arg;
-	const char	*name = basename_of(e->key);
-
-	if (e->is_dir)
-		batch_dir(b, BATCH_TOP, name, e->mtime, LOAD_RAW, name, 0);
-	else
-		batch_file(b, BATCH_TOP, name, name, e->size, e->mtime);
-	return (0);
-}
-
-static int
-load_raw(struct repo *r, const struct tree_dir *dir, struct batch *b)
-{
-	char	*folder;
-	int	 error;
-
-	xasprintf(&folder, "%s%s", dir->key, *dir->key != '\0' ? "/" : "");
-	error = broker_list(r->broker, folder, false, raw_entry, b);
-	free(folder);
-	return (error);
 }
 
 /* A repository: collect its labels and their info files. */
@@ -692,7 +666,7 @@ repo_load(void *arg, const struct tree_dir *dir, struct batch *b,
 	case LOAD_SNAPSHOT:
 		return (load_snapshot(r, dir, b, cause));
 	case LOAD_RAW:
-		return (load_raw(r, dir, b));
+		return (raw_load(r->broker, dir, b));
 	case LOAD_NONE:
 		break;
 	}

@@ -369,6 +369,7 @@ uint32_t	 batch_text(struct batch *, uint32_t, const char *,
 uint32_t	 batch_stats(struct batch *, uint32_t, const char *);
 void		 batch_set_mutable(struct batch *, uint32_t);
 void		 batch_set_mtime(struct batch *, int64_t);
+void		 batch_touch(struct batch *, uint32_t, int64_t);
 size_t		 batch_count(struct batch *);
 
 /* repo.c: Doris repositories, snapshots and their trees */
@@ -377,6 +378,10 @@ struct repo	*repo_create(struct broker *);
 void		 repo_free(struct repo *);
 int		 repo_load(void *, const struct tree_dir *, struct batch *,
 		    char **);
+
+/* raw.c: the .raw view, every object at its exact key */
+int		 raw_load(struct broker *, const struct tree_dir *,
+		    struct batch *);
 
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);

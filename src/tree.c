@@ -348,6 +348,14 @@ batch_set_mtime(struct batch *b, int64_t mtime)
 	b->mtime = mtime;
 }
 
+/* Make node i at least as new as mtime. */
+void
+batch_touch(struct batch *b, uint32_t i, int64_t mtime)
+{
+	if (i < b->n && b->nodes[i].mtime < mtime)
+		b->nodes[i].mtime = mtime;
+}
+
 void
 batch_set_mutable(struct batch *b, uint32_t i)
 {
