@@ -1,0 +1,278 @@
+# tests/lib.sh - sourced by every integration test (POSIX sh).
+#
+# Gives each test a scratch folder $W (removed on exit), $MNT ($W/mnt),
+# mount_fs/umount_fs around the daemon, fail/require_prog and a few
+# assertions.  Whatever the test leaves mounted or running is unmounted and
+# killed by the EXIT trap, also when the test fails or is interrupted.
+#
+# Environment: SNAPFS (the daemon; default $builddir/src/snapfs, else
+# ${top_builddir:-.}/src/snapfs), srcdir (the source tree; default: two
+# levels above the test script), SNAPFS_WRAPPER (optional command put in
+# front of the daemon, e.g. "valgrind --error-exitcode=99").
+#
+# Run by automake (TESTS, SH_LOG_COMPILER = $(SHELL)) or by hand:
+#   SNAPFS=/tmp/build/src/snapfs srcdir=/work/main sh tests/integration/X.sh
+
+set -eu
+LC_ALL=C
+export LC_ALL
+
+TEST_NAME=$(basename "$0" .sh)
+
+fail()
+{
+	printf '%s: FAIL: %s\n' "$TEST_NAME" "$*" >&2
+	exit 1
+}
+
+note()
+{
+	printf '%s: %s\n' "$TEST_NAME" "$*"
+}
+
+# A missing program is a failure, never a skip.
+require_prog()
+{
+	for _p in "$@"; do
+		command -v "$_p" >/dev/null 2>&1 ||
+		    fail "required program '$_p' is not installed"
+	done
+}
+
+require_prog fusermount3 mountpoint python3 mktemp cmp diff find
+
+if [ -z "${srcdir:-}" ]; then
+	srcdir=$(dirname "$0")/../..
+fi
+srcdir=$(cd "$srcdir" && pwd) || fail "bad srcdir"
+[ -f "$srcdir/tests/mkrepo.py" ] ||
+    fail "srcdir=$srcdir is not the snapfs source tree"
+MKREPO=$srcdir/tests/mkrepo.py
+
+if [ -z "${SNAPFS:-}" ]; then
+	if [ -n "${builddir:-}" ]; then
+		SNAPFS=$builddir/src/snapfs
+	else
+		SNAPFS=${top_builddir:-.}/src/snapfs
+	fi
+fi
+case $SNAPFS in
+/*)	;;
+*)	SNAPFS=$(pwd)/$SNAPFS ;;
+esac
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$TEST_NAME.XXXXXX") ||
+    fail "mktemp failed"
+MNT=$W/mnt
+SNAPFS_PID=
+EXTRA_CLEANUP=		# more folders to remove on exit (scale.sh)
+mkdir "$MNT"
+: >"$W/log"
+
+# pid_alive PID: running and not a zombie.
+pid_alive()
+{
+	kill -0 "$1" 2>/dev/null || return 1
+	if [ -r "/proc/$1/stat" ]; then
+		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
+		Z*|X*)	return 1 ;;
+		esac
+	fi
+	return 0
+}
+
+# Mount points below $W, deepest first (paths here contain no blanks).
+lib_mounts()
+{
+	awk -v w="$W/" 'index($2, w) == 1 { print $2 }' /proc/mounts |
+	    sort -r
+}
+
+lib_cleanup()
+{
+	_rc=$1
+	trap - EXIT INT TERM HUP
+	set +e
+	for _m in $(lib_mounts); do
+		fusermount3 -u "$_m" 2>/dev/null ||
+		    fusermount3 -uz "$_m" 2>/dev/null ||
+		    umount -l "$_m" 2>/dev/null
+	done
+	if [ -n "$SNAPFS_PID" ]; then
+		_i=0
+		while pid_alive "$SNAPFS_PID" && [ $_i -lt 100 ]; do
+			[ $_i -eq 20 ] && kill -TERM "$SNAPFS_PID" 2>/dev/null
+			sleep 0.05
+			_i=$((_i + 1))
+		done
+		pid_alive "$SNAPFS_PID" && kill -KILL "$SNAPFS_PID" 2>/dev/null
+		wait "$SNAPFS_PID" 2>/dev/null
+	fi
+	if [ "$_rc" -ne 0 ] && [ -s "$W/log" ]; then
+		echo "--- last lines of the daemon log ($W/log):" >&2
+		tail -n 40 "$W/log" >&2
+	fi
+	if [ -n "$(lib_mounts)" ]; then
+		echo "$TEST_NAME: still mounted, not removing $W" >&2
+	else
+		rm -rf "$W"
+	fi
+	for _d in $EXTRA_CLEANUP; do
+		rm -rf "$_d"
+	done
+	exit "$_rc"
+}
+trap 'lib_cleanup $?' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# mkrepo LOCATION [options]: add one snapshot (see tests/mkrepo.py).
+mkrepo()
+{
+	python3 "$MKREPO" "$@" || fail "mkrepo.py $* failed"
+}
+
+# mount_fs LOCATION [options...]: start the daemon in the foreground on
+# $MNT and wait until the mount is ready (at most 30 s).
+mount_fs()
+{
+	[ $# -ge 1 ] || fail "mount_fs: no location"
+	[ -x "$SNAPFS" ] ||
+	    fail "snapfs not found at $SNAPFS (build it, or set SNAPFS)"
+	mountpoint -q "$MNT" && fail "mount_fs: $MNT is already mounted"
+	_loc=$1
+	shift
+	echo "=== $SNAPFS -f $_loc $MNT $*" >>"$W/log"
+	${SNAPFS_WRAPPER:-} "$SNAPFS" -f "$_loc" "$MNT" "$@" >>"$W/log" 2>&1 &
+	SNAPFS_PID=$!
+	_deadline=$(($(date +%s) + 30))
+	while ! mountpoint -q "$MNT"; do
+		if ! pid_alive "$SNAPFS_PID"; then
+			_st=0
+			wait "$SNAPFS_PID" || _st=$?
+			SNAPFS_PID=
+			fail "snapfs exited with status $_st before the mount" \
+			    "was ready: $(tail -n 5 "$W/log")"
+		fi
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "mount of $_loc not ready after 30 s"
+		sleep 0.05
+	done
+}
+
+# umount_fs: unmount $MNT and check that the daemon exits with status 0.
+umount_fs()
+{
+	mountpoint -q "$MNT" || fail "umount_fs: $MNT is not mounted"
+	fusermount3 -u "$MNT" || fail "fusermount3 -u $MNT failed"
+	[ -n "$SNAPFS_PID" ] || return 0
+	_deadline=$(($(date +%s) + 30))
+	while pid_alive "$SNAPFS_PID"; do
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "snapfs still running 30 s after unmount"
+		sleep 0.05
+	done
+	_st=0
+	wait "$SNAPFS_PID" || _st=$?
+	SNAPFS_PID=
+	[ "$_st" -eq 0 ] || fail "snapfs exited with status $_st after unmount"
+}
+
+# daemon_rss_peak_kib: VmHWM of the running daemon.
+daemon_rss_peak_kib()
+{
+	[ -n "$SNAPFS_PID" ] || fail "no daemon running"
+	awk '/^VmHWM:/ { print $2 }' "/proc/$SNAPFS_PID/status"
+}
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq()
+{
+	[ "$1" = "$2" ] ||
+	    fail "$3: got '$1', expected '$2'"
+}
+
+# assert_text FILE WHAT: FILE's content must equal stdin, byte for byte.
+assert_text()
+{
+	cat >"$W/expected.txt"
+	if ! cmp -s "$1" "$W/expected.txt"; then
+		diff -u "$W/expected.txt" "$1" >&2 || :
+		fail "$2: $1 differs from the expected text (diff above)"
+	fi
+}
+
+# assert_list WHAT COMMAND...: the command's output must equal stdin.
+assert_list()
+{
+	_what=$1
+	shift
+	"$@" >"$W/actual.txt" 2>"$W/actual.err" ||
+	    fail "$_what: '$*' failed: $(cat "$W/actual.err")"
+	assert_text "$W/actual.txt" "$_what"
+}
+
+# assert_fails_erofs WHAT COMMAND...: the command must fail, with
+# "Read-only file system" or "Permission denied".
+assert_fails_erofs()
+{
+	_what=$1
+	shift
+	if "$@" >"$W/err.txt" 2>&1; then
+		fail "$_what: '$*' succeeded on a read-only mount"
+	fi
+	grep -q -e 'Read-only file system' -e 'Permission denied' \
+	    "$W/err.txt" ||
+	    fail "$_what: '$*' failed with '$(cat "$W/err.txt")'," \
+	    "not EROFS/EACCES"
+}
+
+# repo_dir LOCATION REPO: the repository folder (palo or starrocks root).
+repo_dir()
+{
+	for _r in "$1/__palo_repository_$2" "$1/__starrocks_repository_$2"; do
+		[ -d "$_r" ] && { echo "$_r"; return 0; }
+	done
+	fail "no repository $2 in $1"
+}
+
+# info_file LOCATION REPO LABEL [TIMESTAMP]: the info object's path (the
+# newest when several and no TIMESTAMP).
+info_file()
+{
+	_d=$(repo_dir "$1" "$2")/__ss_$3
+	_f=$(ls "$_d" | grep "^__info_${4:-}.*\.[0-9a-f]\{32\}\$" | tail -n 1)
+	[ -n "$_f" ] || fail "no info file in $_d"
+	echo "$_d/$_f"
+}
+
+# expect_tree INFOFILE: sorted paths the snapshot folder must hold.
+expect_tree()
+{
+	python3 "$MKREPO" --expect-tree "$1" || fail "expect-tree $1"
+}
+
+# expect_files INFOFILE: "<path in snapshot folder> TAB <key in __ss_x>".
+expect_files()
+{
+	python3 "$MKREPO" --expect-files "$1" || fail "expect-files $1"
+}
+
+# tree_of DIR: sorted relative listing, as expect_tree prints it.
+tree_of()
+{
+	(cd "$1" && find . | sort)
+}
+
+# now: seconds since the epoch, with fractions.
+now()
+{
+	date +%s.%N
+}
+
+# elapsed START: seconds since START (from now), 2 decimals.
+elapsed()
+{
+	awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
+}
