@@ -112,7 +112,7 @@ read_exact(struct cache *c, struct handle *h, char *p, size_t len,
 
 	while (len > 0) {
 		if ((n = broker_read(c->broker, h->obj.key, p, len, off)) < 0)
-			return (n);
+			return (n == -ENOENT || n == -EACCES ? n : -EIO);
 		if (n == 0) {
 			log_warn("%s: object is shorter than its listed size",
 			    h->obj.key);
@@ -150,7 +150,7 @@ load_small(struct cache *c, struct handle *h)
 		return (0);
 	if ((error = broker_read_all(c->broker, h->obj.key, h->obj.size,
 	    &h->whole)) != 0)
-		return (error);
+		return (error == -ENOENT || error == -EACCES ? error : -EIO);
 	md5_hex(h->whole.data, h->whole.len, md5);
 	if ((error = verdict(c, h, md5)) != 0)
 		return (error);

@@ -657,7 +657,8 @@ tree_load_dir(struct tree *t, uint32_t i)
 	n->state = error == 0 ? LS_LOADED : LS_UNLOADED;
 	pthread_cond_broadcast(&t->load_done);
 	pthread_mutex_unlock(&t->load_lock);
-	return (error < 0 ? error : -error);
+	/* What went wrong was logged; a reader of the folder sees EIO. */
+	return (error == 0 || error == -EACCES ? error : -EIO);
 }
 
 int

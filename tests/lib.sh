@@ -10,6 +10,12 @@
 # levels above the test script), SNAPFS_WRAPPER (optional command put in
 # front of the daemon, e.g. "valgrind --error-exitcode=99").
 #
+# One suite, two backends: with SNAPFS_BACKEND=s3, mount_fs copies the
+# local location it is given into a new bucket of a real S3 server
+# (radosgw, tests/s3/rgw.sh) with the aws CLI, and mounts that instead.
+# S3_RGW_DIR names a server already started for the whole run (tests/run.sh
+# does so); without it each test starts and stops its own.
+#
 # Run by automake (TESTS, SH_LOG_COMPILER = $(SHELL)) or by hand:
 #   SNAPFS=/tmp/build/src/snapfs srcdir=/work/main sh tests/integration/X.sh
 
@@ -66,6 +72,14 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$TEST_NAME.XXXXXX") ||
 MNT=$W/mnt
 SNAPFS_PID=
 EXTRA_CLEANUP=		# more folders to remove on exit (scale.sh)
+EXTRA_KILL=		# more processes to kill on exit
+BACKEND=${SNAPFS_BACKEND:-local}
+RGW=			# the S3 server's folder, once s3_start ran
+OWN_RGW=		# set when this test started that server itself
+S3_BUCKETS=		# buckets to remove on exit
+S3_SRC=			# the local location last copied to S3 ...
+S3LOC=			# ... and where it went
+BROKERTOOL=${BROKERTOOL:-$(dirname "$SNAPFS")/../tests/brokertool}
 mkdir "$MNT"
 : >"$W/log"
 
@@ -108,6 +122,13 @@ lib_cleanup()
 		pid_alive "$SNAPFS_PID" && kill -KILL "$SNAPFS_PID" 2>/dev/null
 		wait "$SNAPFS_PID" 2>/dev/null
 	fi
+	for _p in $EXTRA_KILL; do
+		kill "$_p" 2>/dev/null
+	done
+	for _b in $S3_BUCKETS; do
+		s3_aws s3 rb --force "s3://$_b" >/dev/null 2>&1
+	done
+	[ -n "$OWN_RGW" ] && sh "$srcdir/tests/s3/rgw.sh" stop "$OWN_RGW"
 	if [ "$_rc" -ne 0 ] && [ -s "$W/log" ]; then
 		echo "--- last lines of the daemon log ($W/log):" >&2
 		tail -n 40 "$W/log" >&2
@@ -143,6 +164,11 @@ mount_fs()
 	mountpoint -q "$MNT" && fail "mount_fs: $MNT is already mounted"
 	_loc=$1
 	shift
+	if [ "$BACKEND" = s3 ] && [ -d "$_loc" ]; then
+		[ "$_loc" = "$S3_SRC" ] || s3_publish "$_loc"
+		_loc=$S3LOC
+		set -- $S3_OPTS "$@"
+	fi
 	echo "=== $SNAPFS -f $_loc $MNT $*" >>"$W/log"
 	${SNAPFS_WRAPPER:-} "$SNAPFS" -f "$_loc" "$MNT" "$@" >>"$W/log" 2>&1 &
 	SNAPFS_PID=$!
@@ -275,4 +301,72 @@ now()
 elapsed()
 {
 	awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
+}
+
+# --- S3 ---
+
+# s3_start: find or start the S3 server; sets RGW, S3_ENDPOINT, S3_KEY,
+# S3_SECRET, S3_OPTS and the AWS_* variables snapfs reads.
+s3_start()
+{
+	[ -n "$RGW" ] && return 0
+	if [ -n "${S3_RGW_DIR:-}" ]; then
+		RGW=$S3_RGW_DIR
+	else
+		require_prog /usr/bin/aws radosgw
+		RGW=$W/rgw
+		OWN_RGW=$RGW
+		sh "$srcdir/tests/s3/rgw.sh" start "$RGW" "$(free_port)" ||
+		    fail "could not start radosgw"
+	fi
+	eval "$(sh "$srcdir/tests/s3/rgw.sh" env "$RGW")" ||
+	    fail "no S3 server in $RGW"
+	AWS_ACCESS_KEY_ID=$S3_KEY
+	AWS_SECRET_ACCESS_KEY=$S3_SECRET
+	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	S3_OPTS="-o endpoint=$S3_ENDPOINT,path_style"
+}
+
+# free_port: a TCP port nothing listens on now.
+free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# s3_aws ARGS...: Debian's aws CLI against the server.
+s3_aws()
+{
+	sh "$srcdir/tests/s3/aws.sh" "$RGW" "$@"
+}
+
+# s3_bucket: a new bucket for this test, removed on exit, in BUCKET.
+s3_bucket()
+{
+	s3_start
+	BUCKET=snapfs-$TEST_NAME-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	BUCKET=$(echo "$BUCKET" | tr '_A-Z' '-a-z')
+	s3_aws s3 mb "s3://$BUCKET" >/dev/null || fail "cannot create $BUCKET"
+	S3_BUCKETS="$S3_BUCKETS $BUCKET"
+}
+
+# s3_publish LOC: copy the location LOC into a new bucket with the aws
+# CLI, as s3://BUCKET/loc (in S3LOC); then give the local files the times
+# S3 gave the objects, so that tests compare sizes and times the same way
+# on both backends.
+s3_publish()
+{
+	[ -n "$S3_BUCKETS" ] && [ -z "$S3_SRC" ] || s3_bucket
+	s3_aws s3 cp --recursive "$1" "s3://$BUCKET/loc/" >"$W/aws.txt" 2>&1 ||
+	    fail "aws s3 cp of $1 failed: $(tail -n 3 "$W/aws.txt")"
+	S3_SRC=$1
+	S3LOC=s3://$BUCKET/loc
+	"$BROKERTOOL" -o "endpoint=$S3_ENDPOINT,path_style" "$S3LOC" ls -r \
+	    >"$W/objects.txt" || fail "cannot list $S3LOC"
+	python3 -c '
+import os, sys
+root = sys.argv[1]
+for line in open(sys.argv[2], encoding="utf-8", errors="surrogateescape"):
+    key, size, mtime = line.rstrip("\n").rsplit("\t", 2)
+    os.utime(os.path.join(root, key), (int(mtime), int(mtime)))
+' "$1" "$W/objects.txt" || fail "cannot set the times of $1"
 }
