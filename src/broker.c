@@ -1,9 +1,9 @@
 /*
  * The storage interface: list a folder, stat, read a byte range, and for
- * the jobs put, upload and remove objects.  Every
- * backend implements struct broker_ops; this file picks one by the form of
- * the location and counts requests.  Keys are relative to the location and
- * use '/' as the separator; a folder key is "" or ends with '/'.
+ * the jobs put, upload and remove objects.  Every backend implements
+ * struct broker_ops; this file picks one by the form of the location,
+ * counts requests and logs failures.  Keys are relative to the location
+ * and use '/' as the separator; a folder key is "" or ends with '/'.
  */
 
 #include <errno.h>

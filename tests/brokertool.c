@@ -4,7 +4,7 @@
  *	brokertool [-o option,...] LOCATION ls [-r] [FOLDER]
  *	brokertool [-o option,...] LOCATION stat KEY
  *	brokertool [-o option,...] LOCATION get KEY [OFFSET LENGTH]
- *	brokertool [-o option,...] LOCATION put KEY FILE
+ *	brokertool [-o option,...] LOCATION put KEY FILE [SIZE]
  *	brokertool [-o option,...] LOCATION rm KEY
  *
  * The options are snapfs's S3 options (endpoint=, region=, path_style,
@@ -120,11 +120,13 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[2], "get") == 0 && (argc == 4 || argc == 6))
 		error = get(b, argv[3], argc == 6 ? strtoull(argv[4], NULL, 10) :
 		    0, argc == 6 ? strtoull(argv[5], NULL, 10) : UINT64_MAX);
-	else if (strcmp(argv[2], "put") == 0 && argc == 5) {
+	else if (strcmp(argv[2], "put") == 0 && (argc == 5 || argc == 6)) {
+		/* A SIZE past the end of FILE makes the upload fail. */
 		if ((fd = open(argv[4], O_RDONLY)) == -1 || fstat(fd, &st) == -1)
 			error = -errno;
 		else
-			error = broker_upload(b, argv[3], fd, st.st_size);
+			error = broker_upload(b, argv[3], fd, argc == 6 ?
+			    strtoull(argv[5], NULL, 10) : (uint64_t)st.st_size);
 	} else if (strcmp(argv[2], "rm") == 0 && argc == 4)
 		error = broker_remove(b, argv[3]);
 	else

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Install what snapfs needs to build, run and be tested, from Debian's
-# packages.  Does nothing when everything is there already.
+# Install Debian packages that are missing: the ones named, or by default
+# what snapfs needs to build, run and be tested.  Does nothing when
+# everything is there already.
 set -eu
 
-PACKAGES="gcc make autoconf automake pkg-config
+PACKAGES=${*:-"gcc make autoconf automake pkg-config
 	fuse3 libfuse3-dev libssl-dev libcurl4-openssl-dev libxml2-dev
 	libcriterion-dev
-	mandoc rsync python3 procps"
+	mandoc rsync python3 procps"}
 
 missing=
 for p in $PACKAGES; do

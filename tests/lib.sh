@@ -370,3 +370,18 @@ for line in open(sys.argv[2], encoding="utf-8", errors="surrogateescape"):
     os.utime(os.path.join(root, key), (int(mtime), int(mtime)))
 ' "$1" "$W/objects.txt" || fail "cannot set the times of $1"
 }
+
+# writable_location: an empty location of the backend under test for
+# brokertool, in STORE, with its options in STORE_OPTS.
+writable_location()
+{
+	if [ "$BACKEND" = s3 ]; then
+		s3_bucket
+		STORE=s3://$BUCKET/store
+		STORE_OPTS="-o endpoint=$S3_ENDPOINT,path_style"
+	else
+		STORE=$W/store
+		STORE_OPTS=
+		mkdir -p "$STORE"
+	fi
+}
