@@ -29,12 +29,34 @@ struct fs_file {
 	struct handle	*handle;	/* a storage object */
 	char		*text;		/* or generated text */
 	size_t		 len;
+	struct buf	 line;		/* a control file: what is written */
+	uint32_t	 kind;		/* a control file: its request kind */
 };
+
+#define CTL_LINE_MAX	(64 * 1024)
+
+/* The text of a dynamic file: counters, or a job's files. */
+static char *
+dynamic_text(struct snapfs *fs, uint32_t aux, size_t *len)
+{
+	if (aux == DYN_STATS || fs->jobs == NULL)
+		return (stats_render(len));
+	return (jobs_render(fs->jobs, aux, len));
+}
 
 static struct snapfs *
 fs_of(fuse_req_t req)
 {
 	return (fuse_req_userdata(req));
+}
+
+/* Only the mounting user and root may start jobs. */
+static bool
+allowed(fuse_req_t req, struct snapfs *fs)
+{
+	const struct fuse_ctx	*ctx = fuse_req_ctx(req);
+
+	return (ctx->uid == 0 || ctx->uid == fs->uid);
 }
 
 static double
@@ -51,21 +73,22 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 
 	memset(st, 0, sizeof *st);
 	st->st_ino = a->ino;
-	if (a->type == NODE_STATS) {
-		text = stats_render(&len);
+	if (a->type == NODE_DYNAMIC) {
+		text = dynamic_text(fs, a->aux, &len);
 		free(text);
 		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
 	} else {
 		st->st_mtim.tv_sec = a->mtime / 1000000000;
 		st->st_mtim.tv_nsec = a->mtime % 1000000000;
 	}
-	if (a->type == NODE_DIR) {
+	if (a->type == NODE_DIR)
 		st->st_mode = S_IFDIR | 0555;
-		st->st_size = 0;
-	} else {
+	else if (a->type == NODE_CTL) {
+		st->st_mode = S_IFREG | 0200;
+		len = 0;
+	} else
 		st->st_mode = S_IFREG | 0444;
-		st->st_size = len;
-	}
+	st->st_size = a->type == NODE_DIR ? 0 : len;
 	st->st_nlink = 1;
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
@@ -95,6 +118,8 @@ fs_init(void *arg, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
 		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 static void
@@ -147,7 +172,7 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fill_stat(fs, &a, &st);
-	fuse_reply_attr(req, &st, a.type == NODE_STATS ? 0 : timeout_of(&a));
+	fuse_reply_attr(req, &st, a.type == NODE_DYNAMIC ? 0 : timeout_of(&a));
 }
 
 /*
@@ -252,15 +277,21 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs_file		*f;
 	int			 error;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
 	if ((error = tree_getattr(fs->tree, ino, &a)) != 0) {
 		fuse_reply_err(req, -error);
 		return;
 	}
+	if (a.type == NODE_CTL)
+		error = allowed(req, fs) ? 0 : -EACCES;
+	if (error == 0 && (fi->flags & O_ACCMODE) != (a.type == NODE_CTL ?
+	    O_WRONLY : O_RDONLY))
+		error = a.type == NODE_CTL ? -EACCES : -EROFS;
+	if (error != 0) {
+		fuse_reply_err(req, -error);
+		return;
+	}
 	f = xcalloc(1, sizeof *f);
+	buf_init(&f->line, CTL_LINE_MAX);
 	switch (a.type) {
 	case NODE_DIR:
 		error = -EISDIR;
@@ -271,9 +302,14 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	case NODE_TEXT:
 		error = tree_text(fs->tree, ino, &f->text, &f->len);
 		break;
-	case NODE_STATS:
-		f->text = stats_render(&f->len);
+	case NODE_DYNAMIC:
+		f->text = dynamic_text(fs, a.aux, &f->len);
 		fi->direct_io = 1;
+		break;
+	case NODE_CTL:
+		f->kind = a.aux;
+		fi->direct_io = 1;
+		fi->nonseekable = 1;
 		break;
 	}
 	if (error != 0) {
@@ -323,8 +359,66 @@ fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	cache_close(fs_of(req)->cache, f->handle);
 	free(f->text);
+	buf_free(&f->line);
 	free(f);
 	fuse_reply_err(req, 0);
+}
+
+/* Submit each complete line of f; the first refusal's -errno, or 0. */
+static int
+submit_lines(struct snapfs *fs, struct fs_file *f, bool all)
+{
+	char	*nl, *cause = NULL;
+	size_t	 len;
+	int	 error = 0;
+
+	while (error == 0 && f->line.len > 0) {
+		nl = memchr(f->line.data, '\n', f->line.len);
+		if (nl == NULL && !all)
+			break;
+		len = nl != NULL ? (size_t)(nl - f->line.data) : f->line.len;
+		if (fs->jobs == NULL) {
+			error = -EROFS;
+			log_warn("a job needs a data root: mount with -o data=DIR");
+		} else if ((error = jobs_submit(fs->jobs, f->kind,
+		    f->line.data, len, &cause)) != 0) {
+			log_warn("refused: %s", cause);
+			free(cause);
+		}
+		len += nl != NULL;
+		memmove(f->line.data, f->line.data + len, f->line.len - len);
+		f->line.len -= len;
+	}
+	return (error);
+}
+
+static void
+fs_write(fuse_req_t req, fuse_ino_t ino, const char *p, size_t size,
+    off_t off, struct fuse_file_info *fi)
+{
+	struct snapfs	*fs = fs_of(req);
+	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+	int		 error;
+
+	if (buf_add(&f->line, p, size) != 0) {
+		f->line.len = 0;
+		fuse_reply_err(req, EINVAL);	/* no line is that long */
+		return;
+	}
+	if ((error = submit_lines(fs, f, false)) != 0)
+		fuse_reply_err(req, -error);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* A last line without a newline is submitted when the file is closed. */
+static void
+fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+
+	fuse_reply_err(req, f->line.len != 0 ?
+	    -submit_lines(fs_of(req), f, true) : 0);
 }
 
 static void
@@ -344,7 +438,14 @@ fs_statfs(fuse_req_t req, fuse_ino_t ino)
 static void
 fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	fuse_reply_err(req, (mask & W_OK) ? EROFS : 0);
+	struct snapfs		*fs = fs_of(req);
+	struct tree_attr	 a;
+
+	if (tree_getattr(fs->tree, ino, &a) == 0 && a.type == NODE_CTL)
+		fuse_reply_err(req, (mask & (R_OK | X_OK)) != 0 ||
+		    !allowed(req, fs) ? EACCES : 0);
+	else
+		fuse_reply_err(req, (mask & W_OK) ? EROFS : 0);
 }
 
 /* Every change to the tree is refused. */
@@ -389,11 +490,27 @@ fs_rofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	fuse_reply_err(req, EROFS);
 }
 
+/* Only "truncating" a control file, as a shell's > does, is allowed. */
 static void
-fs_rofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-    int to_set, struct fuse_file_info *fi)
+fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+    struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct snapfs		*fs = fs_of(req);
+	struct tree_attr	 a;
+	struct stat		 st;
+
+	if (tree_getattr(fs->tree, ino, &a) != 0 || a.type != NODE_CTL ||
+	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME |
+	    FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) != 0) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (!allowed(req, fs)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	fill_stat(fs, &a, &st);
+	fuse_reply_attr(req, &st, 0);
 }
 
 static void
@@ -422,7 +539,7 @@ static const struct fuse_lowlevel_ops fs_lowlevel_ops = {
 	.forget = fs_forget,
 	.forget_multi = fs_forget_multi,
 	.getattr = fs_getattr,
-	.setattr = fs_rofs_setattr,
+	.setattr = fs_setattr,
 	.mknod = fs_rofs_entry,
 	.mkdir = fs_rofs_mkdir,
 	.unlink = fs_rofs_name,
@@ -432,6 +549,8 @@ static const struct fuse_lowlevel_ops fs_lowlevel_ops = {
 	.link = fs_rofs_link,
 	.open = fs_open,
 	.read = fs_read,
+	.write = fs_write,
+	.flush = fs_flush,
 	.release = fs_release,
 	.opendir = fs_opendir,
 	.readdir = fs_readdir,
@@ -448,4 +567,22 @@ fs_ops(size_t *size)
 {
 	*size = sizeof fs_lowlevel_ops;
 	return (&fs_lowlevel_ops);
+}
+
+/*
+ * A job changed what a folder holds: the repository named repo, or the
+ * root when a repository was created, or /jobs when repo is NULL.  The
+ * tree lists it again and the kernel forgets what it cached.
+ */
+void
+fs_changed(struct snapfs *fs, const char *repo)
+{
+	struct tree_attr	a;
+	const char		*name = repo != NULL ? repo : "jobs";
+
+	if (tree_lookup(fs->tree, 1, name, &a) != 0 || a.type != NODE_DIR)
+		a.ino = 1;
+	tree_reload(fs->tree, a.ino);
+	if (fs->session != NULL)
+		fuse_lowlevel_notify_inval_inode(fs->session, a.ino, 0, 0);
 }

@@ -26,6 +26,7 @@ struct options {
 	int	 help;
 	int	 version;
 	int	 allow_other;
+	char	*data;
 	char	*endpoint;
 	char	*region;
 	int	 path_style;
@@ -44,6 +45,7 @@ enum {
 
 #define OPT(t, p)	{ t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
+	OPT("data=%s", data),
 	OPT("endpoint=%s", endpoint),
 	OPT("region=%s", region),
 	OPT("path_style", path_style),
@@ -104,6 +106,12 @@ option_key(void *data, const char *arg, int key, struct fuse_args *out)
 	return (1);		/* a FUSE option: pass it on */
 }
 
+static void
+changed(void *arg, const char *repo)
+{
+	fs_changed(arg, repo);
+}
+
 static int
 no_entry(void *arg, const char *name, const struct tree_attr *a,
     uint64_t next)
@@ -119,6 +127,7 @@ main(int argc, char **argv)
 	struct fuse_session		*se;
 	struct options			 o;
 	struct broker_options		 bo;
+	struct data_root		*data = NULL;
 	struct snapfs			 fs;
 	struct stat			 st;
 	const void			*ops;
@@ -173,10 +182,18 @@ main(int argc, char **argv)
 		free(cause);
 		goto out;
 	}
+	if (o.data != NULL) {
+		if ((error = data_open(o.data, &data, &cause)) != 0) {
+			fprintf(stderr, "snapfs: data root %s\n", cause);
+			free(cause);
+			goto out;
+		}
+		fs.jobs = jobs_create(fs.broker, data, changed, &fs);
+	}
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.repo = repo_create(fs.broker);
-	fs.tree = tree_create(repo_load, fs.repo);
+	fs.tree = tree_create(ns_load, &fs);
 	fs.cache = cache_create(fs.broker, fs.tree);
 	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
@@ -194,6 +211,7 @@ main(int argc, char **argv)
 		goto out_session;
 	if (fuse_session_mount(se, o.mountpoint) != 0)
 		goto out_signals;
+	fs.session = se;
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
 	log_open(o.foreground, o.debug);
@@ -207,12 +225,17 @@ main(int argc, char **argv)
 	log_info("unmounting %s", o.mountpoint);
 
 out_unmount:
+	jobs_free(fs.jobs);
+	fs.jobs = NULL;
+	fs.session = NULL;
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
 out:
+	jobs_free(fs.jobs);
+	data_close(data);
 	cache_free(fs.cache);
 	tree_free(fs.tree);
 	repo_free(fs.repo);
@@ -220,6 +243,7 @@ out:
 	fuse_opt_free_args(&args);
 	free(o.location);
 	free(o.mountpoint);
+	free(o.data);
 	free(o.endpoint);
 	free(o.region);
 	free(o.credentials);

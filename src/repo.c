@@ -197,7 +197,6 @@ load_root(struct repo *r, struct batch *b)
 		return (error);
 	batch_set_mtime(b, ctx.newest);
 	batch_dir(b, BATCH_TOP, ".raw", ctx.newest, LOAD_RAW, NULL, 0);
-	batch_stats(b, BATCH_TOP, "stats.json");
 	return (0);
 }
 
@@ -667,7 +666,7 @@ repo_load(void *arg, const struct tree_dir *dir, struct batch *b,
 		return (load_snapshot(r, dir, b, cause));
 	case LOAD_RAW:
 		return (raw_load(r->broker, dir, b));
-	case LOAD_NONE:
+	default:
 		break;
 	}
 	return (0);

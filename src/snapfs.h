@@ -312,20 +312,23 @@ enum node_type {
 	NODE_DIR,
 	NODE_FILE,	/* an object in storage */
 	NODE_TEXT,	/* generated at load time, kept in the tree */
-	NODE_STATS	/* generated on open */
+	NODE_DYNAMIC,	/* generated on open (stats.json, job files) */
+	NODE_CTL	/* a control file: lines written start jobs */
 };
 enum node_load {
 	LOAD_NONE,
 	LOAD_ROOT,
 	LOAD_REPO,
 	LOAD_SNAPSHOT,
-	LOAD_RAW
+	LOAD_RAW,
+	LOAD_JOBS
 };
 struct tree_attr {
 	uint64_t	 ino;
 	enum node_type	 type;
 	uint64_t	 size;
 	int64_t		 mtime;
+	uint32_t	 aux;		/* the loader's reference */
 	bool		 immutable;	/* safe to cache for ever */
 };
 struct tree_dir {
@@ -356,6 +359,7 @@ int		 tree_object(struct tree *, uint64_t, struct tree_object *);
 int		 tree_text(struct tree *, uint64_t, char **, size_t *);
 void		 tree_mark_checked(struct tree *, uint64_t, bool);
 int		 tree_checked(struct tree *, uint64_t);
+int		 tree_reload(struct tree *, uint64_t);
 size_t		 tree_nodes(struct tree *);
 
 struct batch	*batch_create(void);
@@ -366,7 +370,8 @@ uint32_t	 batch_file(struct batch *, uint32_t, const char *,
 		    const char *, uint64_t, int64_t);
 uint32_t	 batch_text(struct batch *, uint32_t, const char *,
 		    const char *, size_t, int64_t);
-uint32_t	 batch_stats(struct batch *, uint32_t, const char *);
+uint32_t	 batch_dynamic(struct batch *, uint32_t, const char *, uint32_t);
+uint32_t	 batch_ctl(struct batch *, uint32_t, const char *, uint32_t);
 void		 batch_set_mutable(struct batch *, uint32_t);
 void		 batch_set_mtime(struct batch *, int64_t);
 void		 batch_touch(struct batch *, uint32_t, int64_t);
@@ -383,6 +388,148 @@ int		 repo_load(void *, const struct tree_dir *, struct batch *,
 int		 raw_load(struct broker *, const struct tree_dir *,
 		    struct batch *);
 
+/* dataroot.c: the local data root that plays the Doris cluster */
+struct data_tablet {
+	int64_t		  id;		/* the folder's name */
+	char		**files;	/* sorted */
+	uint64_t	 *sizes;
+	size_t		  nfiles;
+};
+struct data_partition {
+	char			*name;
+	int64_t			 id;
+	int64_t			 version;
+	struct data_tablet	*tablets;	/* sorted by id */
+	size_t			 ntablets;
+};
+struct data_table {
+	char			*name;
+	int64_t			 id;
+	int64_t			 index_id;	/* the base index */
+	int32_t			 schema_hash;
+	struct data_partition	*partitions;	/* sorted by name */
+	size_t			 npartitions;
+};
+struct data_db {
+	char			*name;
+	int64_t			 id;
+	struct data_table	*tables;	/* sorted by name */
+	size_t			 ntables;
+};
+struct data_root;
+int		 data_open(const char *, struct data_root **, char **);
+void		 data_close(struct data_root *);
+const char	*data_path(const struct data_root *);
+int		 data_databases(struct data_root *, char ***, size_t *);
+int		 data_scan(struct data_root *, const char *, struct data_db **,
+		    char **);
+void		 data_db_free(struct data_db *);
+int		 data_link(const struct data_root *, const char *, const char *,
+		    const char *, const struct data_tablet *, const char *,
+		    char **);
+int		 data_switch(struct data_root *, const char *, const char *,
+		    const char *, const char *, const char *, char **);
+
+/* ctl.c: control lines, in Doris's grammar, parsed into requests */
+enum ctl_kind {
+	CTL_BACKUP,
+	CTL_RESTORE,
+	CTL_CANCEL,
+	CTL_VERIFY,
+	CTL_DROP
+};
+struct ctl_table {
+	char		 *name;
+	char		**partitions;
+	size_t		  npartitions;
+	char		 *alias;	/* restore: AS alias, or NULL */
+};
+struct ctl_property {
+	char		*key;		/* lower case */
+	char		*value;
+};
+struct ctl_request {
+	enum ctl_kind		 kind;
+	char			*db;		/* [db.]label, or NULL */
+	char			*label;
+	char			*repo;		/* TO/FROM repo, [repo.]label */
+	char			*timestamp;	/* verify, drop: @timestamp */
+	bool			 exclude;	/* EXCLUDE (...) rather than ON */
+	struct ctl_table	*tables;
+	size_t			 ntables;
+	struct ctl_property	*props;
+	size_t			 nprops;
+	int64_t			 job_id;	/* cancel by id, else -1 */
+	enum ctl_kind		 cancel_kind;	/* cancel BACKUP or RESTORE */
+};
+int		 ctl_parse(enum ctl_kind, const char *, size_t,
+		    struct ctl_request **, char **);
+void		 ctl_free(struct ctl_request *);
+const char	*ctl_property(const struct ctl_request *, const char *);
+
+/* job.c: the job engine: ids, threads, states, the files under /jobs */
+enum job_state {
+	JOB_PENDING,
+	JOB_SNAPSHOTING,
+	JOB_UPLOAD_SNAPSHOT,
+	JOB_UPLOADING,
+	JOB_SAVE_META,
+	JOB_UPLOAD_INFO,
+	JOB_FINISHED,
+	JOB_CANCELLED
+};
+/* What a NODE_DYNAMIC shows: its aux. */
+#define DYN_STATS		0
+#define DYN_LAST_ERROR		1
+#define DYN_JOB(id, file)	((uint32_t)(id) << 2 | (file))
+#define DYN_JOB_ID(aux)		((aux) >> 2)
+#define DYN_JOB_FILE(aux)	((aux) & 3)	/* 0 state, 1 job.txt */
+typedef void (*jobs_notify_cb)(void *, const char *);
+struct jobs;
+struct job {
+	struct jobs		*jobs;
+	int64_t			 id;
+	struct ctl_request	*req;
+	char			*db;
+	char			*repo;
+	char			*repo_key;	/* __palo_repository_<repo> */
+	bool			 new_repo;	/* to be created */
+	int64_t			 timeout;	/* seconds */
+	time_t			 created;
+	/* protected by the jobs' lock */
+	enum job_state		 state;
+	time_t			 snapshot_done;
+	time_t			 upload_done;
+	time_t			 finished;
+	uint64_t		 files_total;
+	uint64_t		 files_done;
+	uint64_t		 bytes_total;
+	uint64_t		 bytes_done;
+	char			*error;
+	bool			 cancel;
+};
+struct jobs	*jobs_create(struct broker *, struct data_root *,
+		    jobs_notify_cb, void *);
+void		 jobs_free(struct jobs *);
+int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
+		    size_t, char **);
+char		*jobs_render(struct jobs *, uint32_t, size_t *);
+int		 jobs_load(struct jobs *, const struct tree_dir *,
+		    struct batch *);
+struct broker	*job_broker(struct job *);
+struct data_root *job_data(struct job *);
+void		 job_set_state(struct job *, enum job_state);
+bool		 job_stopped(struct job *);
+void		 job_fail(struct job *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 job_progress(struct job *, uint64_t, uint64_t);
+void		 job_totals(struct job *, uint64_t, uint64_t);
+void		 job_notify(struct job *);
+
+/* job-backup.c: the backup state machine */
+int		 backup_check(struct job *, char **);
+void		 backup_run(struct job *);
+
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);
 void		 cache_free(struct cache *);
@@ -397,9 +544,16 @@ struct snapfs {
 	struct repo	*repo;
 	struct tree	*tree;
 	struct cache	*cache;
+	struct jobs	*jobs;		/* NULL without a data root */
+	void		*session;	/* the FUSE session, for notices */
 	uid_t		 uid;		/* the mounting user */
 	gid_t		 gid;
 };
 const void	*fs_ops(size_t *);
+void		 fs_changed(struct snapfs *, const char *);
+
+/* ns.c: the top of the namespace */
+int		 ns_load(void *, const struct tree_dir *, struct batch *,
+		    char **);
 
 #endif /* SNAPFS_H */

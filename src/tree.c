@@ -25,7 +25,8 @@
 enum {
 	NF_MUTABLE = 0x01,		/* may change: short kernel timeouts */
 	NF_CHECKED = 0x02,		/* md5 verified */
-	NF_DAMAGED = 0x04		/* md5 mismatch seen */
+	NF_DAMAGED = 0x04,		/* md5 mismatch seen */
+	NF_ORPHAN = 0x08		/* dropped by a reload; its ino is free */
 };
 
 enum {
@@ -168,6 +169,21 @@ ino_insert(struct tree *t, uint32_t i, uint64_t ino)
 		slot = (slot + 1) & t->inomask;
 	t->inos[slot] = i + 1;
 	t->inocount++;
+}
+
+/* Point inode number ino, now held by an orphan, at node i. */
+static void
+ino_replace(struct tree *t, uint64_t ino, uint32_t i)
+{
+	size_t	slot;
+
+	for (slot = ino & t->inomask; t->inos[slot] != 0;
+	    slot = (slot + 1) & t->inomask) {
+		if (node_at(t, t->inos[slot] - 1, NULL)->ino == ino) {
+			t->inos[slot] = i + 1;
+			return;
+		}
+	}
 }
 
 static void
@@ -331,13 +347,30 @@ batch_text(struct batch *b, uint32_t parent, const char *name,
 	return (i);
 }
 
+/* A file whose content is made when it is opened; aux says which. */
 uint32_t
-batch_stats(struct batch *b, uint32_t parent, const char *name)
+batch_dynamic(struct batch *b, uint32_t parent, const char *name,
+    uint32_t aux)
 {
 	uint32_t	i;
 
-	i = batch_node(b, parent, name, NODE_STATS, 0);
-	batch_set_mutable(b, i);
+	if ((i = batch_node(b, parent, name, NODE_DYNAMIC, 0)) < b->n) {
+		b->nodes[i].aux = aux;
+		b->nodes[i].flags |= NF_MUTABLE;
+	}
+	return (i);
+}
+
+/* A control file: lines written to it are requests of kind aux. */
+uint32_t
+batch_ctl(struct batch *b, uint32_t parent, const char *name, uint32_t aux)
+{
+	uint32_t	i;
+
+	if ((i = batch_node(b, parent, name, NODE_CTL, 0)) < b->n) {
+		b->nodes[i].aux = aux;
+		b->nodes[i].flags |= NF_MUTABLE;
+	}
 	return (i);
 }
 
@@ -470,7 +503,7 @@ static void
 tree_merge(struct tree *t, uint32_t d, struct batch *b)
 {
 	struct node	*n, *p;
-	uint32_t	*end, *slice, i, s, start, count, kept;
+	uint32_t	*end, *slice, i, j, s, start, count, kept;
 	uint64_t	 ino;
 	size_t		 need;
 
@@ -498,10 +531,14 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b)
 		}
 		ino = ino_of(node_at(t, n->parent, NULL)->ino,
 		    node_str(b, n->name), n->namelen);
-		while (ino_find(t, ino) != UINT32_MAX)
+		while ((j = ino_find(t, ino)) != UINT32_MAX &&
+		    (node_at(t, j, NULL)->flags & NF_ORPHAN) == 0)
 			ino = ino + 1 < INO_RESERVED ? INO_RESERVED : ino + 1;
 		n->ino = ino;
-		ino_insert(t, b->base + i, ino);
+		if (j != UINT32_MAX)
+			ino_replace(t, ino, b->base + i);
+		else
+			ino_insert(t, b->base + i, ino);
 	}
 	need = t->nchildren + b->n;
 	if (need > t->childsize) {
@@ -551,6 +588,7 @@ node_attr(const struct node *n, struct tree_attr *attr)
 	attr->type = n->type;
 	attr->size = n->size;
 	attr->mtime = n->mtime;
+	attr->aux = n->aux;
 	attr->immutable = (n->flags & NF_MUTABLE) == 0;
 }
 
@@ -849,4 +887,47 @@ tree_checked(struct tree *t, uint64_t ino)
 	if (flags & NF_DAMAGED)
 		return (-1);
 	return ((flags & NF_CHECKED) != 0);
+}
+
+/* Mark node i and everything below it as dropped. */
+static void
+orphan(struct tree *t, uint32_t i)
+{
+	struct node	*n = node_at(t, i, NULL);
+	uint32_t	 k;
+
+	__atomic_or_fetch(&n->flags, NF_ORPHAN, __ATOMIC_RELAXED);
+	if (n->type == NODE_DIR && n->state == LS_LOADED)
+		for (k = 0; k < n->count; k++)
+			orphan(t, t->children[n->first + k]);
+}
+
+/*
+ * Forget the children of folder ino, which its loader will list again on
+ * the next access (a job changed what is there).  What is below keeps its
+ * inode numbers when it comes back under the same names.
+ */
+int
+tree_reload(struct tree *t, uint64_t ino)
+{
+	struct node	*n;
+	uint32_t	 i, k;
+	int		 error = 0;
+
+	pthread_mutex_lock(&t->load_lock);
+	pthread_rwlock_wrlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX)
+		error = -ENOENT;
+	else if ((n = node_at(t, i, NULL))->type != NODE_DIR ||
+	    n->load == LOAD_NONE)
+		error = -EINVAL;
+	else if (n->state == LS_LOADED) {
+		for (k = 0; k < n->count; k++)
+			orphan(t, t->children[n->first + k]);
+		n->count = 0;
+		n->state = LS_UNLOADED;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->load_lock);
+	return (error);
 }

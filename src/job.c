@@ -1,0 +1,453 @@
+/*
+ * The job engine: a line written to a control file becomes a job with an
+ * id, runs on a thread of its own, and shows its state under /jobs/<id>/.
+ *
+ * Submitting checks what can be checked at once (the grammar, the
+ * database, the repository, the label, one job per database) so that a
+ * refused line fails the write with an errno and a reason in
+ * /ctl/last_error; the rest happens on the job's thread, whose state
+ * machine lives in job-backup.c.  A job ends FINISHED or CANCELLED, with
+ * the reason of a failure in its job.txt.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snapfs.h"
+
+#define JOB_TIMEOUT_DEFAULT	86400	/* seconds, as Doris */
+
+struct jobs {
+	struct broker		 *broker;
+	struct data_root	 *data;
+	jobs_notify_cb		  notify;
+	void			 *arg;
+
+	pthread_mutex_t		  lock;		/* the fields below, and jobs' */
+	struct job		**list;
+	pthread_t		 *threads;
+	size_t			  n;
+	char			 *last_error;
+	bool			  stopping;
+};
+
+static const char *state_names[] = {
+	"PENDING",
+	"SNAPSHOTING",
+	"UPLOAD_SNAPSHOT",
+	"UPLOADING",
+	"SAVE_META",
+	"UPLOAD_INFO",
+	"FINISHED",
+	"CANCELLED"
+};
+
+struct jobs *
+jobs_create(struct broker *broker, struct data_root *data,
+    jobs_notify_cb notify, void *arg)
+{
+	struct jobs	*js;
+
+	js = xcalloc(1, sizeof *js);
+	js->broker = broker;
+	js->data = data;
+	js->notify = notify;
+	js->arg = arg;
+	pthread_mutex_init(&js->lock, NULL);
+	return (js);
+}
+
+/* Stop every running job and wait for its thread. */
+void
+jobs_free(struct jobs *js)
+{
+	size_t	i;
+
+	if (js == NULL)
+		return;
+	pthread_mutex_lock(&js->lock);
+	js->stopping = true;
+	for (i = 0; i < js->n; i++)
+		js->list[i]->cancel = true;
+	pthread_mutex_unlock(&js->lock);
+	for (i = 0; i < js->n; i++) {
+		pthread_join(js->threads[i], NULL);
+		ctl_free(js->list[i]->req);
+		free(js->list[i]->db);
+		free(js->list[i]->repo);
+		free(js->list[i]->repo_key);
+		free(js->list[i]->error);
+		free(js->list[i]);
+	}
+	free(js->list);
+	free(js->threads);
+	free(js->last_error);
+	pthread_mutex_destroy(&js->lock);
+	free(js);
+}
+
+struct broker *
+job_broker(struct job *j)
+{
+	return (j->jobs->broker);
+}
+
+struct data_root *
+job_data(struct job *j)
+{
+	return (j->jobs->data);
+}
+
+void
+job_set_state(struct job *j, enum job_state state)
+{
+	time_t	now = time(NULL);
+
+	pthread_mutex_lock(&j->jobs->lock);
+	if (j->state == JOB_SNAPSHOTING && state > JOB_SNAPSHOTING)
+		j->snapshot_done = now;
+	if (j->state == JOB_UPLOADING && state > JOB_UPLOADING)
+		j->upload_done = now;
+	if (state == JOB_FINISHED || state == JOB_CANCELLED)
+		j->finished = now;
+	j->state = state;
+	pthread_mutex_unlock(&j->jobs->lock);
+	log_info("job %" PRId64 ": %s", j->id, state_names[state]);
+}
+
+/* Has the job been cancelled, or run past its timeout? */
+bool
+job_stopped(struct job *j)
+{
+	bool	stop;
+
+	pthread_mutex_lock(&j->jobs->lock);
+	stop = j->cancel;
+	pthread_mutex_unlock(&j->jobs->lock);
+	if (!stop && time(NULL) - j->created > j->timeout) {
+		job_fail(j, "timeout after %" PRId64 " seconds", j->timeout);
+		stop = true;
+	}
+	return (stop);
+}
+
+/* End the job CANCELLED with a reason (the first one given is kept). */
+void
+job_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*why;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) == -1)
+		fatalx("job_fail");
+	va_end(ap);
+	pthread_mutex_lock(&j->jobs->lock);
+	if (j->error == NULL)
+		j->error = why;
+	else
+		free(why);
+	pthread_mutex_unlock(&j->jobs->lock);
+	log_warn("job %" PRId64 ": %s", j->id, j->error);
+	job_set_state(j, JOB_CANCELLED);
+}
+
+void
+job_totals(struct job *j, uint64_t files, uint64_t bytes)
+{
+	pthread_mutex_lock(&j->jobs->lock);
+	j->files_total = files;
+	j->bytes_total = bytes;
+	pthread_mutex_unlock(&j->jobs->lock);
+}
+
+void
+job_progress(struct job *j, uint64_t files, uint64_t bytes)
+{
+	pthread_mutex_lock(&j->jobs->lock);
+	j->files_done += files;
+	j->bytes_done += bytes;
+	pthread_mutex_unlock(&j->jobs->lock);
+}
+
+/* The job changed what its repository holds. */
+void
+job_notify(struct job *j)
+{
+	j->jobs->notify(j->jobs->arg, j->repo);
+}
+
+static void *
+job_thread(void *arg)
+{
+	struct job	*j = arg;
+
+	backup_run(j);
+	return (NULL);
+}
+
+static void
+set_last_error(struct jobs *js, const char *why)
+{
+	pthread_mutex_lock(&js->lock);
+	free(js->last_error);
+	js->last_error = why != NULL ? xstrdup(why) : NULL;
+	pthread_mutex_unlock(&js->lock);
+}
+
+static bool
+running(const struct job *j)
+{
+	return (j->state != JOB_FINISHED && j->state != JOB_CANCELLED);
+}
+
+/* The one database of the data root, when the line names none. */
+static int
+default_db(struct jobs *js, char **db, char **cause)
+{
+	char	**names = NULL;
+	size_t	  n = 0, i;
+	int	  error;
+
+	if ((error = data_databases(js->data, &names, &n)) != 0) {
+		xasprintf(cause, "cannot list the data root: %s",
+		    strerror(-error));
+		return (error);
+	}
+	if (n == 1)
+		*db = xstrdup(names[0]);
+	else {
+		xasprintf(cause, n == 0 ? "the data root has no database" :
+		    "the data root has %zu databases: name one (db.label)", n);
+		error = n == 0 ? -ENOENT : -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (error);
+}
+
+/* CANCEL <id> | BACKUP [FROM db]: mark the job; its thread stops. */
+static int
+cancel(struct jobs *js, const struct ctl_request *req, char **cause)
+{
+	struct job	*j = NULL;
+	char		*db = NULL;
+	size_t		 i;
+	int		 error = 0;
+
+	if (req->job_id < 0 && req->db == NULL &&
+	    (error = default_db(js, &db, cause)) != 0)
+		return (error);
+	pthread_mutex_lock(&js->lock);
+	for (i = 0; i < js->n && j == NULL; i++) {
+		if (req->job_id >= 0 ? js->list[i]->id == req->job_id :
+		    (js->list[i]->req->kind == req->cancel_kind &&
+		    running(js->list[i]) && strcmp(js->list[i]->db,
+		    req->db != NULL ? req->db : db) == 0))
+			j = js->list[i];
+	}
+	if (j == NULL) {
+		if (req->job_id >= 0)
+			xasprintf(cause, "no job %" PRId64, req->job_id);
+		else
+			xasprintf(cause, "No %s job is currently running",
+			    req->cancel_kind == CTL_BACKUP ? "backup" :
+			    "restore");
+		error = -ENOENT;
+	} else if (!running(j)) {
+		xasprintf(cause, "job %" PRId64 " is already %s", j->id,
+		    state_names[j->state]);
+		error = -EINVAL;
+	} else
+		j->cancel = true;
+	pthread_mutex_unlock(&js->lock);
+	free(db);
+	return (error);
+}
+
+/*
+ * Take one line of a control file.  0 once the job is accepted (or the
+ * cancel done), else -errno with the reason in *cause and last_error.
+ */
+int
+jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
+    size_t len, char **cause)
+{
+	struct ctl_request	*req = NULL;
+	struct job		*j = NULL;
+	const char		*timeout;
+	char			*end;
+	size_t			 i;
+	int			 error;
+
+	*cause = NULL;
+	if ((error = ctl_parse(kind, line, len, &req, cause)) != 0)
+		goto out;
+	if (kind == CTL_CANCEL) {
+		error = cancel(js, req, cause);
+		goto out;
+	}
+	if (kind != CTL_BACKUP) {
+		xasprintf(cause, "not supported yet");
+		error = -EOPNOTSUPP;
+		goto out;
+	}
+
+	j = xcalloc(1, sizeof *j);
+	j->jobs = js;
+	j->req = req;
+	j->created = time(NULL);
+	j->timeout = JOB_TIMEOUT_DEFAULT;
+	if ((timeout = ctl_property(req, "timeout")) != NULL)
+		j->timeout = strtoll(timeout, &end, 10);
+	if (req->db != NULL)
+		j->db = xstrdup(req->db);
+	else if ((error = default_db(js, &j->db, cause)) != 0)
+		goto out;
+	if ((error = backup_check(j, cause)) != 0)
+		goto out;
+
+	pthread_mutex_lock(&js->lock);
+	for (i = 0; i < js->n; i++) {
+		if (running(js->list[i]) && strcmp(js->list[i]->db, j->db) == 0)
+			break;
+	}
+	if (js->stopping || i < js->n) {
+		pthread_mutex_unlock(&js->lock);
+		xasprintf(cause, "Can only run one backup or restore job of a "
+		    "database at same time (database %s)", j->db);
+		error = -EBUSY;
+		goto out;
+	}
+	j->id = js->n + 1;
+	js->list = xreallocarray(js->list, js->n + 1, sizeof *js->list);
+	js->threads = xreallocarray(js->threads, js->n + 1,
+	    sizeof *js->threads);
+	js->list[js->n] = j;
+	if (pthread_create(&js->threads[js->n], NULL, job_thread, j) != 0)
+		fatal("pthread_create");
+	js->n++;
+	pthread_mutex_unlock(&js->lock);
+	log_info("job %" PRId64 ": backup %s.%s to %s", j->id, j->db,
+	    req->label, j->repo);
+	js->notify(js->arg, NULL);
+	set_last_error(js, NULL);
+	return (0);
+
+out:
+	set_last_error(js, *cause);
+	if (j != NULL) {
+		free(j->db);
+		free(j->repo);
+		free(j->repo_key);
+		free(j);
+	}
+	ctl_free(req);
+	return (error);
+}
+
+static const char *
+time_text(time_t t, char *buf, size_t size)
+{
+	struct tm	tm;
+
+	if (t == 0)
+		return ("\\N");
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	return (buf);
+}
+
+/* The columns of SHOW BACKUP, one "Key: value" line each. */
+static void
+render_job(const struct job *j, struct buf *b)
+{
+	const struct ctl_request	*r = j->req;
+	char				 t[4][32];
+	size_t				 i, k;
+
+	buf_printf(b, "JobId: %" PRId64 "\nSnapshotName: %s\nDbName: %s\n"
+	    "State: %s\nBackupObjs: ", j->id, r->label, j->db,
+	    state_names[j->state]);
+	if (r->ntables == 0)
+		buf_printf(b, "[%s.*]", j->db);
+	for (i = 0; i < r->ntables; i++) {
+		buf_printf(b, "%s%s[%s.%s", i == 0 ? "" : ", ",
+		    r->exclude ? "EXCLUDE " : "", j->db, r->tables[i].name);
+		for (k = 0; k < r->tables[i].npartitions; k++)
+			buf_printf(b, "%s%s", k == 0 ? "/" : ",",
+			    r->tables[i].partitions[k]);
+		buf_addc(b, ']');
+	}
+	buf_printf(b, "\nRepository: %s\nCreateTime: %s\n"
+	    "SnapshotFinishedTime: %s\nUploadFinishedTime: %s\n"
+	    "FinishedTime: %s\nUnfinishedTasks: %" PRIu64 "\n"
+	    "Progress: %" PRIu64 "/%" PRIu64 " files, %" PRIu64 "/%" PRIu64
+	    " bytes\nTaskErrMsg: %s\nStatus: [%s]\nTimeout: %" PRId64 "\n",
+	    j->repo, time_text(j->created, t[0], sizeof t[0]),
+	    time_text(j->snapshot_done, t[1], sizeof t[1]),
+	    time_text(j->upload_done, t[2], sizeof t[2]),
+	    time_text(j->finished, t[3], sizeof t[3]),
+	    j->files_total - j->files_done, j->files_done, j->files_total,
+	    j->bytes_done, j->bytes_total,
+	    j->error != NULL ? j->error : "",
+	    j->error != NULL ? j->error : "OK", j->timeout);
+}
+
+/* The text of a file of /jobs/<id>/, or of /ctl/last_error. */
+char *
+jobs_render(struct jobs *js, uint32_t aux, size_t *len)
+{
+	struct buf	 b;
+	struct job	*j = NULL;
+	size_t		 i;
+
+	buf_init(&b, SIZE_MAX);
+	pthread_mutex_lock(&js->lock);
+	if (aux == DYN_LAST_ERROR) {
+		if (js->last_error != NULL)
+			buf_printf(&b, "%s\n", js->last_error);
+	} else {
+		for (i = 0; i < js->n; i++)
+			if (js->list[i]->id == DYN_JOB_ID(aux))
+				j = js->list[i];
+		if (j != NULL && DYN_JOB_FILE(aux) == 0)
+			buf_printf(&b, "%s\n", state_names[j->state]);
+		else if (j != NULL)
+			render_job(j, &b);
+	}
+	pthread_mutex_unlock(&js->lock);
+	*len = b.len;
+	return (buf_take(&b));
+}
+
+/* /jobs: a folder per job, with its state and job.txt. */
+int
+jobs_load(struct jobs *js, const struct tree_dir *dir, struct batch *b)
+{
+	char		name[32];
+	uint32_t	d;
+	size_t		i;
+	int64_t		newest = 0, t;
+
+	pthread_mutex_lock(&js->lock);
+	for (i = 0; i < js->n; i++) {
+		t = (int64_t)js->list[i]->created * 1000000000;
+		if (t > newest)
+			newest = t;
+		snprintf(name, sizeof name, "%" PRId64, js->list[i]->id);
+		d = batch_dir(b, BATCH_TOP, name, t, LOAD_NONE, NULL, 0);
+		batch_dynamic(b, d, "state", DYN_JOB(js->list[i]->id, 0));
+		batch_dynamic(b, d, "job.txt", DYN_JOB(js->list[i]->id, 1));
+	}
+	pthread_mutex_unlock(&js->lock);
+	batch_set_mtime(b, newest);
+	return (0);
+}

@@ -1,0 +1,54 @@
+/*
+ * The top of the namespace: what the root holds besides the repositories,
+ * and which module lists each kind of folder.
+ *
+ *	/ctl/		control files, when there is a data root
+ *	/jobs/		one folder per job, listed by job.c
+ *	/<repo>/	one per repository, listed by repo.c
+ *	/.raw/		every object, listed by raw.c (through repo.c)
+ *	/stats.json	counters
+ *
+ * ctl and jobs come first in the root's batch, so a repository of the same
+ * name is shadowed (it stays reachable under .raw).
+ */
+
+#include <stdlib.h>
+
+#include "snapfs.h"
+
+static const struct {
+	const char	*name;
+	enum ctl_kind	 kind;
+} ctl_files[] = {
+	{ "backup", CTL_BACKUP },
+	{ "cancel", CTL_CANCEL },
+};
+
+int
+ns_load(void *arg, const struct tree_dir *dir, struct batch *b, char **cause)
+{
+	struct snapfs	*fs = arg;
+	uint32_t	 ctl;
+	size_t		 i;
+
+	switch (dir->load) {
+	case LOAD_ROOT:
+		if (fs->jobs != NULL) {
+			ctl = batch_dir(b, BATCH_TOP, "ctl", 0, LOAD_NONE, NULL,
+			    0);
+			for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0];
+			    i++)
+				batch_ctl(b, ctl, ctl_files[i].name,
+				    ctl_files[i].kind);
+			batch_dynamic(b, ctl, "last_error", DYN_LAST_ERROR);
+			batch_set_mutable(b, batch_dir(b, BATCH_TOP, "jobs", 0,
+			    LOAD_JOBS, NULL, 0));
+		}
+		batch_dynamic(b, BATCH_TOP, "stats.json", DYN_STATS);
+		return (repo_load(fs->repo, dir, b, cause));
+	case LOAD_JOBS:
+		return (jobs_load(fs->jobs, dir, b));
+	default:
+		return (repo_load(fs->repo, dir, b, cause));
+	}
+}

@@ -1,0 +1,133 @@
+#!/bin/sh
+# backup.sh - backup jobs through ctl/backup: the job runs to FINISHED,
+# the snapshot appears in the mounted tree without a remount and holds the
+# data root's bytes, the uploaded objects follow the Doris layout (every
+# file named <name>.<md5 of it>, __meta and __info_<ts> with their md5, no
+# .part left); ON (... PARTITION ...) backs up only what it names; refused
+# lines fail the write with their reason in ctl/last_error; a cancelled
+# backup ends CANCELLED and never shows as OK.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+require_prog md5sum
+
+DATA=$W/data
+LOC=$W/loc
+mkdir -p "$LOC"
+# data_file DB TABLE PARTITION TABLET NAME SIZE
+data_file()
+{
+	mkdir -p "$DATA/$1/$2/$3/$4"
+	head -c "$6" /dev/urandom >"$DATA/$1/$2/$3/$4/$5"
+}
+for t in 1001 1002; do
+	data_file sales orders p202401 $t "$t.hdr" 200
+	data_file sales orders p202401 $t "02000000000000${t}b0_0.dat" 300000
+	data_file sales orders p202402 $((t + 10)) "$((t + 10)).hdr" 100
+done
+data_file sales users users 2001 2001.hdr 50
+data_file sales users users 2001 0200000000000002001_0.dat 7000000
+
+mount_fs "$LOC" -o data="$DATA"
+
+# wait_job ID: until its state is FINISHED or CANCELLED (60 s at most).
+wait_job()
+{
+	_deadline=$(($(date +%s) + 60))
+	while :; do
+		_s=$(cat "$MNT/jobs/$1/state") || fail "no jobs/$1/state"
+		case $_s in
+		FINISHED|CANCELLED)	echo "$_s"; return 0 ;;
+		esac
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "job $1 still $_s after 60 s"
+		sleep 0.1
+	done
+}
+
+ls "$MNT" | grep -qx ctl || fail "no ctl folder with a data root"
+echo 'sales.snap1 TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
+assert_eq "$(ls "$MNT/jobs")" 1 "jobs after one backup"
+assert_eq "$(wait_job 1)" FINISHED "state of job 1"
+grep -q '^Progress: 8/8 files' "$MNT/jobs/1/job.txt" ||
+    fail "job.txt: $(cat "$MNT/jobs/1/job.txt")"
+grep -q '^SnapshotName: snap1$' "$MNT/jobs/1/job.txt" || fail "job.txt name"
+
+# The new repository and snapshot, without a remount.
+ls "$MNT/repo1" | grep -qx snap1 || fail "snap1 not in repo1: $(ls "$MNT")"
+grep -q "^snap1	[0-9-]*	OK\$" "$MNT/repo1/snapshots.tsv" ||
+    fail "snapshots.tsv: $(cat "$MNT/repo1/snapshots.tsv")"
+S=$MNT/repo1/snap1
+for f in $(cd "$DATA/sales" && find . -type f); do
+	cmp "$DATA/sales/$f" "$S/$f" || fail "$f differs in the snapshot"
+done
+grep -q '"name": "snap1"' "$S/details.json" || fail "details.json"
+grep -q '^Database: sales$' "$S/snapshot.txt" || fail "snapshot.txt"
+
+# The objects, as Doris lays them out.
+R=$MNT/.raw/__palo_repository_repo1
+[ -f "$R/__repo_info" ] || fail "no __repo_info"
+ls "$R/__ss_snap1" | grep -q '^__meta\.[0-9a-f]\{32\}$' || fail "no __meta"
+ls "$R/__ss_snap1" | grep -q '^__info_[0-9-]*\.[0-9a-f]\{32\}$' ||
+    fail "no __info"
+n=0
+for f in $(cd "$R/__ss_snap1" && find . -type f); do
+	sum=$(md5sum <"$R/__ss_snap1/$f" | cut -c 1-32)
+	case $f in
+	*.$sum)	n=$((n + 1)) ;;
+	*)	fail "$f is not named by its md5 $sum" ;;
+	esac
+	case $f in
+	./__ss_content/__db_*/__tbl_*/__part_*/__idx_*/__[0-9]*/*|./__meta.*|./__info_*)
+		;;
+	*)	fail "unexpected object $f" ;;
+	esac
+done
+assert_eq "$n" 10 "objects of snap1 (8 files, __meta, __info)"
+[ -z "$(cd "$R" && find . -name '*.part')" ] || fail "a .part was left"
+
+# ON (table PARTITION (p)) takes only what it names.
+echo 'snap2 ON (orders PARTITION (p202401))' >"$MNT/ctl/backup" ||
+    fail "partial backup refused"
+assert_eq "$(wait_job 2)" FINISHED "state of job 2"
+assert_list "snap2" ls "$MNT/repo1/snap2" <<'END'
+details.json
+info.json
+orders
+snapshot.txt
+END
+assert_list "snap2/orders" ls "$MNT/repo1/snap2/orders" <<'END'
+p202401
+END
+
+# Refused lines: the write fails and last_error says why.
+refused()
+{
+	_line=$1 _why=$2
+	if echo "$_line" >"$MNT/ctl/backup" 2>"$W/err"; then
+		fail "'$_line' was accepted"
+	fi
+	grep -q -- "$_why" "$MNT/ctl/last_error" ||
+	    fail "'$_line': last_error is '$(cat "$MNT/ctl/last_error")'"
+}
+refused 'snap1' "already exist"
+refused 'snap3 ON (nosuch)' "does not exist"
+refused 'snap3 ON (orders PARTITION (p1999))' "does not exist"
+refused 'nosuchdb.snap3' "unknown database"
+refused 'snap 3 !' ""
+refused '' ""
+
+# A big backup, cancelled at once: CANCELLED, never OK.
+i=0
+while [ $i -lt 2000 ]; do
+	data_file sales big p 3000 "f$i.dat" 20000
+	i=$((i + 1))
+done
+echo 'snap_big' >"$MNT/ctl/backup" || fail "big backup refused"
+echo 'BACKUP' >"$MNT/ctl/cancel" || fail "cancel refused: $(cat "$MNT/ctl/last_error")"
+assert_eq "$(wait_job 3)" CANCELLED "state of the cancelled job"
+grep -q '^snap_big	.*	OK$' "$MNT/repo1/snapshots.tsv" &&
+    fail "a cancelled snapshot shows OK"
+ls "$MNT/repo1" | grep -qx snap_big && fail "a cancelled snapshot is a folder"
+if echo 'BACKUP' >"$MNT/ctl/cancel" 2>/dev/null; then
+	fail "cancel with no job running was accepted"
+fi
+umount_fs
