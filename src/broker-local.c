@@ -216,26 +216,6 @@ local_read(struct broker *b, const char *key, void *p, size_t len,
 	return (n == -1 ? -saved : n);
 }
 
-/* Create the folders above key. */
-static int
-local_mkdirs(struct broker_local *l, const char *key)
-{
-	char	*path, *p;
-	int	 error = 0;
-
-	path = xstrdup(key);
-	for (p = strchr(path, '/'); p != NULL; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdirat(l->rootfd, path, 0755) == -1 && errno != EEXIST) {
-			error = -errno;
-			break;
-		}
-		*p = '/';
-	}
-	free(path);
-	return (error);
-}
-
 /* Write an object through <key>.part: fill(arg, fd) writes the bytes. */
 static int
 local_write(struct broker_local *l, const char *key, uint64_t size,
@@ -247,8 +227,13 @@ local_write(struct broker_local *l, const char *key, uint64_t size,
 
 	if (!local_key_ok(key))
 		return (-EINVAL);
-	if ((error = local_mkdirs(l, key)) != 0)
-		return (error);
+	if (strchr(key, '/') != NULL) {
+		part = xstrndup(key, strrchr(key, '/') - key);
+		error = file_mkdirs(l->rootfd, part, 0755);
+		free(part);
+		if (error != 0)
+			return (error);
+	}
 	xasprintf(&part, "%s.part", key);
 	fd = openat(l->rootfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644);
@@ -271,23 +256,6 @@ out:
 	return (error);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-errno);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 struct local_buffer {
 	const void	*p;
 	size_t		 len;
@@ -298,7 +266,7 @@ fill_buffer(void *arg, int fd)
 {
 	struct local_buffer	*b = arg;
 
-	return (write_all(fd, b->p, b->len));
+	return (file_write_all(fd, b->p, b->len));
 }
 
 static int
@@ -332,7 +300,7 @@ fill_copy(void *arg, int out)
 			error = n == 0 ? -EIO : -errno;	/* shrank */
 			break;
 		}
-		if ((error = write_all(out, chunk, n)) != 0)
+		if ((error = file_write_all(out, chunk, n)) != 0)
 			break;
 		off += n;
 	}

@@ -185,28 +185,6 @@ data_syncdir(int dirfd, const char *path)
 	return (error);
 }
 
-/* mkdir -p; path may be absolute or relative to the current folder. */
-static int
-data_mkdirs(const char *path, mode_t mode)
-{
-	struct stat	 st;
-	char		*copy, *p;
-	int		 error = 0;
-
-	copy = xstrdup(path);
-	for (p = copy; error == 0 && p != NULL; ) {
-		if ((p = strchr(p + 1, '/')) != NULL)
-			*p = '\0';
-		if (mkdir(copy, mode) == -1 && (errno != EEXIST ||
-		    stat(copy, &st) == -1 || !S_ISDIR(st.st_mode)))
-			error = (errno == EEXIST ? -ENOTDIR : -errno);
-		if (p != NULL)
-			*p = '/';
-	}
-	free(copy);
-	return (error);
-}
-
 static void
 data_ents_free(struct data_ent *e, size_t n)
 {
@@ -502,23 +480,6 @@ data_assign(struct data_root *r, struct data_db *d)
 	pthread_mutex_unlock(&r->lock);
 }
 
-static int
-data_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-errno);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Rewrite the ids file if ids were given since it was last written. */
 static int
 data_save(struct data_root *r, char **cause)
@@ -556,7 +517,7 @@ data_save(struct data_root *r, char **cause)
 	if (fd == -1)
 		error = -errno;
 	else {
-		if ((error = data_write_all(fd, b.data, b.len)) == 0 &&
+		if ((error = file_write_all(fd, b.data, b.len)) == 0 &&
 		    fsync(fd) == -1)
 			error = -errno;
 		if (close(fd) == -1 && error == 0)
@@ -962,7 +923,7 @@ data_link(const struct data_root *r, const char *db, const char *table,
 		xasprintf(cause, "\"%s\": %s", src, strerror(errno));
 		goto out;
 	}
-	if ((error = data_mkdirs(to, 0755)) != 0 ||
+	if ((error = file_mkdirs(AT_FDCWD, to, 0755)) != 0 ||
 	    (dfd = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		if (error == 0)
 			error = -errno;
@@ -1072,7 +1033,7 @@ data_switch(struct data_root *r, const char *db, const char *table,
 
 	aparent = data_parent(aside);
 	if (fstatat(pfd, partition, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if ((error = data_mkdirs(aparent, 0755)) != 0) {
+		if ((error = file_mkdirs(AT_FDCWD, aparent, 0755)) != 0) {
 			xasprintf(cause, "%s: %s", aparent, strerror(-error));
 			goto out;
 		}

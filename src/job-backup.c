@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -200,21 +199,6 @@ backup_check(struct job *j, char **cause)
 		error = -EEXIST;
 	}
 	return (error);
-}
-
-static int
-remove_entry(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	if (remove(path) == -1)
-		log_warn("remove %s: %s", path, strerror(errno));
-	return (0);
-}
-
-static void
-remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* SNAPSHOTING: hard-link each chosen tablet, and list what to upload. */
@@ -540,7 +524,7 @@ backup_free(struct backup *bk)
 	}
 	free(bk->uploads);
 	if (bk->snapdir != NULL)
-		remove_tree(bk->snapdir);	/* release the snapshot */
+		file_remove_tree(bk->snapdir);	/* release the snapshot */
 	free(bk->snapdir);
 	data_db_free(bk->db);
 	pthread_mutex_destroy(&bk->lock);

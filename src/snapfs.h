@@ -43,6 +43,11 @@ char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* file.c: local file helpers */
+int		 file_write_all(int, const void *, size_t);
+int		 file_mkdirs(int, const char *, mode_t);
+void		 file_remove_tree(const char *);
+
 /* buf.c: a growable byte buffer with a hard cap */
 struct buf {
 	char	*data;

@@ -1,0 +1,73 @@
+/*
+ * Small helpers for local files that several modules need: write all of
+ * a buffer, make a folder and its parents, remove a folder tree.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+/* Write all len bytes, or return -errno. */
+int
+file_write_all(int fd, const void *p, size_t len)
+{
+	const char	*s = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, s, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-errno);
+		}
+		s += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/* mkdir -p of path, relative to dirfd (or AT_FDCWD). */
+int
+file_mkdirs(int dirfd, const char *path, mode_t mode)
+{
+	struct stat	 st;
+	char		*copy, *p;
+	int		 error = 0;
+
+	copy = xstrdup(path);
+	for (p = copy; error == 0 && p != NULL; ) {
+		if ((p = strchr(p + 1, '/')) != NULL)
+			*p = '\0';
+		if (mkdirat(dirfd, copy, mode) == -1 && (errno != EEXIST ||
+		    fstatat(dirfd, copy, &st, 0) == -1 || !S_ISDIR(st.st_mode)))
+			error = (errno == EEXIST ? -ENOTDIR : -errno);
+		if (p != NULL)
+			*p = '/';
+	}
+	free(copy);
+	return (error);
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	if (remove(path) == -1)
+		log_warn("remove %s: %s", path, strerror(errno));
+	return (0);
+}
+
+/* rm -r path; what cannot be removed is logged. */
+void
+file_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
