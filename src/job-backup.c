@@ -60,31 +60,6 @@ struct backup {
 };
 
 static int
-repo_entry(void *arg, const struct broker_entry *e)
-{
-	struct job	*j = arg;
-	const char	*name;
-
-	if (!e->is_dir)
-		return (0);
-	if (strncmp(e->key, "__palo_repository_", 18) == 0)
-		name = e->key + 18;
-	else if (strncmp(e->key, "__starrocks_repository_", 23) == 0)
-		name = e->key + 23;
-	else
-		return (0);
-	if (j->req->repo != NULL ? strcmp(name, j->req->repo) == 0 :
-	    j->repo_key == NULL) {
-		free(j->repo);
-		free(j->repo_key);
-		j->repo = xstrdup(name);
-		j->repo_key = xstrdup(e->key);
-	} else if (j->req->repo == NULL)
-		j->new_repo = true;	/* a second one: ambiguous */
-	return (0);
-}
-
-static int
 count_entry(void *arg, const struct broker_entry *e)
 {
 	(*(size_t *)arg)++;
@@ -173,23 +148,8 @@ backup_check(struct job *j, char **cause)
 	if (error != 0)
 		return (error);
 
-	if ((error = broker_list(job_broker(j), "", false, repo_entry,
-	    j)) != 0) {
-		xasprintf(cause, "cannot list the location: %s",
-		    strerror(-error));
+	if ((error = job_find_repo(j, true, cause)) != 0)
 		return (error);
-	}
-	if (j->req->repo == NULL && (j->repo == NULL || j->new_repo)) {
-		xasprintf(cause, j->repo == NULL ? "there is no repository: "
-		    "name one to create (label TO repo)" : "there are several "
-		    "repositories: name one (label TO repo)");
-		return (-EINVAL);
-	}
-	if (j->repo == NULL) {
-		j->repo = xstrdup(j->req->repo);
-		xasprintf(&j->repo_key, "__palo_repository_%s", j->repo);
-		j->new_repo = true;
-	}
 	xasprintf(&folder, "%s/__ss_%s/", j->repo_key, j->req->label);
 	error = broker_list(job_broker(j), folder, false, count_entry, &n);
 	free(folder);

@@ -6,7 +6,7 @@
  * database, the repository, the label, one job per database) so that a
  * refused line fails the write with an errno and a reason in
  * /ctl/last_error; the rest happens on the job's thread, whose state
- * machine lives in job-backup.c.  A job ends FINISHED or CANCELLED, with
+ * machine lives in job-backup.c or job-restore.c.  A job ends FINISHED or CANCELLED, with
  * the reason of a failure in its job.txt.
  */
 
@@ -44,9 +44,27 @@ static const char *state_names[] = {
 	"UPLOADING",
 	"SAVE_META",
 	"UPLOAD_INFO",
+	"DOWNLOAD",
+	"DOWNLOADING",
+	"COMMIT",
+	"COMMITTING",
 	"FINISHED",
 	"CANCELLED"
 };
+
+static void
+job_free(struct job *j)
+{
+	ctl_free(j->req);
+	info_free(j->info);
+	free(j->db);
+	free(j->repo);
+	free(j->repo_key);
+	free(j->info_key);
+	free(j->timestamp);
+	free(j->error);
+	free(j);
+}
 
 struct jobs *
 jobs_create(struct broker *broker, struct data_root *data,
@@ -78,12 +96,7 @@ jobs_free(struct jobs *js)
 	pthread_mutex_unlock(&js->lock);
 	for (i = 0; i < js->n; i++) {
 		pthread_join(js->threads[i], NULL);
-		ctl_free(js->list[i]->req);
-		free(js->list[i]->db);
-		free(js->list[i]->repo);
-		free(js->list[i]->repo_key);
-		free(js->list[i]->error);
-		free(js->list[i]);
+		job_free(js->list[i]);
 	}
 	free(js->list);
 	free(js->threads);
@@ -112,7 +125,8 @@ job_set_state(struct job *j, enum job_state state)
 	pthread_mutex_lock(&j->jobs->lock);
 	if (j->state == JOB_SNAPSHOTING && state > JOB_SNAPSHOTING)
 		j->snapshot_done = now;
-	if (j->state == JOB_UPLOADING && state > JOB_UPLOADING)
+	if ((j->state == JOB_UPLOADING || j->state == JOB_DOWNLOADING) &&
+	    state > j->state)
 		j->upload_done = now;
 	if (state == JOB_FINISHED || state == JOB_CANCELLED)
 		j->finished = now;
@@ -176,6 +190,64 @@ job_progress(struct job *j, uint64_t files, uint64_t bytes)
 	pthread_mutex_unlock(&j->jobs->lock);
 }
 
+static int
+repo_entry(void *arg, const struct broker_entry *e)
+{
+	struct job	*j = arg;
+	const char	*name;
+
+	if (!e->is_dir)
+		return (0);
+	if (strncmp(e->key, "__palo_repository_", 18) == 0)
+		name = e->key + 18;
+	else if (strncmp(e->key, "__starrocks_repository_", 23) == 0)
+		name = e->key + 23;
+	else
+		return (0);
+	if (j->req->repo != NULL ? strcmp(name, j->req->repo) == 0 :
+	    j->repo_key == NULL) {
+		free(j->repo);
+		free(j->repo_key);
+		j->repo = xstrdup(name);
+		j->repo_key = xstrdup(e->key);
+	} else if (j->req->repo == NULL)
+		j->new_repo = true;	/* a second one: ambiguous */
+	return (0);
+}
+
+/*
+ * The repository the request names (TO/FROM repo), or the only one of the
+ * location.  A backup may name one that does not exist: it is created.
+ */
+int
+job_find_repo(struct job *j, bool may_create, char **cause)
+{
+	int	error;
+
+	if ((error = broker_list(j->jobs->broker, "", false, repo_entry,
+	    j)) != 0) {
+		xasprintf(cause, "cannot list the location: %s",
+		    strerror(-error));
+		return (error);
+	}
+	if (j->req->repo == NULL && (j->repo == NULL || j->new_repo)) {
+		xasprintf(cause, j->repo == NULL ? "there is no repository%s" :
+		    "there are several repositories: name one", may_create ?
+		    ": name one to create (label TO repo)" : "");
+		return (j->repo == NULL && !may_create ? -ENOENT : -EINVAL);
+	}
+	if (j->repo == NULL && !may_create) {
+		xasprintf(cause, "unknown repository %s", j->req->repo);
+		return (-ENOENT);
+	}
+	if (j->repo == NULL) {
+		j->repo = xstrdup(j->req->repo);
+		xasprintf(&j->repo_key, "__palo_repository_%s", j->repo);
+		j->new_repo = true;
+	}
+	return (0);
+}
+
 /* The job changed what its repository holds. */
 void
 job_notify(struct job *j)
@@ -188,7 +260,10 @@ job_thread(void *arg)
 {
 	struct job	*j = arg;
 
-	backup_run(j);
+	if (j->req->kind == CTL_BACKUP)
+		backup_run(j);
+	else
+		restore_run(j);
 	return (NULL);
 }
 
@@ -233,25 +308,24 @@ default_db(struct jobs *js, char **db, char **cause)
 	return (error);
 }
 
-/* CANCEL <id> | BACKUP [FROM db]: mark the job; its thread stops. */
+/*
+ * CANCEL <id> | BACKUP [FROM db] | RESTORE [FROM db]: mark the job; its
+ * thread stops.  Without a database, the running job of that kind.
+ */
 static int
 cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 {
-	struct job	*j = NULL;
-	char		*db = NULL;
+	struct job	*j = NULL, *c;
 	size_t		 i;
 	int		 error = 0;
 
-	if (req->job_id < 0 && req->db == NULL &&
-	    (error = default_db(js, &db, cause)) != 0)
-		return (error);
 	pthread_mutex_lock(&js->lock);
 	for (i = 0; i < js->n && j == NULL; i++) {
-		if (req->job_id >= 0 ? js->list[i]->id == req->job_id :
-		    (js->list[i]->req->kind == req->cancel_kind &&
-		    running(js->list[i]) && strcmp(js->list[i]->db,
-		    req->db != NULL ? req->db : db) == 0))
-			j = js->list[i];
+		c = js->list[i];
+		if (req->job_id >= 0 ? c->id == req->job_id :
+		    (c->req->kind == req->cancel_kind && running(c) &&
+		    (req->db == NULL || strcmp(c->db, req->db) == 0)))
+			j = c;
 	}
 	if (j == NULL) {
 		if (req->job_id >= 0)
@@ -265,10 +339,13 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 		xasprintf(cause, "job %" PRId64 " is already %s", j->id,
 		    state_names[j->state]);
 		error = -EINVAL;
+	} else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING) {
+		xasprintf(cause, "job %" PRId64 " is committing and cannot be "
+		    "cancelled", j->id);
+		error = -EBUSY;
 	} else
 		j->cancel = true;
 	pthread_mutex_unlock(&js->lock);
-	free(db);
 	return (error);
 }
 
@@ -294,7 +371,7 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		error = cancel(js, req, cause);
 		goto out;
 	}
-	if (kind != CTL_BACKUP) {
+	if (kind != CTL_BACKUP && kind != CTL_RESTORE) {
 		xasprintf(cause, "not supported yet");
 		error = -EOPNOTSUPP;
 		goto out;
@@ -303,16 +380,25 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j = xcalloc(1, sizeof *j);
 	j->jobs = js;
 	j->req = req;
+	req = NULL;
 	j->created = time(NULL);
 	j->timeout = JOB_TIMEOUT_DEFAULT;
-	if ((timeout = ctl_property(req, "timeout")) != NULL)
+	if ((timeout = ctl_property(j->req, "timeout")) != NULL)
 		j->timeout = strtoll(timeout, &end, 10);
-	if (req->db != NULL)
-		j->db = xstrdup(req->db);
-	else if ((error = default_db(js, &j->db, cause)) != 0)
-		goto out;
-	if ((error = backup_check(j, cause)) != 0)
-		goto out;
+	if (kind == CTL_RESTORE) {
+		/* Into the database the line names, else the snapshot's. */
+		if ((error = restore_check(j, cause)) != 0)
+			goto out;
+		j->db = xstrdup(j->req->db != NULL ? j->req->db :
+		    j->info->database);
+	} else {
+		if (j->req->db != NULL)
+			j->db = xstrdup(j->req->db);
+		else if ((error = default_db(js, &j->db, cause)) != 0)
+			goto out;
+		if ((error = backup_check(j, cause)) != 0)
+			goto out;
+	}
 
 	pthread_mutex_lock(&js->lock);
 	for (i = 0; i < js->n; i++) {
@@ -335,20 +421,17 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		fatal("pthread_create");
 	js->n++;
 	pthread_mutex_unlock(&js->lock);
-	log_info("job %" PRId64 ": backup %s.%s to %s", j->id, j->db,
-	    req->label, j->repo);
+	log_info("job %" PRId64 ": %s %s.%s %s %s", j->id, kind == CTL_BACKUP ?
+	    "backup" : "restore", j->db, j->req->label, kind == CTL_BACKUP ?
+	    "to" : "from", j->repo);
 	js->notify(js->arg, NULL);
 	set_last_error(js, NULL);
 	return (0);
 
 out:
 	set_last_error(js, *cause);
-	if (j != NULL) {
-		free(j->db);
-		free(j->repo);
-		free(j->repo_key);
-		free(j);
-	}
+	if (j != NULL)
+		job_free(j);
 	ctl_free(req);
 	return (error);
 }
@@ -365,17 +448,26 @@ time_text(time_t t, char *buf, size_t size)
 	return (buf);
 }
 
-/* The columns of SHOW BACKUP, one "Key: value" line each. */
+/*
+ * The columns of SHOW BACKUP or SHOW RESTORE, one "Key: value" line each
+ * (a restore's Upload.. time is its DownloadFinishedTime).
+ */
 static void
 render_job(const struct job *j, struct buf *b)
 {
 	const struct ctl_request	*r = j->req;
+	bool				 backup = r->kind == CTL_BACKUP;
 	char				 t[4][32];
 	size_t				 i, k;
 
-	buf_printf(b, "JobId: %" PRId64 "\nSnapshotName: %s\nDbName: %s\n"
-	    "State: %s\nBackupObjs: ", j->id, r->label, j->db,
-	    state_names[j->state]);
+	if (backup)
+		buf_printf(b, "JobId: %" PRId64 "\nSnapshotName: %s\n",
+		    j->id, r->label);
+	else
+		buf_printf(b, "JobId: %" PRId64 "\nLabel: %s\nTimestamp: %s\n",
+		    j->id, r->label, j->timestamp);
+	buf_printf(b, "DbName: %s\nState: %s\n%s: ", j->db,
+	    state_names[j->state], backup ? "BackupObjs" : "RestoreObjs");
 	if (r->ntables == 0)
 		buf_printf(b, "[%s.*]", j->db);
 	for (i = 0; i < r->ntables; i++) {
@@ -384,15 +476,18 @@ render_job(const struct job *j, struct buf *b)
 		for (k = 0; k < r->tables[i].npartitions; k++)
 			buf_printf(b, "%s%s", k == 0 ? "/" : ",",
 			    r->tables[i].partitions[k]);
+		if (r->tables[i].alias != NULL)
+			buf_printf(b, " AS %s", r->tables[i].alias);
 		buf_addc(b, ']');
 	}
 	buf_printf(b, "\nRepository: %s\nCreateTime: %s\n"
-	    "SnapshotFinishedTime: %s\nUploadFinishedTime: %s\n"
+	    "SnapshotFinishedTime: %s\n%s: %s\n"
 	    "FinishedTime: %s\nUnfinishedTasks: %" PRIu64 "\n"
 	    "Progress: %" PRIu64 "/%" PRIu64 " files, %" PRIu64 "/%" PRIu64
 	    " bytes\nTaskErrMsg: %s\nStatus: [%s]\nTimeout: %" PRId64 "\n",
 	    j->repo, time_text(j->created, t[0], sizeof t[0]),
 	    time_text(j->snapshot_done, t[1], sizeof t[1]),
+	    backup ? "UploadFinishedTime" : "DownloadFinishedTime",
 	    time_text(j->upload_done, t[2], sizeof t[2]),
 	    time_text(j->finished, t[3], sizeof t[3]),
 	    j->files_total - j->files_done, j->files_done, j->files_total,

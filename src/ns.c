@@ -22,6 +22,7 @@ static const struct {
 } ctl_files[] = {
 	{ "backup", CTL_BACKUP },
 	{ "cancel", CTL_CANCEL },
+	{ "restore", CTL_RESTORE },
 };
 
 int

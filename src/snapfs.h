@@ -480,6 +480,10 @@ enum job_state {
 	JOB_UPLOADING,
 	JOB_SAVE_META,
 	JOB_UPLOAD_INFO,
+	JOB_DOWNLOAD,
+	JOB_DOWNLOADING,
+	JOB_COMMIT,
+	JOB_COMMITTING,
 	JOB_FINISHED,
 	JOB_CANCELLED
 };
@@ -499,12 +503,15 @@ struct job {
 	char			*repo;
 	char			*repo_key;	/* __palo_repository_<repo> */
 	bool			 new_repo;	/* to be created */
+	struct info		*info;		/* restore: the snapshot's */
+	char			*info_key;	/* restore: its object */
+	char			*timestamp;	/* restore: of that object */
 	int64_t			 timeout;	/* seconds */
 	time_t			 created;
 	/* protected by the jobs' lock */
 	enum job_state		 state;
 	time_t			 snapshot_done;
-	time_t			 upload_done;
+	time_t			 upload_done;	/* restore: download done */
 	time_t			 finished;
 	uint64_t		 files_total;
 	uint64_t		 files_done;
@@ -530,10 +537,15 @@ void		 job_fail(struct job *, const char *, ...)
 void		 job_progress(struct job *, uint64_t, uint64_t);
 void		 job_totals(struct job *, uint64_t, uint64_t);
 void		 job_notify(struct job *);
+int		 job_find_repo(struct job *, bool, char **);
 
 /* job-backup.c: the backup state machine */
 int		 backup_check(struct job *, char **);
 void		 backup_run(struct job *);
+
+/* job-restore.c: the restore state machine */
+int		 restore_check(struct job *, char **);
+void		 restore_run(struct job *);
 
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);

@@ -1,0 +1,507 @@
+/*
+ * The restore state machine, as Doris runs it:
+ *
+ *	PENDING		the snapshot's info (read and md5-checked when the
+ *			line is written: restore_check) and __meta
+ *	SNAPSHOTING	empty staging folders under DIR/.snapfs/jobs/<id>/
+ *	DOWNLOAD, DOWNLOADING
+ *			every file of the chosen tablets, in parallel, each
+ *			checked against the md5 in its name
+ *	COMMIT, COMMITTING
+ *			each partition switched into the data root by two
+ *			renames (data_switch), what it replaces kept aside
+ *			until every partition is in, then removed
+ *	FINISHED
+ *
+ * Nothing in the data root changes before COMMIT, so a cancel or a failure
+ * before it leaves the data root exactly as it was; COMMIT itself is a few
+ * renames and cannot be cancelled.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+#define DOWNLOAD_THREADS	4
+#define DOWNLOAD_CHUNK		(4U * 1024 * 1024)
+
+/* A partition to restore, and where it goes. */
+struct target {
+	const struct info_table		*table;
+	const struct info_partition	*part;
+	const char			*name;	/* the table's name, or alias */
+	char				*staged;
+};
+
+/* One file to download. */
+struct download {
+	char		*key;
+	char		*path;		/* in the staging folder */
+	uint64_t	 size;
+};
+
+struct restore {
+	struct job		*job;
+	char			*jobdir;
+	struct target		*targets;
+	size_t			 ntargets;
+	struct download		*files;
+	size_t			 nfiles;
+	pthread_mutex_t		 lock;		/* next, error */
+	size_t			 next;
+	int			 error;
+	bool			 keep;		/* a failed commit's aside copies */
+};
+
+/* The request's entry for table t: NULL if the request leaves t out. */
+static const struct ctl_table *
+chosen_table(const struct ctl_request *r, const struct info_table *t,
+    bool *take)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ntables; i++) {
+		if (strcmp(r->tables[i].name, t->name) == 0) {
+			*take = !r->exclude;
+			return (&r->tables[i]);
+		}
+	}
+	*take = r->exclude || r->ntables == 0;
+	return (NULL);
+}
+
+static bool
+chosen_partition(const struct ctl_table *ct, const struct info_partition *p)
+{
+	size_t	i;
+
+	if (ct == NULL || ct->npartitions == 0)
+		return (true);
+	for (i = 0; i < ct->npartitions; i++)
+		if (strcmp(ct->partitions[i], p->name) == 0)
+			return (true);
+	return (false);
+}
+
+/* The request's tables and partitions must be in the snapshot. */
+static int
+check_objects(const struct ctl_request *r, const struct info *info,
+    char **cause)
+{
+	size_t	i, k, m, n;
+
+	for (i = 0; i < r->ntables; i++) {
+		for (m = 0; m < info->ntables; m++)
+			if (strcmp(info->tables[m].name, r->tables[i].name) == 0)
+				break;
+		if (m == info->ntables) {
+			xasprintf(cause, "Table %s is not in snapshot %s",
+			    r->tables[i].name, r->label);
+			return (-ENOENT);
+		}
+		for (k = 0; k < r->tables[i].npartitions; k++) {
+			for (n = 0; n < info->tables[m].npartitions; n++)
+				if (strcmp(info->tables[m].partitions[n].name,
+				    r->tables[i].partitions[k]) == 0)
+					break;
+			if (n == info->tables[m].npartitions) {
+				xasprintf(cause, "Partition %s of table %s is "
+				    "not in snapshot %s",
+				    r->tables[i].partitions[k],
+				    r->tables[i].name, r->label);
+				return (-ENOENT);
+			}
+		}
+	}
+	return (0);
+}
+
+struct info_find {
+	const char	*want;		/* a timestamp, or NULL for the newest */
+	char		*name;
+	uint64_t	 size;
+	char		*meta;		/* __meta.<md5> */
+	uint64_t	 meta_size;
+};
+
+static int
+info_entry(void *arg, const struct broker_entry *e)
+{
+	struct info_find	*f = arg;
+	const char		*name = strrchr(e->key, '/') + 1;
+	size_t			 len = strlen(name), base;
+
+	base = md5_suffix(name, len);
+	if (!e->is_dir && base == 6 && strncmp(name, "__meta", 6) == 0) {
+		free(f->meta);
+		f->meta = xstrdup(name);
+		f->meta_size = e->size;
+	}
+	if (e->is_dir || base == len || strncmp(name, "__info_", 7) != 0)
+		return (0);
+	if (f->want != NULL ? (base - 7 == strlen(f->want) &&
+	    strncmp(name + 7, f->want, base - 7) == 0) :
+	    (f->name == NULL || strcmp(name, f->name) > 0)) {
+		free(f->name);
+		f->name = xstrdup(name);
+		f->size = e->size;
+	}
+	return (0);
+}
+
+/* Read an object named <name>.<md5> whole and check its md5. */
+static int
+read_checked(struct job *j, const char *key, uint64_t size, struct buf *b,
+    char **cause)
+{
+	char	md5[MD5_HEX_LEN + 1];
+	int	error;
+
+	buf_init(b, INFO_MAX);
+	if ((error = broker_read_all(job_broker(j), key, size, b)) != 0) {
+		xasprintf(cause, "cannot read %s: %s", key, strerror(-error));
+		return (error);
+	}
+	md5_hex(b->data, b->len, md5);
+	if (strcmp(md5, key + strlen(key) - MD5_HEX_LEN) != 0) {
+		xasprintf(cause, "invalid md5 of %s: %s", key, md5);
+		return (-EIO);
+	}
+	return (0);
+}
+
+/*
+ * What can be checked when the line is written: the repository, the
+ * snapshot and its info (read and md5-checked: backup_timestamp picks
+ * one, else the newest), and the tables and partitions asked for.
+ */
+int
+restore_check(struct job *j, char **cause)
+{
+	struct info_find	 f;
+	struct buf		 b;
+	char			*folder, *key;
+	size_t			 base;
+	int			 error;
+
+	memset(&f, 0, sizeof f);
+
+	if ((error = job_find_repo(j, false, cause)) != 0)
+		return (error);
+	f.want = ctl_property(j->req, "backup_timestamp");
+	xasprintf(&folder, "%s/__ss_%s/", j->repo_key, j->req->label);
+	error = broker_list(job_broker(j), folder, false, info_entry, &f);
+	if (error == 0 && f.name == NULL) {
+		xasprintf(cause, "snapshot %s%s%s not found in repository %s",
+		    j->req->label, f.want != NULL ? " at " : "",
+		    f.want != NULL ? f.want : "", j->repo);
+		error = -ENOENT;
+	} else if (error != 0)
+		xasprintf(cause, "cannot list %s: %s", folder,
+		    strerror(-error));
+	if (error != 0)
+		goto out;
+
+	xasprintf(&j->info_key, "%s%s", folder, f.name);
+	base = md5_suffix(f.name, strlen(f.name));
+	j->timestamp = xstrndup(f.name + 7, base - 7);
+	if ((error = read_checked(j, j->info_key, f.size, &b, cause)) == 0)
+		error = info_parse(b.data, b.len, &j->info, cause);
+	buf_free(&b);
+	if (error == 0 && f.meta == NULL) {
+		xasprintf(cause, "snapshot %s has no __meta", j->req->label);
+		error = -ENOENT;
+	} else if (error == 0) {
+		xasprintf(&key, "%s%s", folder, f.meta);
+		error = read_checked(j, key, f.meta_size, &b, cause);
+		free(key);
+		buf_free(&b);
+	}
+	if (error == 0)
+		error = check_objects(j->req, j->info, cause);
+out:
+	free(f.name);
+	free(f.meta);
+	free(folder);
+	return (error);
+}
+
+/* Map each chosen tablet of the listing to its download. */
+struct content {
+	struct restore	*rs;
+	size_t		 prefixlen;
+};
+
+static int
+content_entry(void *arg, const struct broker_entry *e)
+{
+	struct content		*c = arg;
+	struct restore		*rs = c->rs;
+	const struct info_index	*x;
+	struct target		*t;
+	struct download		*d;
+	int64_t			 tbl, part, idx, tablet;
+	const char		*p = e->key + c->prefixlen;
+	size_t			 i, k, m, len, base;
+
+	if (e->is_dir || sscanf(p, "__tbl_%" SCNd64 "/__part_%" SCNd64
+	    "/__idx_%" SCNd64 "/__%" SCNd64, &tbl, &part, &idx, &tablet) != 4)
+		return (0);
+	if ((p = strrchr(p, '/')) == NULL)
+		return (0);
+	p++;
+	len = strlen(p);
+	if ((base = md5_suffix(p, len)) == len)
+		return (0);	/* a .part or stray object: not the tablet's */
+	for (i = 0; i < rs->ntargets; i++) {
+		t = &rs->targets[i];
+		if (t->table->id != tbl || t->part->id != part)
+			continue;
+		for (k = 0; k < t->part->nindexes; k++) {
+			x = &t->part->indexes[k];
+			if (x->id != idx)
+				continue;
+			for (m = 0; m < x->ntablets; m++) {
+				if (x->tablets[m] != tablet)
+					continue;
+				rs->files = xreallocarray(rs->files,
+				    rs->nfiles + 1, sizeof *rs->files);
+				d = &rs->files[rs->nfiles++];
+				d->key = xstrdup(e->key);
+				xasprintf(&d->path, "%s/%" PRId64 "/%.*s",
+				    t->staged, tablet, (int)base, p);
+				d->size = e->size;
+				return (0);
+			}
+		}
+	}
+	return (0);
+}
+
+/* SNAPSHOTING: the staging folders, and the list of files to fetch. */
+static int
+stage(struct restore *rs)
+{
+	struct job		*j = rs->job;
+	const struct info	*info = j->info;
+	const struct ctl_table	*ct;
+	struct target		*t;
+	struct content		 c;
+	uint64_t		 bytes = 0;
+	char			*prefix, *dir;
+	size_t			 i, k, m, n;
+	bool			 take;
+	int			 error;
+
+	for (i = 0; i < info->ntables; i++) {
+		ct = chosen_table(j->req, &info->tables[i], &take);
+		for (k = 0; take && k < info->tables[i].npartitions; k++) {
+			if (!chosen_partition(ct, &info->tables[i].partitions[k]))
+				continue;
+			rs->targets = xreallocarray(rs->targets,
+			    rs->ntargets + 1, sizeof *rs->targets);
+			t = &rs->targets[rs->ntargets++];
+			t->table = &info->tables[i];
+			t->part = &info->tables[i].partitions[k];
+			t->name = ct != NULL && ct->alias != NULL ? ct->alias :
+			    t->table->name;
+			xasprintf(&t->staged, "%s/staging/%s/%s", rs->jobdir,
+			    t->name, t->part->name);
+			for (m = 0; m < t->part->nindexes; m++) {
+				for (n = 0; n < t->part->indexes[m].ntablets;
+				    n++) {
+					xasprintf(&dir, "%s/%" PRId64,
+					    t->staged,
+					    t->part->indexes[m].tablets[n]);
+					error = file_mkdirs(AT_FDCWD, dir, 0755);
+					free(dir);
+					if (error != 0) {
+						job_fail(j, "staging: %s",
+						    strerror(-error));
+						return (error);
+					}
+				}
+			}
+		}
+	}
+	if (rs->ntargets == 0) {
+		job_fail(j, "nothing to restore");
+		return (-ENOENT);
+	}
+
+	xasprintf(&prefix, "%s/__ss_%s/__ss_content/__db_%" PRId64 "/",
+	    j->repo_key, j->req->label, info->id);
+	c.rs = rs;
+	c.prefixlen = strlen(prefix);
+	error = broker_list(job_broker(j), prefix, true, content_entry, &c);
+	free(prefix);
+	if (error != 0) {
+		job_fail(j, "cannot list the snapshot: %s", strerror(-error));
+		return (error);
+	}
+	for (i = 0; i < rs->nfiles; i++)
+		bytes += rs->files[i].size;
+	job_totals(j, rs->nfiles, bytes);
+	return (0);
+}
+
+/* Fetch one object into its staging file, checking its md5. */
+static int
+download_one(struct restore *rs, struct download *d)
+{
+	struct md5	*m;
+	char		*chunk, md5[MD5_HEX_LEN + 1];
+	const char	*want = d->key + strlen(d->key) - MD5_HEX_LEN;
+	uint64_t	 off = 0;
+	ssize_t		 n;
+	int		 fd, error = 0;
+
+	fd = open(d->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return (-errno);
+	m = md5_create();
+	chunk = xmalloc(DOWNLOAD_CHUNK);
+	while (error == 0 && off < d->size) {
+		n = broker_read(job_broker(rs->job), d->key, chunk,
+		    d->size - off < DOWNLOAD_CHUNK ? d->size - off :
+		    DOWNLOAD_CHUNK, off);
+		if (n <= 0)
+			error = n == 0 ? -EIO : n;
+		else if ((error = file_write_all(fd, chunk, n)) == 0) {
+			md5_update(m, chunk, n);
+			off += n;
+		}
+	}
+	md5_final_hex(m, md5);
+	md5_free(m);
+	free(chunk);
+	if (error == 0 && strcmp(md5, want) != 0) {
+		log_warn("%s: invalid md5 of downloaded file: %s", d->key, md5);
+		error = -EIO;
+	}
+	if (close(fd) == -1 && error == 0)
+		error = -errno;
+	return (error);
+}
+
+static void *
+download_worker(void *arg)
+{
+	struct restore	*rs = arg;
+	struct download	*d;
+	int		 error;
+
+	for (;;) {
+		pthread_mutex_lock(&rs->lock);
+		d = rs->error == 0 && rs->next < rs->nfiles ?
+		    &rs->files[rs->next++] : NULL;
+		pthread_mutex_unlock(&rs->lock);
+		if (d == NULL || job_stopped(rs->job))
+			break;
+		if ((error = download_one(rs, d)) != 0) {
+			pthread_mutex_lock(&rs->lock);
+			if (rs->error == 0)
+				rs->error = error;
+			pthread_mutex_unlock(&rs->lock);
+			job_fail(rs->job, "download %s: %s", d->key,
+			    strerror(-error));
+			break;
+		}
+		job_progress(rs->job, 1, d->size);
+	}
+	return (NULL);
+}
+
+static int
+download(struct restore *rs)
+{
+	pthread_t	t[DOWNLOAD_THREADS];
+	int		i;
+
+	for (i = 0; i < DOWNLOAD_THREADS; i++)
+		if (pthread_create(&t[i], NULL, download_worker, rs) != 0)
+			fatal("pthread_create");
+	for (i = 0; i < DOWNLOAD_THREADS; i++)
+		pthread_join(t[i], NULL);
+	if (rs->error != 0)
+		return (rs->error);
+	return (job_stopped(rs->job) ? -ECANCELED : 0);
+}
+
+/* COMMITTING: switch every partition in; then drop what they replaced. */
+static int
+commit(struct restore *rs)
+{
+	struct job	*j = rs->job;
+	struct target	*t;
+	char		*aside, *cause = NULL;
+	size_t		 i;
+	int		 error;
+
+	for (i = 0; i < rs->ntargets; i++) {
+		t = &rs->targets[i];
+		xasprintf(&aside, "%s/aside/%s/%s", rs->jobdir, t->name,
+		    t->part->name);
+		error = data_switch(job_data(j), j->db, t->name, t->part->name,
+		    t->staged, aside, &cause);
+		free(aside);
+		if (error != 0) {
+			job_fail(j, "commit: %s; what the switched partitions "
+			    "replaced is kept in %s/aside", cause, rs->jobdir);
+			free(cause);
+			rs->keep = true;
+			return (error);
+		}
+	}
+	return (0);
+}
+
+/* The job's thread: from PENDING to FINISHED or CANCELLED. */
+void
+restore_run(struct job *j)
+{
+	struct restore	rs;
+	size_t		i;
+
+	memset(&rs, 0, sizeof rs);
+	rs.job = j;
+	pthread_mutex_init(&rs.lock, NULL);
+	xasprintf(&rs.jobdir, "%s/.snapfs/jobs/%" PRId64,
+	    data_path(job_data(j)), j->id);
+
+	job_set_state(j, JOB_SNAPSHOTING);
+	if (stage(&rs) != 0 || job_stopped(j))
+		goto out;
+	job_set_state(j, JOB_DOWNLOAD);
+	job_set_state(j, JOB_DOWNLOADING);
+	if (download(&rs) != 0)
+		goto out;
+	job_set_state(j, JOB_COMMIT);
+	job_set_state(j, JOB_COMMITTING);
+	if (commit(&rs) == 0)
+		job_set_state(j, JOB_FINISHED);
+out:
+	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
+		job_fail(j, "cancelled");
+	if (!rs.keep)
+		file_remove_tree(rs.jobdir);	/* staging and aside copies */
+	for (i = 0; i < rs.ntargets; i++)
+		free(rs.targets[i].staged);
+	free(rs.targets);
+	for (i = 0; i < rs.nfiles; i++) {
+		free(rs.files[i].key);
+		free(rs.files[i].path);
+	}
+	free(rs.files);
+	free(rs.jobdir);
+	pthread_mutex_destroy(&rs.lock);
+}
