@@ -20,6 +20,7 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -463,6 +464,59 @@ commit(struct restore *rs)
 		}
 	}
 	return (0);
+}
+
+/*
+ * A restore that was committing when snapfs stopped: switch in what is
+ * still staged (the partitions already switched are no longer there).
+ */
+void
+restore_resume(struct job *j)
+{
+	struct dirent	*t, *p;
+	DIR		*tables, *parts;
+	char		*jobdir, *staged, *aside, *path, *cause = NULL;
+	int		 error = 0;
+
+	xasprintf(&jobdir, "%s/.snapfs/jobs/%" PRId64,
+	    data_path(job_data(j)), j->id);
+	xasprintf(&staged, "%s/staging", jobdir);
+	if ((tables = opendir(staged)) != NULL) {
+		while (error == 0 && (t = readdir(tables)) != NULL) {
+			if (t->d_name[0] == '.')
+				continue;
+			xasprintf(&path, "%s/%s", staged, t->d_name);
+			if ((parts = opendir(path)) != NULL) {
+				while (error == 0 &&
+				    (p = readdir(parts)) != NULL) {
+					if (p->d_name[0] == '.')
+						continue;
+					free(path);
+					xasprintf(&path, "%s/%s/%s", staged,
+					    t->d_name, p->d_name);
+					xasprintf(&aside, "%s/aside/%s/%s",
+					    jobdir, t->d_name, p->d_name);
+					error = data_switch(job_data(j), j->db,
+					    t->d_name, p->d_name, path, aside,
+					    &cause);
+					free(aside);
+				}
+				closedir(parts);
+			}
+			free(path);
+		}
+		closedir(tables);
+	}
+	if (error != 0) {
+		job_fail(j, "resumed commit: %s; what was replaced is kept in "
+		    "%s/aside", cause, jobdir);
+		free(cause);
+	} else {
+		job_set_state(j, JOB_FINISHED);
+		file_remove_tree(jobdir);
+	}
+	free(staged);
+	free(jobdir);
 }
 
 /* The job's thread: from PENDING to FINISHED or CANCELLED. */

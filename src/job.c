@@ -10,6 +10,7 @@
  * the reason of a failure in its job.txt.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -33,29 +34,20 @@ struct jobs {
 	struct job		**list;
 	pthread_t		 *threads;
 	size_t			  n;
+	int64_t			  next_id;
 	char			 *last_error;
 	bool			  stopping;
 };
 
-static const char *state_names[] = {
-	"PENDING",
-	"SNAPSHOTING",
-	"UPLOAD_SNAPSHOT",
-	"UPLOADING",
-	"SAVE_META",
-	"UPLOAD_INFO",
-	"DOWNLOAD",
-	"DOWNLOADING",
-	"COMMIT",
-	"COMMITTING",
-	"FINISHED",
-	"CANCELLED"
-};
+
+static bool	 running(const struct job *);
+static void	 add_job(struct jobs *, struct job *);
 
 static void
 job_free(struct job *j)
 {
 	ctl_free(j->req);
+	free(j->line);
 	info_free(j->info);
 	free(j->db);
 	free(j->repo);
@@ -64,6 +56,77 @@ job_free(struct job *j)
 	free(j->timestamp);
 	free(j->error);
 	free(j);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	const struct job	*x = *(struct job *const *)a;
+	const struct job	*y = *(struct job *const *)b;
+
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * The jobs of earlier runs, from their records.  One that was running
+ * when snapfs stopped is resumed if it was committing a restore (the
+ * switch of each partition can be finished), else ended CANCELLED with
+ * the reason, its staging or snapshot folder removed.
+ */
+static void
+jobs_reload(struct jobs *js)
+{
+	struct job	**all = NULL, *j;
+	struct dirent	 *d;
+	DIR		 *dir;
+	char		 *path, *cause, *work, *store;
+	size_t		  n = 0, i;
+
+	store = job_store_dir(js->data);
+	if ((dir = opendir(store)) == NULL) {
+		free(store);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    strchr(d->d_name, '.') != NULL)
+			continue;
+		xasprintf(&path, "%s/%s", store, d->d_name);
+		cause = NULL;
+		if ((j = job_load(js, path, &cause)) == NULL) {
+			log_warn("job record %s", cause);
+			free(cause);
+		} else {
+			all = xreallocarray(all, n + 1, sizeof *all);
+			all[n++] = j;
+		}
+		free(path);
+	}
+	closedir(dir);
+	free(store);
+	qsort(all, n, sizeof *all, id_cmp);
+	for (i = 0; i < n; i++) {
+		j = all[i];
+		if (running(j) && j->state != JOB_COMMIT &&
+		    j->state != JOB_COMMITTING) {
+			xasprintf(&j->error, "interrupted by a restart of snapfs "
+			    "in %s", job_state_name(j->state));
+			j->state = JOB_CANCELLED;
+			j->finished = time(NULL);
+			xasprintf(&work, "%s/.snapfs/jobs/%" PRId64,
+			    data_path(js->data), j->id);
+			file_remove_tree(work);
+			free(work);
+			job_save(j);
+			log_warn("job %" PRId64 ": %s", j->id, j->error);
+		}
+		if (j->id > js->next_id)
+			js->next_id = j->id;
+		pthread_mutex_lock(&js->lock);
+		add_job(js, j);
+		pthread_mutex_unlock(&js->lock);
+	}
+	free(all);
 }
 
 struct jobs *
@@ -78,6 +141,7 @@ jobs_create(struct broker *broker, struct data_root *data,
 	js->notify = notify;
 	js->arg = arg;
 	pthread_mutex_init(&js->lock, NULL);
+	jobs_reload(js);
 	return (js);
 }
 
@@ -95,7 +159,8 @@ jobs_free(struct jobs *js)
 		js->list[i]->cancel = true;
 	pthread_mutex_unlock(&js->lock);
 	for (i = 0; i < js->n; i++) {
-		pthread_join(js->threads[i], NULL);
+		if (js->list[i]->threaded)
+			pthread_join(js->threads[i], NULL);
 		job_free(js->list[i]);
 	}
 	free(js->list);
@@ -132,7 +197,18 @@ job_set_state(struct job *j, enum job_state state)
 		j->finished = now;
 	j->state = state;
 	pthread_mutex_unlock(&j->jobs->lock);
-	log_info("job %" PRId64 ": %s", j->id, state_names[state]);
+	log_info("job %" PRId64 ": %s", j->id, job_state_name(state));
+	job_save(j);
+}
+
+/* A copy of what the lock protects, for job-store.c; free copy->error. */
+void
+job_copy_state(struct job *j, struct job *copy)
+{
+	pthread_mutex_lock(&j->jobs->lock);
+	*copy = *j;
+	copy->error = j->error != NULL ? xstrdup(j->error) : NULL;
+	pthread_mutex_unlock(&j->jobs->lock);
 }
 
 /* Has the job been cancelled, or run past its timeout? */
@@ -262,9 +338,33 @@ job_thread(void *arg)
 
 	if (j->req->kind == CTL_BACKUP)
 		backup_run(j);
+	else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING)
+		restore_resume(j);
 	else
 		restore_run(j);
 	return (NULL);
+}
+
+static bool
+running(const struct job *j)
+{
+	return (j->state != JOB_FINISHED && j->state != JOB_CANCELLED);
+}
+/* Add j to the list, with a thread if it runs.  Caller holds the lock. */
+static void
+add_job(struct jobs *js, struct job *j)
+{
+	js->list = xreallocarray(js->list, js->n + 1, sizeof *js->list);
+	js->threads = xreallocarray(js->threads, js->n + 1,
+	    sizeof *js->threads);
+	js->list[js->n] = j;
+	if (running(j)) {
+		if (pthread_create(&js->threads[js->n], NULL, job_thread,
+		    j) != 0)
+			fatal("pthread_create");
+		j->threaded = true;
+	}
+	js->n++;
 }
 
 static void
@@ -276,11 +376,6 @@ set_last_error(struct jobs *js, const char *why)
 	pthread_mutex_unlock(&js->lock);
 }
 
-static bool
-running(const struct job *j)
-{
-	return (j->state != JOB_FINISHED && j->state != JOB_CANCELLED);
-}
 
 /* The one database of the data root, when the line names none. */
 static int
@@ -337,7 +432,7 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 		error = -ENOENT;
 	} else if (!running(j)) {
 		xasprintf(cause, "job %" PRId64 " is already %s", j->id,
-		    state_names[j->state]);
+		    job_state_name(j->state));
 		error = -EINVAL;
 	} else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING) {
 		xasprintf(cause, "job %" PRId64 " is committing and cannot be "
@@ -380,6 +475,7 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j = xcalloc(1, sizeof *j);
 	j->jobs = js;
 	j->req = req;
+	j->line = xstrndup(line, len);
 	req = NULL;
 	j->created = time(NULL);
 	j->timeout = JOB_TIMEOUT_DEFAULT;
@@ -412,15 +508,10 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		error = -EBUSY;
 		goto out;
 	}
-	j->id = js->n + 1;
-	js->list = xreallocarray(js->list, js->n + 1, sizeof *js->list);
-	js->threads = xreallocarray(js->threads, js->n + 1,
-	    sizeof *js->threads);
-	js->list[js->n] = j;
-	if (pthread_create(&js->threads[js->n], NULL, job_thread, j) != 0)
-		fatal("pthread_create");
-	js->n++;
+	j->id = ++js->next_id;
+	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
+	job_save(j);
 	log_info("job %" PRId64 ": %s %s.%s %s %s", j->id, kind == CTL_BACKUP ?
 	    "backup" : "restore", j->db, j->req->label, kind == CTL_BACKUP ?
 	    "to" : "from", j->repo);
@@ -467,7 +558,7 @@ render_job(const struct job *j, struct buf *b)
 		buf_printf(b, "JobId: %" PRId64 "\nLabel: %s\nTimestamp: %s\n",
 		    j->id, r->label, j->timestamp);
 	buf_printf(b, "DbName: %s\nState: %s\n%s: ", j->db,
-	    state_names[j->state], backup ? "BackupObjs" : "RestoreObjs");
+	    job_state_name(j->state), backup ? "BackupObjs" : "RestoreObjs");
 	if (r->ntables == 0)
 		buf_printf(b, "[%s.*]", j->db);
 	for (i = 0; i < r->ntables; i++) {
@@ -514,7 +605,7 @@ jobs_render(struct jobs *js, uint32_t aux, size_t *len)
 			if (js->list[i]->id == DYN_JOB_ID(aux))
 				j = js->list[i];
 		if (j != NULL && DYN_JOB_FILE(aux) == 0)
-			buf_printf(&b, "%s\n", state_names[j->state]);
+			buf_printf(&b, "%s\n", job_state_name(j->state));
 		else if (j != NULL)
 			render_job(j, &b);
 	}

@@ -499,6 +499,7 @@ struct job {
 	struct jobs		*jobs;
 	int64_t			 id;
 	struct ctl_request	*req;
+	char			*line;		/* as written to ctl/ */
 	char			*db;
 	char			*repo;
 	char			*repo_key;	/* __palo_repository_<repo> */
@@ -519,6 +520,7 @@ struct job {
 	uint64_t		 bytes_done;
 	char			*error;
 	bool			 cancel;
+	bool			 threaded;	/* has a thread to join */
 };
 struct jobs	*jobs_create(struct broker *, struct data_root *,
 		    jobs_notify_cb, void *);
@@ -538,6 +540,14 @@ void		 job_progress(struct job *, uint64_t, uint64_t);
 void		 job_totals(struct job *, uint64_t, uint64_t);
 void		 job_notify(struct job *);
 int		 job_find_repo(struct job *, bool, char **);
+void		 job_copy_state(struct job *, struct job *);
+
+/* job-store.c: jobs kept in the data root across restarts */
+void		 job_save(struct job *);
+struct job	*job_load(struct jobs *, const char *, char **);
+char		*job_store_dir(struct data_root *);
+const char	*job_state_name(enum job_state);
+enum job_state	 job_state_of(const char *);
 
 /* job-backup.c: the backup state machine */
 int		 backup_check(struct job *, char **);
@@ -546,6 +556,7 @@ void		 backup_run(struct job *);
 /* job-restore.c: the restore state machine */
 int		 restore_check(struct job *, char **);
 void		 restore_run(struct job *);
+void		 restore_resume(struct job *);
 
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);

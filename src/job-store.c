@@ -1,0 +1,224 @@
+/*
+ * Jobs kept in the data root, so that their history and their fate
+ * survive a restart of snapfs: one small text file per job under
+ * DIR/.snapfs/history/, rewritten (through a temporary file and a rename)
+ * at each change of state.  It holds the line that was written to ctl/,
+ * from which the request is parsed again, and the job's state, times,
+ * progress and error.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+static const char *state_names[] = {
+	"PENDING",
+	"SNAPSHOTING",
+	"UPLOAD_SNAPSHOT",
+	"UPLOADING",
+	"SAVE_META",
+	"UPLOAD_INFO",
+	"DOWNLOAD",
+	"DOWNLOADING",
+	"COMMIT",
+	"COMMITTING",
+	"FINISHED",
+	"CANCELLED"
+};
+
+const char *
+job_state_name(enum job_state s)
+{
+	return (state_names[s]);
+}
+
+enum job_state
+job_state_of(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
+		if (strcmp(state_names[i], name) == 0)
+			return (i);
+	return (JOB_CANCELLED);
+}
+
+/* DIR/.snapfs/history; the caller frees. */
+char *
+job_store_dir(struct data_root *data)
+{
+	char	*dir;
+
+	xasprintf(&dir, "%s/.snapfs/history", data_path(data));
+	return (dir);
+}
+
+/* One "key TAB value" line; a value never holds a newline. */
+static void
+field(struct buf *b, const char *key, const char *value)
+{
+	const char	*p;
+
+	buf_printf(b, "%s\t", key);
+	for (p = value != NULL ? value : ""; *p != '\0'; p++)
+		buf_addc(b, *p == '\n' || *p == '\t' ? ' ' : *p);
+	buf_addc(b, '\n');
+}
+
+static void
+number(struct buf *b, const char *key, int64_t v)
+{
+	buf_printf(b, "%s\t%" PRId64 "\n", key, v);
+}
+
+/* Write the job's record; a failure is logged, the job goes on. */
+void
+job_save(struct job *j)
+{
+	struct job	 now;
+	struct buf	 b;
+	char		*dir, *path, *tmp;
+	int		 fd, error;
+
+	job_copy_state(j, &now);
+	buf_init(&b, SIZE_MAX);
+	number(&b, "id", j->id);
+	field(&b, "kind", j->req->kind == CTL_BACKUP ? "backup" : "restore");
+	field(&b, "line", j->line);
+	field(&b, "db", j->db);
+	field(&b, "repo", j->repo);
+	field(&b, "repo_key", j->repo_key);
+	field(&b, "timestamp", j->timestamp);
+	number(&b, "timeout", j->timeout);
+	number(&b, "created", j->created);
+	field(&b, "state", state_names[now.state]);
+	number(&b, "snapshot_done", now.snapshot_done);
+	number(&b, "upload_done", now.upload_done);
+	number(&b, "finished", now.finished);
+	number(&b, "files_total", now.files_total);
+	number(&b, "files_done", now.files_done);
+	number(&b, "bytes_total", now.bytes_total);
+	number(&b, "bytes_done", now.bytes_done);
+	if (now.error != NULL)
+		field(&b, "error", now.error);
+	free(now.error);
+
+	dir = job_store_dir(job_data(j));
+	xasprintf(&path, "%s/%" PRId64, dir, j->id);
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((error = file_mkdirs(AT_FDCWD, dir, 0700)) == 0) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd == -1)
+			error = -errno;
+		else {
+			if ((error = file_write_all(fd, b.data, b.len)) == 0 &&
+			    fsync(fd) == -1)
+				error = -errno;
+			close(fd);
+		}
+		if (error == 0 && rename(tmp, path) == -1)
+			error = -errno;
+	}
+	if (error != 0)
+		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
+		    strerror(-error));
+	free(tmp);
+	free(path);
+	free(dir);
+	buf_free(&b);
+}
+
+/*
+ * Read a job's record back.  The request is parsed again from its line;
+ * a record that does not make sense is an error with a reason.
+ */
+struct job *
+job_load(struct jobs *js, const char *path, char **cause)
+{
+	struct job	*j;
+	FILE		*f;
+	char		*line = NULL, *tab, *v;
+	size_t		 size = 0;
+	ssize_t		 n;
+	enum ctl_kind	 kind = CTL_BACKUP;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	j = xcalloc(1, sizeof *j);
+	j->jobs = js;
+	j->id = -1;
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if ((tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		v = tab + 1;
+		if (strcmp(line, "id") == 0)
+			j->id = strtoll(v, NULL, 10);
+		else if (strcmp(line, "kind") == 0)
+			kind = strcmp(v, "restore") == 0 ? CTL_RESTORE :
+			    CTL_BACKUP;
+		else if (strcmp(line, "line") == 0)
+			j->line = xstrdup(v);
+		else if (strcmp(line, "db") == 0)
+			j->db = xstrdup(v);
+		else if (strcmp(line, "repo") == 0)
+			j->repo = xstrdup(v);
+		else if (strcmp(line, "repo_key") == 0)
+			j->repo_key = xstrdup(v);
+		else if (strcmp(line, "timestamp") == 0 && *v != '\0')
+			j->timestamp = xstrdup(v);
+		else if (strcmp(line, "timeout") == 0)
+			j->timeout = strtoll(v, NULL, 10);
+		else if (strcmp(line, "created") == 0)
+			j->created = strtoll(v, NULL, 10);
+		else if (strcmp(line, "state") == 0)
+			j->state = job_state_of(v);
+		else if (strcmp(line, "snapshot_done") == 0)
+			j->snapshot_done = strtoll(v, NULL, 10);
+		else if (strcmp(line, "upload_done") == 0)
+			j->upload_done = strtoll(v, NULL, 10);
+		else if (strcmp(line, "finished") == 0)
+			j->finished = strtoll(v, NULL, 10);
+		else if (strcmp(line, "files_total") == 0)
+			j->files_total = strtoull(v, NULL, 10);
+		else if (strcmp(line, "files_done") == 0)
+			j->files_done = strtoull(v, NULL, 10);
+		else if (strcmp(line, "bytes_total") == 0)
+			j->bytes_total = strtoull(v, NULL, 10);
+		else if (strcmp(line, "bytes_done") == 0)
+			j->bytes_done = strtoull(v, NULL, 10);
+		else if (strcmp(line, "error") == 0) {
+			free(j->error);
+			j->error = xstrdup(v);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (j->id <= 0 || j->line == NULL || j->db == NULL ||
+	    ctl_parse(kind, j->line, strlen(j->line), &j->req, cause) != 0) {
+		if (*cause == NULL)
+			xasprintf(cause, "%s: not a job record", path);
+		free(j->line);
+		free(j->db);
+		free(j->repo);
+		free(j->repo_key);
+		free(j->timestamp);
+		free(j->error);
+		free(j);
+		return (NULL);
+	}
+	return (j);
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# restart.sh - jobs survive a restart: after kill -9 of the daemon in the
+# middle of an upload, fusermount3 -u and a remount, the finished job is
+# still FINISHED, the interrupted one is CANCELLED with the reason and its
+# snapshot never shows as OK, and new jobs get new ids.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+DATA=$W/data
+LOC=$W/loc
+mkdir -p "$LOC"
+mkdir -p "$DATA/sales/small/p/1001" "$DATA/sales/big/p/2001"
+echo small >"$DATA/sales/small/p/1001/1001.hdr"
+i=0
+while [ $i -lt 3000 ]; do
+	head -c 20000 /dev/urandom >"$DATA/sales/big/p/2001/f$i.dat"
+	i=$((i + 1))
+done
+
+wait_state()
+{
+	_deadline=$(($(date +%s) + 60))
+	until grep -qx "$2" "$MNT/jobs/$1/state" 2>/dev/null; do
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "job $1 not $2 after 60 s: $(cat "$MNT/jobs/$1/state")"
+		sleep 0.05
+	done
+}
+
+mount_fs "$LOC" -o data="$DATA"
+echo 'snap_small TO repo1 ON (small)' >"$MNT/ctl/backup" || fail "backup 1"
+wait_state 1 FINISHED
+echo 'snap_big ON (big)' >"$MNT/ctl/backup" || fail "backup 2"
+wait_state 2 UPLOADING
+kill -KILL "$SNAPFS_PID"
+wait "$SNAPFS_PID" 2>/dev/null || :
+SNAPFS_PID=
+fusermount3 -u "$MNT" || fail "fusermount3 -u after kill -9 failed"
+mountpoint -q "$MNT" && fail "still mounted"
+
+mount_fs "$LOC" -o data="$DATA"
+assert_eq "$(cat "$MNT/jobs/1/state")" FINISHED "job 1 after the restart"
+assert_eq "$(cat "$MNT/jobs/2/state")" CANCELLED "job 2 after the restart"
+grep -q '^TaskErrMsg: interrupted by a restart of snapfs in UPLOADING$' \
+    "$MNT/jobs/2/job.txt" || fail "job 2: $(cat "$MNT/jobs/2/job.txt")"
+grep -q '^snap_big	.*	OK$' "$MNT/repo1/snapshots.tsv" &&
+    fail "an interrupted backup shows OK"
+ls "$MNT/repo1" | grep -qx snap_small || fail "snap_small lost"
+[ -d "$DATA/.snapfs/jobs/2" ] && fail "the interrupted job's snapshot stays"
+echo 'snap_big2 ON (big)' >"$MNT/ctl/backup" || fail "backup 3"
+ls "$MNT/jobs" | grep -qx 3 || fail "the next job is not 3: $(ls "$MNT/jobs")"
+wait_state 3 FINISHED
+umount_fs
