@@ -84,6 +84,43 @@ done
 assert_eq "$n" 10 "objects of snap1 (8 files, __meta, __info)"
 [ -z "$(cd "$R" && find . -name '*.part')" ] || fail "a .part was left"
 
+# The rules of doris-format.md section 9: every key a 3.0 writer emits,
+# ids consistent with the paths, each tablet folder holding exactly the
+# files its info lists, tablets_order listing every tablet.
+python3 - "$R/__ss_snap1" <<'PY' || fail "snap1 breaks a rule of a Doris snapshot"
+import glob, json, os, sys
+snap = sys.argv[1]
+(info_path,) = glob.glob(os.path.join(snap, "__info_*"))
+(meta_path,) = glob.glob(os.path.join(snap, "__meta.*"))
+info = json.load(open(info_path))
+for key in ("name", "database", "id", "backup_time", "content",
+            "backup_objects", "new_backup_objects", "backup_result",
+            "meta_version", "tablet_be_map", "tablet_snapshot_path_map",
+            "table_commit_seq_map", "tblalias"):
+    assert key in info, key
+assert info["name"] == "snap1" and info["backup_result"] == "succeed"
+assert info["meta_version"] >= 136
+meta = open(meta_path, "rb").read()
+assert int.from_bytes(meta[:4], "big") == len(meta) - 4
+json.loads(meta[4:])
+content = os.path.join(snap, "__ss_content", "__db_%d" % info["id"])
+seen = set()
+for tname, t in info["backup_objects"].items():
+    for pname, p in t["partitions"].items():
+        for iname, x in p["indexes"].items():
+            assert sorted(x["tablets_order"]) == sorted(int(k) for k in x["tablets"])
+            for tablet, files in x["tablets"].items():
+                d = os.path.join(content, "__tbl_%d" % t["id"],
+                                 "__part_%d" % p["id"], "__idx_%d" % x["id"],
+                                 "__" + tablet)
+                assert sorted(os.listdir(d)) == sorted(files), d
+                assert sum(f.split(".")[0] == tablet and ".hdr." in f
+                           for f in files) <= 1
+                seen.add(d)
+dirs = set(os.path.dirname(f) for f in glob.glob(content + "/*/*/*/*/*"))
+assert dirs == seen, dirs ^ seen
+PY
+
 # ON (table PARTITION (p)) takes only what it names.
 echo 'snap2 ON (orders PARTITION (p202401))' >"$MNT/ctl/backup" ||
     fail "partial backup refused"
