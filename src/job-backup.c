@@ -503,6 +503,9 @@ backup_run(struct job *j)
 	memset(&bk, 0, sizeof bk);
 	bk.job = j;
 	pthread_mutex_init(&bk.lock, NULL);
+	job_set_state(j, JOB_PENDING);
+	if (job_stopped(j))
+		goto out;
 	if ((error = data_scan(job_data(j), j->db, &bk.db, &cause)) != 0 ||
 	    (error = check_objects(j->req, bk.db, &cause)) != 0) {
 		job_fail(j, "%s", cause);

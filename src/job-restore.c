@@ -532,6 +532,9 @@ restore_run(struct job *j)
 	xasprintf(&rs.jobdir, "%s/.snapfs/jobs/%" PRId64,
 	    data_path(job_data(j)), j->id);
 
+	job_set_state(j, JOB_PENDING);
+	if (job_stopped(j))
+		goto out;
 	job_set_state(j, JOB_SNAPSHOTING);
 	if (stage(&rs) != 0 || job_stopped(j))
 		goto out;

@@ -35,6 +35,7 @@ struct jobs {
 	pthread_t		 *threads;
 	size_t			  n;
 	int64_t			  next_id;
+	long			  pause_ms;	/* SNAPFS_TEST_PAUSE_MS */
 	char			 *last_error;
 	bool			  stopping;
 };
@@ -134,6 +135,7 @@ jobs_create(struct broker *broker, struct data_root *data,
     jobs_notify_cb notify, void *arg)
 {
 	struct jobs	*js;
+	const char	*pause;
 
 	js = xcalloc(1, sizeof *js);
 	js->broker = broker;
@@ -141,6 +143,9 @@ jobs_create(struct broker *broker, struct data_root *data,
 	js->notify = notify;
 	js->arg = arg;
 	pthread_mutex_init(&js->lock, NULL);
+	/* For the tests: linger in each state, so a cancel can catch it. */
+	if ((pause = getenv("SNAPFS_TEST_PAUSE_MS")) != NULL)
+		js->pause_ms = strtol(pause, NULL, 10);
 	jobs_reload(js);
 	return (js);
 }
@@ -185,7 +190,8 @@ job_data(struct job *j)
 void
 job_set_state(struct job *j, enum job_state state)
 {
-	time_t	now = time(NULL);
+	struct timespec	ts;
+	time_t		now = time(NULL);
 
 	pthread_mutex_lock(&j->jobs->lock);
 	if (j->state == JOB_SNAPSHOTING && state > JOB_SNAPSHOTING)
@@ -199,6 +205,12 @@ job_set_state(struct job *j, enum job_state state)
 	pthread_mutex_unlock(&j->jobs->lock);
 	log_info("job %" PRId64 ": %s", j->id, job_state_name(state));
 	job_save(j);
+	if (j->jobs->pause_ms > 0 && state != JOB_FINISHED &&
+	    state != JOB_CANCELLED) {
+		ts.tv_sec = j->jobs->pause_ms / 1000;
+		ts.tv_nsec = j->jobs->pause_ms % 1000 * 1000000;
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* A copy of what the lock protects, for job-store.c; free copy->error. */

@@ -1,0 +1,83 @@
+#!/bin/sh
+# cancel.sh - a cancel caught in every state.  Each job lingers in each
+# state (SNAPFS_TEST_PAUSE_MS), so that the test can cancel it there: a
+# cancelled backup never shows as OK, a restore cancelled before COMMIT
+# leaves the data root as it was, and a committing restore cannot be
+# cancelled.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+A=$W/data-a
+B=$W/data-b
+LOC=$W/loc
+mkdir -p "$LOC" "$B/sales/orders/p1/1001"
+echo old >"$B/sales/orders/p1/1001/1001.hdr"
+for t in 1001 1002; do
+	mkdir -p "$A/sales/orders/p1/$t"
+	head -c 100000 /dev/urandom >"$A/sales/orders/p1/$t/$t.hdr"
+done
+
+# until_state ID STATE
+until_state()
+{
+	_deadline=$(($(date +%s) + 30))
+	until grep -qx "$2" "$MNT/jobs/$1/state" 2>/dev/null; do
+		grep -qx -e FINISHED -e CANCELLED "$MNT/jobs/$1/state" &&
+		    fail "job $1 ended $(cat "$MNT/jobs/$1/state") before $2"
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "job $1 never reached $2"
+		sleep 0.02
+	done
+}
+
+SNAPFS_TEST_PAUSE_MS=600
+export SNAPFS_TEST_PAUSE_MS
+mount_fs "$LOC" -o data="$A"
+echo 'snap_ok TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
+until_state 1 FINISHED
+id=1
+for state in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META \
+    UPLOAD_INFO; do
+	id=$((id + 1))
+	echo "c_$state" >"$MNT/ctl/backup" || fail "backup c_$state refused"
+	until_state $id $state
+	echo $id >"$MNT/ctl/cancel" ||
+	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
+	until_state $id CANCELLED
+	grep -q "^c_$state	.*	OK\$" "$MNT/repo1/snapshots.tsv" &&
+	    fail "a backup cancelled in $state shows OK"
+	ls "$MNT/repo1" | grep -qx "c_$state" &&
+	    fail "a backup cancelled in $state is a folder"
+done
+umount_fs
+
+mount_fs "$LOC" -o data="$B"
+# fingerprint: every file of B and its md5, .snapfs aside.
+fingerprint()
+{
+	(cd "$B" && find . -path ./.snapfs -prune -o -type f -print | sort |
+	    xargs md5sum)
+}
+fingerprint >"$W/before.txt"
+id=0
+for state in PENDING SNAPSHOTING DOWNLOAD DOWNLOADING; do
+	id=$((id + 1))
+	echo 'sales.snap_ok' >"$MNT/ctl/restore" || fail "restore refused"
+	until_state $id $state
+	echo 'RESTORE FROM sales' >"$MNT/ctl/cancel" ||
+	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
+	until_state $id CANCELLED
+	fingerprint >"$W/after.txt"
+	cmp -s "$W/before.txt" "$W/after.txt" ||
+	    fail "a restore cancelled in $state changed the data root"
+done
+id=$((id + 1))
+echo 'sales.snap_ok' >"$MNT/ctl/restore" || fail "restore refused"
+until_state $id COMMIT
+if echo $id >"$MNT/ctl/cancel" 2>/dev/null; then
+	fail "a committing restore was cancelled"
+fi
+grep -q "committing" "$MNT/ctl/last_error" ||
+    fail "last_error: $(cat "$MNT/ctl/last_error")"
+until_state $id FINISHED
+diff -r -x .snapfs "$A" "$B" || fail "the restore after the cancels differs"
+umount_fs
