@@ -219,14 +219,18 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
 		error = read_exact(c, h, p, len, off);
 		return (error != 0 ? error : (ssize_t)len);
 	}
-	if ((checked = tree_checked(c->tree, h->ino)) < 0)
-		return (-EIO);
-
+	/*
+	 * Under the handle's lock: reads of one handle can come in
+	 * parallel, and the one that finished the digest may have run
+	 * since this one started.
+	 */
 	pthread_mutex_lock(&h->lock);
-	if (h->obj.size <= SMALL_OBJECT_MAX) {
+	if ((checked = tree_checked(c->tree, h->ino)) < 0)
+		error = -EIO;
+	else if (h->obj.size <= SMALL_OBJECT_MAX) {
 		if ((error = load_small(c, h)) == 0)
 			memcpy(p, h->whole.data + off, len);
-	} else if (checked > 0)
+	} else if (checked > 0 || h->hashed >= h->obj.size)
 		error = read_exact(c, h, p, len, off);
 	else
 		error = read_streaming(c, h, p, len, off);
