@@ -15,14 +15,20 @@ for t in 1001 1002; do
 	mkdir -p "$A/sales/orders/p1/$t"
 	head -c 100000 /dev/urandom >"$A/sales/orders/p1/$t/$t.hdr"
 done
+mkdir -p "$A/other/t/p/3001"
+echo other >"$A/other/t/p/3001/3001.hdr"
 
 # until_state ID STATE
 until_state()
 {
 	_deadline=$(($(date +%s) + 30))
-	until grep -qx "$2" "$MNT/jobs/$1/state" 2>/dev/null; do
-		grep -qx -e FINISHED -e CANCELLED "$MNT/jobs/$1/state" &&
-		    fail "job $1 ended $(cat "$MNT/jobs/$1/state") before $2"
+	while :; do
+		_s=$(cat "$MNT/jobs/$1/state" 2>/dev/null) || _s=
+		[ "$_s" = "$2" ] && return 0
+		case $_s in
+		FINISHED|CANCELLED)
+			fail "job $1 ended $_s before $2" ;;
+		esac
 		[ "$(date +%s)" -le "$_deadline" ] ||
 		    fail "job $1 never reached $2"
 		sleep 0.02
@@ -32,13 +38,31 @@ until_state()
 SNAPFS_TEST_PAUSE_MS=600
 export SNAPFS_TEST_PAUSE_MS
 mount_fs "$LOC" -o data="$A"
-echo 'snap_ok TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
+echo 'sales.snap_ok TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
 until_state 1 FINISHED
-id=1
+
+# One job per database (EBUSY); jobs of two databases run side by side.
+echo 'sales.busy_a' >"$MNT/ctl/backup" || fail "backup busy_a refused"
+until_state 2 SNAPSHOTING
+if /bin/echo 'sales.busy_b' >"$MNT/ctl/backup" 2>"$W/err"; then
+	fail "a second job on sales was accepted"
+fi
+grep -q "Device or resource busy" "$W/err" || fail "not EBUSY: $(cat "$W/err")"
+grep -q "one backup or restore job" "$MNT/ctl/last_error" ||
+    fail "last_error: $(cat "$MNT/ctl/last_error")"
+echo 'other.other_a' >"$MNT/ctl/backup" || fail "a job on other was refused"
+until_state 3 SNAPSHOTING
+grep -qx SNAPSHOTING "$MNT/jobs/2/state" || grep -qx UPLOAD_SNAPSHOT \
+    "$MNT/jobs/2/state" || grep -qx UPLOADING "$MNT/jobs/2/state" ||
+    fail "jobs 2 and 3 did not run side by side"
+until_state 2 FINISHED
+until_state 3 FINISHED
+id=3
 for state in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META \
     UPLOAD_INFO; do
 	id=$((id + 1))
-	echo "c_$state" >"$MNT/ctl/backup" || fail "backup c_$state refused"
+	echo "sales.c_$state" >"$MNT/ctl/backup" ||
+	    fail "backup c_$state refused"
 	until_state $id $state
 	echo $id >"$MNT/ctl/cancel" ||
 	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
@@ -79,5 +103,5 @@ fi
 grep -q "committing" "$MNT/ctl/last_error" ||
     fail "last_error: $(cat "$MNT/ctl/last_error")"
 until_state $id FINISHED
-diff -r -x .snapfs "$A" "$B" || fail "the restore after the cancels differs"
+diff -r -x .snapfs "$A/sales" "$B/sales" || fail "the restore after the cancels differs"
 umount_fs
