@@ -1,0 +1,77 @@
+/*
+ * Unit tests for job.c: the timeout of a job, and job records that
+ * survive a restart (job-store.c).
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapfs.h"
+
+static char	root[] = "/tmp/snapfs-unit-job.XXXXXX";
+
+static void
+notify(void *arg, const char *repo)
+{
+}
+
+static struct job *
+make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
+{
+	struct job	*j;
+	char		*cause = NULL;
+
+	j = xcalloc(1, sizeof *j);
+	j->jobs = js;
+	j->id = 7;
+	j->line = xstrdup(line);
+	cr_assert_eq(ctl_parse(CTL_BACKUP, line, strlen(line), &j->req,
+	    &cause), 0, "%s", cause);
+	j->db = xstrdup("sales");
+	j->repo = xstrdup("repo1");
+	j->timeout = timeout;
+	j->created = created;
+	return (j);
+}
+
+Test(job, a_job_past_its_timeout_stops_cancelled)
+{
+	struct data_root	*data;
+	struct jobs		*js;
+	struct job		*j, *back;
+	char			*cause = NULL, *path;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_eq(data_open(root, &data, &cause), 0, "%s", cause);
+	js = jobs_create(NULL, data, notify, NULL);
+
+	j = make_job(js, "sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
+	    time(NULL) - 599);
+	cr_assert_not(job_stopped(j), "stopped before its timeout");
+	j->created = time(NULL) - 601;
+	cr_assert(job_stopped(j), "not stopped after its timeout");
+	cr_assert_eq(j->state, JOB_CANCELLED);
+	cr_assert_str_eq(j->error, "timeout after 600 seconds");
+
+	/* Its record reads back the same. */
+	xasprintf(&path, "%s/.snapfs/history/7", root);
+	back = job_load(js, path, &cause);
+	cr_assert_not_null(back, "%s", cause);
+	cr_assert_eq(back->id, 7);
+	cr_assert_eq(back->state, JOB_CANCELLED);
+	cr_assert_str_eq(back->error, "timeout after 600 seconds");
+	cr_assert_str_eq(back->req->label, "snap1");
+	cr_assert_eq(back->created, j->created);
+	cr_assert_eq(back->timeout, 600);
+	free(path);
+
+	jobs_free(js);
+	data_close(data);
+	xasprintf(&path, "rm -rf %s", root);
+	cr_assert_eq(system(path), 0);
+	free(path);
+}
