@@ -385,3 +385,52 @@ writable_location()
 		mkdir -p "$STORE"
 	fi
 }
+
+# --- jobs ---
+
+# data_file ROOT DB TABLE PARTITION TABLET NAME SIZE: a file of random
+# bytes in a data root.
+data_file()
+{
+	mkdir -p "$1/$2/$3/$4/$5"
+	head -c "$7" /dev/urandom >"$1/$2/$3/$4/$5/$6"
+}
+
+# job_state ID: the state of job ID, or nothing.
+job_state()
+{
+	cat "$MNT/jobs/$1/state" 2>/dev/null || :
+}
+
+# job_wait ID STATE: until job ID is in STATE; it must not end in another
+# state first, nor take more than 120 s.
+job_wait()
+{
+	_deadline=$(($(date +%s) + 120))
+	while :; do
+		_s=$(job_state "$1")
+		[ "$_s" = "$2" ] && return 0
+		case $_s in
+		FINISHED|CANCELLED)
+			fail "job $1 ended $_s, not $2: $(cat "$MNT/jobs/$1/job.txt")" ;;
+		esac
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "job $1 is still ${_s:-unknown}, not $2, after 120 s"
+		sleep 0.02
+	done
+}
+
+# job_end ID: until job ID ends; prints FINISHED or CANCELLED.
+job_end()
+{
+	_deadline=$(($(date +%s) + 120))
+	while :; do
+		_s=$(job_state "$1")
+		case $_s in
+		FINISHED|CANCELLED)	echo "$_s"; return 0 ;;
+		esac
+		[ "$(date +%s)" -le "$_deadline" ] ||
+		    fail "job $1 is still ${_s:-unknown} after 120 s"
+		sleep 0.05
+	done
+}

@@ -12,41 +12,20 @@ require_prog md5sum
 DATA=$W/data
 LOC=$W/loc
 mkdir -p "$LOC"
-# data_file DB TABLE PARTITION TABLET NAME SIZE
-data_file()
-{
-	mkdir -p "$DATA/$1/$2/$3/$4"
-	head -c "$6" /dev/urandom >"$DATA/$1/$2/$3/$4/$5"
-}
 for t in 1001 1002; do
-	data_file sales orders p202401 $t "$t.hdr" 200
-	data_file sales orders p202401 $t "02000000000000${t}b0_0.dat" 300000
-	data_file sales orders p202402 $((t + 10)) "$((t + 10)).hdr" 100
+	data_file "$DATA" sales orders p202401 $t "$t.hdr" 200
+	data_file "$DATA" sales orders p202401 $t "02000000000000${t}b0_0.dat" 300000
+	data_file "$DATA" sales orders p202402 $((t + 10)) "$((t + 10)).hdr" 100
 done
-data_file sales users users 2001 2001.hdr 50
-data_file sales users users 2001 0200000000000002001_0.dat 7000000
+data_file "$DATA" sales users users 2001 2001.hdr 50
+data_file "$DATA" sales users users 2001 0200000000000002001_0.dat 7000000
 
 mount_fs "$LOC" -o data="$DATA"
-
-# wait_job ID: until its state is FINISHED or CANCELLED (60 s at most).
-wait_job()
-{
-	_deadline=$(($(date +%s) + 60))
-	while :; do
-		_s=$(cat "$MNT/jobs/$1/state") || fail "no jobs/$1/state"
-		case $_s in
-		FINISHED|CANCELLED)	echo "$_s"; return 0 ;;
-		esac
-		[ "$(date +%s)" -le "$_deadline" ] ||
-		    fail "job $1 still $_s after 60 s"
-		sleep 0.1
-	done
-}
 
 ls "$MNT" | grep -qx ctl || fail "no ctl folder with a data root"
 echo 'sales.snap1 TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
 assert_eq "$(ls "$MNT/jobs")" 1 "jobs after one backup"
-assert_eq "$(wait_job 1)" FINISHED "state of job 1"
+assert_eq "$(job_end 1)" FINISHED "state of job 1"
 grep -q '^Progress: 8/8 files' "$MNT/jobs/1/job.txt" ||
     fail "job.txt: $(cat "$MNT/jobs/1/job.txt")"
 grep -q '^SnapshotName: snap1$' "$MNT/jobs/1/job.txt" || fail "job.txt name"
@@ -124,7 +103,7 @@ PY
 # ON (table PARTITION (p)) takes only what it names.
 echo 'snap2 ON (orders PARTITION (p202401))' >"$MNT/ctl/backup" ||
     fail "partial backup refused"
-assert_eq "$(wait_job 2)" FINISHED "state of job 2"
+assert_eq "$(job_end 2)" FINISHED "state of job 2"
 assert_list "snap2" ls "$MNT/repo1/snap2" <<'END'
 details.json
 info.json
@@ -155,12 +134,12 @@ refused '' ""
 # A big backup, cancelled at once: CANCELLED, never OK.
 i=0
 while [ $i -lt 2000 ]; do
-	data_file sales big p 3000 "f$i.dat" 20000
+	data_file "$DATA" sales big p 3000 "f$i.dat" 20000
 	i=$((i + 1))
 done
 echo 'snap_big' >"$MNT/ctl/backup" || fail "big backup refused"
 echo 'BACKUP' >"$MNT/ctl/cancel" || fail "cancel refused: $(cat "$MNT/ctl/last_error")"
-assert_eq "$(wait_job 3)" CANCELLED "state of the cancelled job"
+assert_eq "$(job_end 3)" CANCELLED "state of the cancelled job"
 grep -q '^snap_big	.*	OK$' "$MNT/repo1/snapshots.tsv" &&
     fail "a cancelled snapshot shows OK"
 ls "$MNT/repo1" | grep -qx snap_big && fail "a cancelled snapshot is a folder"

@@ -18,32 +18,15 @@ done
 mkdir -p "$A/other/t/p/3001"
 echo other >"$A/other/t/p/3001/3001.hdr"
 
-# until_state ID STATE
-until_state()
-{
-	_deadline=$(($(date +%s) + 30))
-	while :; do
-		_s=$(cat "$MNT/jobs/$1/state" 2>/dev/null) || _s=
-		[ "$_s" = "$2" ] && return 0
-		case $_s in
-		FINISHED|CANCELLED)
-			fail "job $1 ended $_s before $2" ;;
-		esac
-		[ "$(date +%s)" -le "$_deadline" ] ||
-		    fail "job $1 never reached $2"
-		sleep 0.02
-	done
-}
-
 SNAPFS_TEST_PAUSE_MS=600
 export SNAPFS_TEST_PAUSE_MS
 mount_fs "$LOC" -o data="$A"
 echo 'sales.snap_ok TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
-until_state 1 FINISHED
+job_wait 1 FINISHED
 
 # One job per database (EBUSY); jobs of two databases run side by side.
 echo 'sales.busy_a' >"$MNT/ctl/backup" || fail "backup busy_a refused"
-until_state 2 SNAPSHOTING
+job_wait 2 SNAPSHOTING
 if /bin/echo 'sales.busy_b' >"$MNT/ctl/backup" 2>"$W/err"; then
 	fail "a second job on sales was accepted"
 fi
@@ -51,22 +34,22 @@ grep -q "Device or resource busy" "$W/err" || fail "not EBUSY: $(cat "$W/err")"
 grep -q "one backup or restore job" "$MNT/ctl/last_error" ||
     fail "last_error: $(cat "$MNT/ctl/last_error")"
 echo 'other.other_a' >"$MNT/ctl/backup" || fail "a job on other was refused"
-until_state 3 SNAPSHOTING
+job_wait 3 SNAPSHOTING
 grep -qx SNAPSHOTING "$MNT/jobs/2/state" || grep -qx UPLOAD_SNAPSHOT \
     "$MNT/jobs/2/state" || grep -qx UPLOADING "$MNT/jobs/2/state" ||
     fail "jobs 2 and 3 did not run side by side"
-until_state 2 FINISHED
-until_state 3 FINISHED
+job_wait 2 FINISHED
+job_wait 3 FINISHED
 id=3
 for state in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META \
     UPLOAD_INFO; do
 	id=$((id + 1))
 	echo "sales.c_$state" >"$MNT/ctl/backup" ||
 	    fail "backup c_$state refused"
-	until_state $id $state
+	job_wait $id $state
 	echo $id >"$MNT/ctl/cancel" ||
 	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
-	until_state $id CANCELLED
+	job_wait $id CANCELLED
 	grep -q "^c_$state	.*	OK\$" "$MNT/repo1/snapshots.tsv" &&
 	    fail "a backup cancelled in $state shows OK"
 	ls "$MNT/repo1" | grep -qx "c_$state" &&
@@ -86,22 +69,22 @@ id=0
 for state in PENDING SNAPSHOTING DOWNLOAD DOWNLOADING; do
 	id=$((id + 1))
 	echo 'sales.snap_ok' >"$MNT/ctl/restore" || fail "restore refused"
-	until_state $id $state
+	job_wait $id $state
 	echo 'RESTORE FROM sales' >"$MNT/ctl/cancel" ||
 	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
-	until_state $id CANCELLED
+	job_wait $id CANCELLED
 	fingerprint >"$W/after.txt"
 	cmp -s "$W/before.txt" "$W/after.txt" ||
 	    fail "a restore cancelled in $state changed the data root"
 done
 id=$((id + 1))
 echo 'sales.snap_ok' >"$MNT/ctl/restore" || fail "restore refused"
-until_state $id COMMIT
+job_wait $id COMMIT
 if echo $id >"$MNT/ctl/cancel" 2>/dev/null; then
 	fail "a committing restore was cancelled"
 fi
 grep -q "committing" "$MNT/ctl/last_error" ||
     fail "last_error: $(cat "$MNT/ctl/last_error")"
-until_state $id FINISHED
+job_wait $id FINISHED
 diff -r -x .snapfs "$A/sales" "$B/sales" || fail "the restore after the cancels differs"
 umount_fs

@@ -16,21 +16,11 @@ while [ $i -lt 3000 ]; do
 	i=$((i + 1))
 done
 
-wait_state()
-{
-	_deadline=$(($(date +%s) + 60))
-	until grep -qx "$2" "$MNT/jobs/$1/state" 2>/dev/null; do
-		[ "$(date +%s)" -le "$_deadline" ] ||
-		    fail "job $1 not $2 after 60 s: $(cat "$MNT/jobs/$1/state")"
-		sleep 0.05
-	done
-}
-
 mount_fs "$LOC" -o data="$DATA"
 echo 'snap_small TO repo1 ON (small)' >"$MNT/ctl/backup" || fail "backup 1"
-wait_state 1 FINISHED
+job_wait 1 FINISHED
 echo 'snap_big ON (big)' >"$MNT/ctl/backup" || fail "backup 2"
-wait_state 2 UPLOADING
+job_wait 2 UPLOADING
 kill -KILL "$SNAPFS_PID"
 wait "$SNAPFS_PID" 2>/dev/null || :
 SNAPFS_PID=
@@ -48,5 +38,5 @@ ls "$MNT/repo1" | grep -qx snap_small || fail "snap_small lost"
 [ -d "$DATA/.snapfs/jobs/2" ] && fail "the interrupted job's snapshot stays"
 echo 'snap_big2 ON (big)' >"$MNT/ctl/backup" || fail "backup 3"
 ls "$MNT/jobs" | grep -qx 3 || fail "the next job is not 3: $(ls "$MNT/jobs")"
-wait_state 3 FINISHED
+job_wait 3 FINISHED
 umount_fs

@@ -11,37 +11,19 @@ A=$W/data-a
 B=$W/data-b
 LOC=$W/loc
 mkdir -p "$LOC" "$B"
-data_file()
-{
-	mkdir -p "$A/$1/$2/$3/$4"
-	head -c "$6" /dev/urandom >"$A/$1/$2/$3/$4/$5"
-}
 for t in 1001 1002; do
-	data_file sales orders p202401 $t "$t.hdr" 200
-	data_file sales orders p202401 $t "02000000000000${t}b0_0.dat" 300000
-	data_file sales orders p202402 $((t + 10)) "$((t + 10)).hdr" 100
+	data_file "$A" sales orders p202401 $t "$t.hdr" 200
+	data_file "$A" sales orders p202401 $t "02000000000000${t}b0_0.dat" 300000
+	data_file "$A" sales orders p202402 $((t + 10)) "$((t + 10)).hdr" 100
 done
-data_file sales users users 2001 2001.hdr 50
-data_file sales users users 2001 0200000000000002001_0.dat 6000000
+data_file "$A" sales users users 2001 2001.hdr 50
+data_file "$A" sales users users 2001 0200000000000002001_0.dat 6000000
 i=0
 while [ $i -lt 1500 ]; do
-	data_file sales big p 3000 "f$i.dat" 10000
+	data_file "$A" sales big p 3000 "f$i.dat" 10000
 	i=$((i + 1))
 done
 
-wait_job()
-{
-	_deadline=$(($(date +%s) + 120))
-	while :; do
-		_s=$(cat "$MNT/jobs/$1/state") || fail "no jobs/$1/state"
-		case $_s in
-		FINISHED|CANCELLED)	echo "$_s"; return 0 ;;
-		esac
-		[ "$(date +%s)" -le "$_deadline" ] ||
-		    fail "job $1 still $_s after 120 s"
-		sleep 0.1
-	done
-}
 # same DIR1 DIR2: the same tree and bytes, .snapfs aside.
 same()
 {
@@ -57,20 +39,20 @@ fingerprint()
 
 mount_fs "$LOC" -o data="$A"
 echo 'sales.snap1 TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
-assert_eq "$(wait_job 1)" FINISHED "backup"
+assert_eq "$(job_end 1)" FINISHED "backup"
 umount_fs
 
 mount_fs "$LOC" -o data="$B"
 echo 'sales.snap1 FROM repo1' >"$MNT/ctl/restore" ||
     fail "restore refused: $(cat "$MNT/ctl/last_error")"
-assert_eq "$(wait_job 1)" FINISHED "restore"
+assert_eq "$(job_end 1)" FINISHED "restore"
 grep -q '^Label: snap1$' "$MNT/jobs/1/job.txt" || fail "job.txt label"
 same "$A" "$B"
 
 # Only one partition, under another name.
 echo 'snap1 ON (orders PARTITION (p202401) AS orders_copy)' \
     >"$MNT/ctl/restore" || fail "partial restore refused"
-assert_eq "$(wait_job 2)" FINISHED "partial restore"
+assert_eq "$(job_end 2)" FINISHED "partial restore"
 assert_list "orders_copy" ls "$B/sales/orders_copy" <<'END'
 p202401
 END
@@ -82,7 +64,7 @@ rm -r "$B/sales/orders/p202402"
 echo "sales.snap1 PROPERTIES (\"backup_timestamp\"=\"$(sed -n \
     's/^Timestamp: //p' "$MNT/jobs/1/job.txt")\")" >"$MNT/ctl/restore" ||
     fail "restore with backup_timestamp refused: $(cat "$MNT/ctl/last_error")"
-assert_eq "$(wait_job 3)" FINISHED "restore over changed data"
+assert_eq "$(job_end 3)" FINISHED "restore over changed data"
 rm -r "$B/sales/orders_copy"
 same "$A" "$B"
 
@@ -106,7 +88,7 @@ fingerprint "$B" >"$W/before.txt"
 echo 'snap1' >"$MNT/ctl/restore" || fail "restore refused"
 echo 'RESTORE' >"$MNT/ctl/cancel" ||
     fail "cancel refused: $(cat "$MNT/ctl/last_error")"
-assert_eq "$(wait_job 4)" CANCELLED "cancelled restore"
+assert_eq "$(job_end 4)" CANCELLED "cancelled restore"
 fingerprint "$B" >"$W/after.txt"
 cmp -s "$W/before.txt" "$W/after.txt" ||
     fail "a cancelled restore changed the data root"

@@ -22,26 +22,16 @@ for p in p1 p2 p3; do
 	done
 done
 
-wait_state()
-{
-	_deadline=$(($(date +%s) + 30))
-	until [ "$(cat "$MNT/jobs/$1/state" 2>/dev/null)" = "$2" ]; do
-		[ "$(date +%s)" -le "$_deadline" ] ||
-		    fail "job $1 not $2: $(cat "$MNT/jobs/$1/state")"
-		sleep 0.02
-	done
-}
-
 mount_fs "$LOC" -o data="$A"
 echo 'sales.snap TO repo1' >"$MNT/ctl/backup" || fail "backup refused"
-wait_state 1 FINISHED
+job_wait 1 FINISHED
 umount_fs
 
 SNAPFS_TEST_PAUSE_MS=2000
 export SNAPFS_TEST_PAUSE_MS
 mount_fs "$LOC" -o data="$B"
 echo 'sales.snap' >"$MNT/ctl/restore" || fail "restore refused"
-wait_state 1 COMMIT
+job_wait 1 COMMIT
 kill -KILL "$SNAPFS_PID"
 wait "$SNAPFS_PID" 2>/dev/null || :
 SNAPFS_PID=
@@ -50,7 +40,7 @@ fusermount3 -u "$MNT" || fail "fusermount3 -u after kill -9"
 
 unset SNAPFS_TEST_PAUSE_MS
 mount_fs "$LOC" -o data="$B"
-wait_state 1 FINISHED
+job_wait 1 FINISHED
 diff -r -x .snapfs "$A/sales" "$B/sales" || fail "the resumed restore differs"
 [ -d "$B/.snapfs/jobs/1" ] && fail "the job's folder stays"
 umount_fs
