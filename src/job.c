@@ -467,7 +467,6 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	struct ctl_request	*req = NULL;
 	struct job		*j = NULL;
 	const char		*timeout;
-	char			*end;
 	size_t			 i;
 	int			 error;
 
@@ -479,8 +478,9 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		goto out;
 	}
 	if (kind != CTL_BACKUP && kind != CTL_RESTORE) {
-		xasprintf(cause, "not supported yet");
-		error = -EOPNOTSUPP;
+		/* ns.c makes no other control file: a broken invariant. */
+		xasprintf(cause, "no job of kind %d", kind);
+		error = -EINVAL;
 		goto out;
 	}
 
@@ -492,7 +492,7 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j->created = time(NULL);
 	j->timeout = JOB_TIMEOUT_DEFAULT;
 	if ((timeout = ctl_property(j->req, "timeout")) != NULL)
-		j->timeout = strtoll(timeout, &end, 10);
+		j->timeout = strtoll(timeout, NULL, 10);
 	if (kind == CTL_RESTORE) {
 		/* Into the database the line names, else the snapshot's. */
 		if ((error = restore_check(j, cause)) != 0)
