@@ -59,10 +59,17 @@ allowed(fuse_req_t req, struct snapfs *fs)
 	return (ctx->uid == 0 || ctx->uid == fs->uid);
 }
 
+/*
+ * Immutable: for ever.  A folder that can change: a second.  A file that
+ * can change (snapshots.tsv, stats.json, job files): not at all, and it
+ * is read with direct_io, so that a stale size never cuts it short.
+ */
 static double
 timeout_of(const struct tree_attr *a)
 {
-	return (a->immutable ? TIMEOUT_FOREVER : TIMEOUT_SHORT);
+	if (a->immutable)
+		return (TIMEOUT_FOREVER);
+	return (a->type == NODE_DIR ? TIMEOUT_SHORT : 0);
 }
 
 static void
@@ -172,7 +179,7 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fill_stat(fs, &a, &st);
-	fuse_reply_attr(req, &st, a.type == NODE_DYNAMIC ? 0 : timeout_of(&a));
+	fuse_reply_attr(req, &st, timeout_of(&a));
 }
 
 /*
@@ -301,6 +308,7 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		break;
 	case NODE_TEXT:
 		error = tree_text(fs->tree, ino, &f->text, &f->len);
+		fi->direct_io = !a.immutable;
 		break;
 	case NODE_DYNAMIC:
 		f->text = dynamic_text(fs, a.aux, &f->len);

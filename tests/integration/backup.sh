@@ -113,6 +113,8 @@ END
 assert_list "snap2/orders" ls "$MNT/repo1/snap2/orders" <<'END'
 p202401
 END
+grep -q "^snap2	[0-9-]*	OK\$" "$MNT/repo1/snapshots.tsv" ||
+    fail "snapshots.tsv, read before, lacks snap2: $(cat "$MNT/repo1/snapshots.tsv")"
 
 # Refused lines: the write fails and last_error says why.
 refused()
