@@ -1,11 +1,12 @@
 /*
  * The data root (-o data=DIR): a local folder that plays the Doris cluster,
  * DIR/<db>/<table>/<partition>/<tabletId>/<files>.  This file reads it
- * (one database at a time, sorted), gives every database, table, index and
- * partition an id the first time it is seen and keeps those ids in
+ * (one database at a time, sorted), snapshots a tablet with hard links as
+ * a Doris backend does, and switches a restored partition in with renames,
+ * keeping the old one aside.  The ids that every database, table, index and
+ * partition is given the first time it is seen, and that are kept in
  * DIR/.snapfs/ids so that they stay the same from one backup to the next,
- * snapshots a tablet with hard links as a Doris backend does, and switches
- * a restored partition in with renames, keeping the old one aside.
+ * are dataroot-ids.c.
  */
 
 #include <sys/stat.h>
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,46 +22,12 @@
 
 #include "snapfs.h"
 
-#define DATA_META	".snapfs"
-#define DATA_IDS	"ids"
-#define DATA_IDS_TMP	"ids.tmp"
-#define DATA_IDS_MAX	(256U * 1024 * 1024)	/* largest ids file read */
-#define DATA_FIRST_ID	10001			/* where Doris starts */
 #define DATA_NAME_MAX	256
-#define DATA_ID_MAX	(INT64_MAX / 2)		/* leaves room to count up */
-
-enum data_kind {
-	DATA_DB,
-	DATA_TABLE,
-	DATA_PARTITION
-};
-static const char *data_kinds[] = { "db", "table", "partition" };
-
-/* One line of the ids file; the key is the path below the root. */
-struct data_id {
-	enum data_kind	 kind;
-	char		*key;
-	int64_t		 id;
-	int64_t		 extra;		/* index id, or partition version */
-	int32_t		 schema_hash;	/* tables only */
-	unsigned int	 line;		/* where it was read, for messages */
-};
 
 struct data_root {
 	char		*path;
 	int		 fd;
-	int		 metafd;		/* DIR/.snapfs */
-
-	pthread_mutex_t	 lock;
-	struct data_id	*ids;		/* lock; sorted by kind and key */
-	size_t		 nids;		/* lock */
-	size_t		 idscap;	/* lock */
-	int64_t		 next;		/* lock; the next id to give */
-	uint64_t	 gen;		/* lock; bumped when an id is given */
-	uint64_t	 saved;		/* lock; the gen in the ids file */
-
-	/* Serializes writers of the ids file; held across that I/O only. */
-	pthread_mutex_t	 save_lock;
+	struct data_ids	*ids;		/* DIR/.snapfs/ids, dataroot-ids.c */
 };
 
 /* A folder entry, with what lstat says about it. */
@@ -69,16 +35,6 @@ struct data_ent {
 	char		*name;
 	struct stat	 st;
 };
-
-static int
-data_id_cmp(const void *a0, const void *b0)
-{
-	const struct data_id	*a = a0, *b = b0;
-
-	if (a->kind != b->kind)
-		return (a->kind < b->kind ? -1 : 1);
-	return (strcmp(a->key, b->key));
-}
 
 static int
 data_ent_cmp(const void *a0, const void *b0)
@@ -96,16 +52,8 @@ data_tablet_cmp(const void *a0, const void *b0)
 	return (a->id < b->id ? -1 : a->id > b->id);
 }
 
-static int
-data_int64_cmp(const void *a0, const void *b0)
-{
-	const int64_t	*a = a0, *b = b0;
-
-	return (*a < *b ? -1 : *a > *b);
-}
-
 /* Why name cannot be a database, table or partition, or NULL if it can. */
-static const char *
+const char *
 data_name_bad(const char *name)
 {
 	const unsigned char	*p;
@@ -143,7 +91,7 @@ data_names_ok(const char *db, const char *table, const char *partition,
 }
 
 /* A positive decimal number up to max, with no sign or leading zero. */
-static bool
+bool
 data_number(const char *s, int64_t max, int64_t *v)
 {
 	int64_t	n = 0;
@@ -157,18 +105,6 @@ data_number(const char *s, int64_t max, int64_t *v)
 	}
 	*v = n;
 	return (true);
-}
-
-/* A stable, positive int32 for a table, since nothing else gives one. */
-static int32_t
-data_schema_hash(const char *key)
-{
-	uint32_t	h = 2166136261U;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619U;
-	h &= 0x7fffffff;
-	return (h == 0 ? 1 : (int32_t)h);
 }
 
 static int
@@ -402,329 +338,10 @@ data_walk_db(int rootfd, struct data_db *d, char **cause)
 	return (error);
 }
 
-/* Append a record; the caller sorts the table again before unlocking. */
-static struct data_id *
-data_id_add(struct data_root *r, enum data_kind kind, const char *key)
-{
-	struct data_id	*id;
-
-	if (r->nids == r->idscap) {
-		r->idscap = r->idscap == 0 ? 64 : r->idscap * 2;
-		r->ids = xreallocarray(r->ids, r->idscap, sizeof *r->ids);
-	}
-	id = &r->ids[r->nids++];
-	memset(id, 0, sizeof *id);
-	id->kind = kind;
-	id->key = xstrdup(key);
-	return (id);
-}
-
-/*
- * The record for key, looked up among the first nsorted (the ones sorted
- * before this scan), or a new one with fresh ids.  Called with lock held.
- */
-static struct data_id *
-data_id_get(struct data_root *r, size_t nsorted, enum data_kind kind,
-    const char *key)
-{
-	struct data_id	 find, *id;
-
-	find.kind = kind;
-	find.key = (char *)key;
-	if (nsorted != 0 && (id = bsearch(&find, r->ids, nsorted,
-	    sizeof *r->ids, data_id_cmp)) != NULL)
-		return (id);
-	id = data_id_add(r, kind, key);
-	id->id = r->next++;
-	if (kind == DATA_TABLE) {
-		id->extra = r->next++;
-		id->schema_hash = data_schema_hash(key);
-	} else if (kind == DATA_PARTITION)
-		id->extra = 1;
-	r->gen++;
-	return (id);
-}
-
-/* Give ids to everything in d that has none and copy them into d. */
-static void
-data_assign(struct data_root *r, struct data_db *d)
-{
-	struct data_id		*id;
-	struct data_table	*t;
-	struct data_partition	*p;
-	char			*key;
-	size_t			 nsorted, i, j;
-
-	pthread_mutex_lock(&r->lock);
-	nsorted = r->nids;
-	d->id = data_id_get(r, nsorted, DATA_DB, d->name)->id;
-	for (i = 0; i < d->ntables; i++) {
-		t = &d->tables[i];
-		xasprintf(&key, "%s/%s", d->name, t->name);
-		id = data_id_get(r, nsorted, DATA_TABLE, key);
-		t->id = id->id;
-		t->index_id = id->extra;
-		t->schema_hash = id->schema_hash;
-		free(key);
-		for (j = 0; j < t->npartitions; j++) {
-			p = &t->partitions[j];
-			xasprintf(&key, "%s/%s/%s", d->name, t->name, p->name);
-			id = data_id_get(r, nsorted, DATA_PARTITION, key);
-			p->id = id->id;
-			p->version = id->extra;
-			free(key);
-		}
-	}
-	if (r->nids != nsorted)
-		qsort(r->ids, r->nids, sizeof *r->ids, data_id_cmp);
-	pthread_mutex_unlock(&r->lock);
-}
-
-/* Rewrite the ids file if ids were given since it was last written. */
-static int
-data_save(struct data_root *r, char **cause)
-{
-	struct data_id	*id;
-	struct buf	 b;
-	uint64_t	 gen;
-	size_t		 i;
-	int		 fd, error = 0;
-
-	pthread_mutex_lock(&r->save_lock);
-	pthread_mutex_lock(&r->lock);
-	if ((gen = r->gen) == r->saved) {
-		pthread_mutex_unlock(&r->lock);
-		pthread_mutex_unlock(&r->save_lock);
-		return (0);
-	}
-	buf_init(&b, SIZE_MAX / 2);
-	for (i = 0; i < r->nids; i++) {
-		id = &r->ids[i];
-		buf_printf(&b, "%s\t%s\t%lld", data_kinds[id->kind], id->key,
-		    (long long)id->id);
-		if (id->kind == DATA_TABLE)
-			buf_printf(&b, "\t%lld\t%d", (long long)id->extra,
-			    (int)id->schema_hash);
-		else if (id->kind == DATA_PARTITION)
-			buf_printf(&b, "\t%lld", (long long)id->extra);
-		buf_addc(&b, '\n');
-	}
-	buf_printf(&b, "next\t%lld\n", (long long)r->next);
-	pthread_mutex_unlock(&r->lock);
-
-	fd = openat(r->metafd, DATA_IDS_TMP, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0600);
-	if (fd == -1)
-		error = -errno;
-	else {
-		if ((error = file_write_all(fd, b.data, b.len)) == 0 &&
-		    fsync(fd) == -1)
-			error = -errno;
-		if (close(fd) == -1 && error == 0)
-			error = -errno;
-	}
-	if (error == 0 && renameat(r->metafd, DATA_IDS_TMP, r->metafd,
-	    DATA_IDS) == -1)
-		error = -errno;
-	if (error == 0 && fsync(r->metafd) == -1)
-		error = -errno;
-	if (error != 0)
-		xasprintf(cause, "%s/%s/%s: %s", r->path, DATA_META, DATA_IDS,
-		    strerror(-error));
-	else {
-		pthread_mutex_lock(&r->lock);
-		if (gen > r->saved)
-			r->saved = gen;
-		pthread_mutex_unlock(&r->lock);
-	}
-	pthread_mutex_unlock(&r->save_lock);
-	buf_free(&b);
-	return (error);
-}
-
-/* Whether key is want good names joined by '/'. */
-static bool
-data_key_ok(const char *key, size_t want)
-{
-	char	*copy, *p, *part;
-	size_t	 n = 0;
-	bool	 ok = true;
-
-	p = copy = xstrdup(key);
-	while (ok && (part = strsep(&p, "/")) != NULL) {
-		ok = (data_name_bad(part) == NULL);
-		n++;
-	}
-	free(copy);
-	return (ok && n == want);
-}
-
-/* Check one line of the ids file, split into nf fields, and add it. */
-static const char *
-data_load_line(struct data_root *r, char **f, size_t nf, unsigned int line,
-    int64_t *next)
-{
-	struct data_id	*id;
-	enum data_kind	 kind;
-	int64_t		 v;
-
-	if (strcmp(f[0], "next") == 0) {
-		if (nf != 2 || !data_number(f[1], DATA_ID_MAX, next))
-			return ("expected next, an id");
-		return (NULL);
-	}
-	for (kind = DATA_DB; kind <= DATA_PARTITION; kind++)
-		if (strcmp(f[0], data_kinds[kind]) == 0)
-			break;
-	if (kind > DATA_PARTITION)
-		return ("unknown record");
-	if (nf != (kind == DATA_DB ? 3U : kind == DATA_TABLE ? 5U : 4U))
-		return ("wrong number of fields");
-	if (!data_key_ok(f[1], (size_t)kind + 1))
-		return ("bad name");
-	id = data_id_add(r, kind, f[1]);
-	id->line = line;
-	if (!data_number(f[2], DATA_ID_MAX, &id->id))
-		return ("bad id");
-	if (kind == DATA_TABLE) {
-		if (!data_number(f[3], DATA_ID_MAX, &id->extra))
-			return ("bad index id");
-		if (!data_number(f[4], INT32_MAX, &v))
-			return ("bad schema hash");
-		id->schema_hash = v;
-	} else if (kind == DATA_PARTITION &&
-	    !data_number(f[3], INT64_MAX, &id->extra))
-		return ("bad version");
-	return (NULL);
-}
-
-/* Refuse a key or an id that appears twice; set next past every id. */
-static int
-data_load_check(struct data_root *r, const char *file, int64_t next,
-    char **cause)
-{
-	int64_t	*all;
-	size_t	 n = 0, i;
-	int	 error = 0;
-
-	if (r->nids != 0)
-		qsort(r->ids, r->nids, sizeof *r->ids, data_id_cmp);
-	for (i = 1; i < r->nids; i++) {
-		if (data_id_cmp(&r->ids[i - 1], &r->ids[i]) == 0) {
-			xasprintf(cause, "%s:%u: %s %s appears twice", file,
-			    r->ids[i].line > r->ids[i - 1].line ?
-			    r->ids[i].line : r->ids[i - 1].line,
-			    data_kinds[r->ids[i].kind], r->ids[i].key);
-			return (-EINVAL);
-		}
-	}
-	all = xcalloc(r->nids * 2, sizeof *all);
-	for (i = 0; i < r->nids; i++) {
-		all[n++] = r->ids[i].id;
-		if (r->ids[i].kind == DATA_TABLE)
-			all[n++] = r->ids[i].extra;
-	}
-	qsort(all, n, sizeof *all, data_int64_cmp);
-	for (i = 1; i < n && error == 0; i++) {
-		if (all[i - 1] == all[i]) {
-			xasprintf(cause, "%s: id %lld is given twice", file,
-			    (long long)all[i]);
-			error = -EINVAL;
-		}
-	}
-	if (next < DATA_FIRST_ID)
-		next = DATA_FIRST_ID;
-	if (n > 0 && next <= all[n - 1])
-		next = all[n - 1] + 1;
-	r->next = next;
-	free(all);
-	return (error);
-}
-
-/* Read the whole ids file into b; a missing file reads as empty. */
-static int
-data_read_ids(struct data_root *r, struct buf *b)
-{
-	char	chunk[16384];
-	ssize_t	n;
-	int	fd, error = 0;
-
-	if ((fd = openat(r->metafd, DATA_IDS, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? 0 : -errno);
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof chunk)) == -1) {
-			if (errno == EINTR)
-				continue;
-			error = -errno;
-			break;
-		}
-		if (n == 0 || (error = buf_add(b, chunk, n)) != 0)
-			break;
-	}
-	close(fd);
-	return (error);
-}
-
-/* Load DIR/.snapfs/ids, which may not exist yet. */
-static int
-data_load(struct data_root *r, char **cause)
-{
-	struct buf	 b;
-	char		*file, *line, *end, *nul, *f[6];
-	const char	*why;
-	size_t		 nf;
-	unsigned int	 lineno = 0;
-	int64_t		 next = 0;
-	int		 error;
-
-	xasprintf(&file, "%s/%s/%s", r->path, DATA_META, DATA_IDS);
-	buf_init(&b, DATA_IDS_MAX);
-	if ((error = data_read_ids(r, &b)) != 0) {
-		xasprintf(cause, "%s: %s", file, strerror(-error));
-		goto out;
-	}
-	if (b.len != 0 && (nul = memchr(b.data, '\0', b.len)) != NULL) {
-		for (line = b.data; line < nul; line++)
-			lineno += (*line == '\n');
-		xasprintf(cause, "%s:%u: NUL byte", file, lineno + 1);
-		error = -EINVAL;
-		goto out;
-	}
-	for (line = b.data; line != NULL && *line != '\0'; line = end) {
-		lineno++;
-		if ((end = strchr(line, '\n')) != NULL)
-			*end++ = '\0';
-		if (*line == '\0')
-			continue;
-		nf = 0;
-		f[nf++] = line;
-		while (nf < 6 && (f[nf] = strchr(f[nf - 1], '\t')) != NULL)
-			*f[nf++]++ = '\0';
-		if (nf == 6)
-			why = "too many fields";
-		else if (nf < 2)
-			why = "wrong number of fields";
-		else
-			why = data_load_line(r, f, nf, lineno, &next);
-		if (why != NULL) {
-			xasprintf(cause, "%s:%u: %s", file, lineno, why);
-			error = -EINVAL;
-			goto out;
-		}
-	}
-	error = data_load_check(r, file, next, cause);
-out:
-	buf_free(&b);
-	free(file);
-	return (error);
-}
-
 int
 data_open(const char *dir, struct data_root **rp, char **cause)
 {
 	struct data_root	*r;
-	size_t			 i;
 	int			 fd, error;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -739,47 +356,22 @@ data_open(const char *dir, struct data_root **rp, char **cause)
 	r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(dir);
 	r->fd = fd;
-	r->metafd = -1;
-	if ((mkdirat(fd, DATA_META, 0700) == -1 ? errno != EEXIST :
-	    fsync(fd) == -1) ||
-	    (r->metafd = openat(fd, DATA_META, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		error = -errno;
-		xasprintf(cause, "%s/%s: %s", dir, DATA_META, strerror(errno));
-		goto fail;
+	if ((error = data_ids_open(fd, dir, &r->ids, cause)) != 0) {
+		close(r->fd);
+		free(r->path);
+		free(r);
+		return (error);
 	}
-	if ((error = data_load(r, cause)) != 0)
-		goto fail;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_mutex_init(&r->save_lock, NULL);
 	*rp = r;
 	return (0);
-
-fail:
-	for (i = 0; i < r->nids; i++)
-		free(r->ids[i].key);
-	free(r->ids);
-	if (r->metafd != -1)
-		close(r->metafd);
-	close(r->fd);
-	free(r->path);
-	free(r);
-	return (error);
 }
 
 void
 data_close(struct data_root *r)
 {
-	size_t	i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nids; i++)
-		free(r->ids[i].key);
-	free(r->ids);
-	pthread_mutex_destroy(&r->lock);
-	pthread_mutex_destroy(&r->save_lock);
-	close(r->metafd);
+	data_ids_close(r->ids);
 	close(r->fd);
 	free(r->path);
 	free(r);
@@ -852,8 +444,8 @@ data_scan(struct data_root *r, const char *db, struct data_db **dbp,
 	if ((error = data_walk_db(r->fd, d, cause)) != 0)
 		goto fail;
 
-	data_assign(r, d);
-	if ((error = data_save(r, cause)) != 0)
+	data_ids_assign(r->ids, d);
+	if ((error = data_ids_save(r->ids, cause)) != 0)
 		goto fail;
 	*dbp = d;
 	return (0);

@@ -434,8 +434,20 @@ int		 data_link(const struct data_root *, const char *, const char *,
 		    char **);
 int		 data_switch(struct data_root *, const char *, const char *,
 		    const char *, const char *, const char *, char **);
+const char	*data_name_bad(const char *);
+bool		 data_number(const char *, int64_t, int64_t *);
+/* dataroot-ids.c */
+struct data_ids;
+int		 data_ids_open(int, const char *, struct data_ids **, char **);
+void		 data_ids_close(struct data_ids *);
+void		 data_ids_assign(struct data_ids *, struct data_db *);
+int		 data_ids_save(struct data_ids *, char **);
 
 /* ctl.c: control lines, in Doris's grammar, parsed into requests */
+#define CTL_NAME_MAX	256		/* db, table, partition, alias, repo */
+#define CTL_ALNUM	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789"
+#define CTL_DIGIT(c)	((c) >= '0' && (c) <= '9')
 enum ctl_kind {
 	CTL_BACKUP,
 	CTL_RESTORE,
@@ -471,6 +483,15 @@ int		 ctl_parse(enum ctl_kind, const char *, size_t,
 		    struct ctl_request **, char **);
 void		 ctl_free(struct ctl_request *);
 const char	*ctl_property(const struct ctl_request *, const char *);
+
+/* ctl-props.c */
+int		 ctl_props_check(enum ctl_kind, struct ctl_property *,
+		    const char **);
+size_t		 ctl_props_utf8(const unsigned char *, size_t, uint32_t *);
+bool		 ctl_props_name_ok(const char *);
+int		 ctl_props_number(const char *, uint64_t, uint64_t *);
+bool		 ctl_props_timestamp_ok(const char *);
+void		 ctl_props_lower(char *);
 
 /* job.c: the job engine: ids, threads, states, the files under /jobs */
 enum job_state {
