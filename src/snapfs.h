@@ -579,6 +579,9 @@ int		 restore_check(struct job *, char **);
 void		 restore_run(struct job *);
 void		 restore_resume(struct job *);
 
+/* tablet.c: the tablet header (<tabletId>.hdr), decoded */
+int		 tablet_text(const void *, size_t, char **, size_t *, char **);
+
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);
 void		 cache_free(struct cache *);
