@@ -21,7 +21,6 @@
 
 #define DATA_META	".snapfs"
 #define DATA_IDS	"ids"
-#define DATA_IDS_TMP	"ids.tmp"
 #define DATA_IDS_MAX	(256U * 1024 * 1024)	/* largest ids file read */
 #define DATA_FIRST_ID	10001			/* where Doris starts */
 #define DATA_ID_MAX	(INT64_MAX / 2)		/* leaves room to count up */
@@ -176,7 +175,7 @@ data_ids_save(struct data_ids *di, char **cause)
 	struct buf	 b;
 	uint64_t	 gen;
 	size_t		 i;
-	int		 fd, error = 0;
+	int		 error = 0;
 
 	pthread_mutex_lock(&di->save_lock);
 	pthread_mutex_lock(&di->lock);
@@ -200,22 +199,7 @@ data_ids_save(struct data_ids *di, char **cause)
 	buf_printf(&b, "next\t%lld\n", (long long)di->next);
 	pthread_mutex_unlock(&di->lock);
 
-	fd = openat(di->metafd, DATA_IDS_TMP, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0600);
-	if (fd == -1)
-		error = -errno;
-	else {
-		if ((error = file_write_all(fd, b.data, b.len)) == 0 &&
-		    fsync(fd) == -1)
-			error = -errno;
-		if (close(fd) == -1 && error == 0)
-			error = -errno;
-	}
-	if (error == 0 && renameat(di->metafd, DATA_IDS_TMP, di->metafd,
-	    DATA_IDS) == -1)
-		error = -errno;
-	if (error == 0 && fsync(di->metafd) == -1)
-		error = -errno;
+	error = file_replace(di->metafd, DATA_IDS, b.data, b.len, 0600);
 	if (error != 0)
 		xasprintf(cause, "%s/%s/%s: %s", di->path, DATA_META, DATA_IDS,
 		    strerror(-error));

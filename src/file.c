@@ -1,6 +1,7 @@
 /*
  * Small helpers for local files that several modules need: write all of
- * a buffer, make a folder and its parents, remove a folder tree.
+ * a buffer, replace a small file atomically, make a folder and its
+ * parents, remove a folder tree.
  */
 
 #include <sys/stat.h>
@@ -32,6 +33,49 @@ file_write_all(int fd, const void *p, size_t len)
 		len -= n;
 	}
 	return (0);
+}
+
+/*
+ * Replace the file name (relative to dirfd) with len bytes of p: written
+ * to name.tmp, synced, renamed, and the folder synced, so a crash leaves
+ * the old file or the new one, never half of one.
+ */
+int
+file_replace(int dirfd, const char *name, const void *p, size_t len,
+    mode_t mode)
+{
+	char	*tmp, *slash, *dir;
+	int	 fd, dfd, error;
+
+	xasprintf(&tmp, "%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1)
+		error = -errno;
+	else {
+		if ((error = file_write_all(fd, p, len)) == 0 &&
+		    fsync(fd) == -1)
+			error = -errno;
+		if (close(fd) == -1 && error == 0)
+			error = -errno;
+	}
+	if (error == 0 && renameat(dirfd, tmp, dirfd, name) == -1)
+		error = -errno;
+	if (error != 0)
+		unlinkat(dirfd, tmp, 0);
+	free(tmp);
+	if (error != 0)
+		return (error);
+
+	dir = (slash = strrchr(name, '/')) != NULL ?
+	    xstrndup(name, slash - name) : xstrdup(".");
+	if ((dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    != -1) {
+		if (fsync(dfd) == -1)
+			error = -errno;
+		close(dfd);
+	}
+	free(dir);
+	return (error);
 }
 
 /* mkdir -p of path, relative to dirfd (or AT_FDCWD). */

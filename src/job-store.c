@@ -86,8 +86,8 @@ job_save(struct job *j)
 {
 	struct job	 now;
 	struct buf	 b;
-	char		*dir, *path, *tmp;
-	int		 fd, error;
+	char		*dir, *path;
+	int		 error;
 
 	job_copy_state(j, &now);
 	buf_init(&b, SIZE_MAX);
@@ -114,24 +114,11 @@ job_save(struct job *j)
 
 	dir = job_store_dir(job_data(j));
 	xasprintf(&path, "%s/%" PRId64, dir, j->id);
-	xasprintf(&tmp, "%s.tmp", path);
-	if ((error = file_mkdirs(AT_FDCWD, dir, 0700)) == 0) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd == -1)
-			error = -errno;
-		else {
-			if ((error = file_write_all(fd, b.data, b.len)) == 0 &&
-			    fsync(fd) == -1)
-				error = -errno;
-			close(fd);
-		}
-		if (error == 0 && rename(tmp, path) == -1)
-			error = -errno;
-	}
+	if ((error = file_mkdirs(AT_FDCWD, dir, 0700)) == 0)
+		error = file_replace(AT_FDCWD, path, b.data, b.len, 0600);
 	if (error != 0)
 		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
 		    strerror(-error));
-	free(tmp);
 	free(path);
 	free(dir);
 	buf_free(&b);
