@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +53,6 @@ struct backup {
 	char			*snapdir;	/* the hard-link snapshot */
 	struct upload		*uploads;
 	size_t			 nuploads;
-	pthread_mutex_t		 lock;		/* next, error */
-	size_t			 next;
-	int			 error;
 };
 
 static int
@@ -275,49 +271,20 @@ upload_one(struct backup *bk, struct upload *u)
 	return (error);
 }
 
-/* UPLOADING: workers take the next file until none is left. */
-static void *
-upload_worker(void *arg)
+/* UPLOADING: one file, by a worker of job_parallel. */
+static int
+upload_item(void *arg, size_t i)
 {
 	struct backup	*bk = arg;
-	struct upload	*u;
+	struct upload	*u = &bk->uploads[i];
 	int		 error;
 
-	for (;;) {
-		pthread_mutex_lock(&bk->lock);
-		u = bk->error == 0 && bk->next < bk->nuploads ?
-		    &bk->uploads[bk->next++] : NULL;
-		pthread_mutex_unlock(&bk->lock);
-		if (u == NULL || job_stopped(bk->job))
-			break;
-		if ((error = upload_one(bk, u)) != 0) {
-			pthread_mutex_lock(&bk->lock);
-			if (bk->error == 0)
-				bk->error = error;
-			pthread_mutex_unlock(&bk->lock);
-			job_fail(bk->job, "upload %s/%s: %s", u->key, u->name,
-			    strerror(-error));
-			break;
-		}
+	if ((error = upload_one(bk, u)) != 0)
+		job_fail(bk->job, "upload %s/%s: %s", u->key, u->name,
+		    strerror(-error));
+	else
 		job_progress(bk->job, 1, u->size);
-	}
-	return (NULL);
-}
-
-static int
-upload(struct backup *bk)
-{
-	pthread_t	t[UPLOAD_THREADS];
-	int		i;
-
-	for (i = 0; i < UPLOAD_THREADS; i++)
-		if (pthread_create(&t[i], NULL, upload_worker, bk) != 0)
-			fatal("pthread_create");
-	for (i = 0; i < UPLOAD_THREADS; i++)
-		pthread_join(t[i], NULL);
-	if (bk->error != 0)
-		return (bk->error);
-	return (job_stopped(bk->job) ? -ECANCELED : 0);
+	return (error);
 }
 
 /* Tablet tb's file list; its uploads are the consecutive ones from *u. */
@@ -487,7 +454,6 @@ backup_free(struct backup *bk)
 		file_remove_tree(bk->snapdir);	/* release the snapshot */
 	free(bk->snapdir);
 	data_db_free(bk->db);
-	pthread_mutex_destroy(&bk->lock);
 }
 
 /* The job's thread: from PENDING to FINISHED or CANCELLED. */
@@ -502,7 +468,6 @@ backup_run(struct job *j)
 
 	memset(&bk, 0, sizeof bk);
 	bk.job = j;
-	pthread_mutex_init(&bk.lock, NULL);
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))
 		goto out;
@@ -525,7 +490,8 @@ backup_run(struct job *j)
 
 	job_set_state(j, JOB_UPLOAD_SNAPSHOT);
 	job_set_state(j, JOB_UPLOADING);
-	if (upload(&bk) != 0)
+	if (job_parallel(j, bk.nuploads, UPLOAD_THREADS, upload_item,
+	    &bk) != 0)
 		goto out;
 
 	job_set_state(j, JOB_SAVE_META);

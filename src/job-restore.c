@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +56,6 @@ struct restore {
 	size_t			 ntargets;
 	struct download		*files;
 	size_t			 nfiles;
-	pthread_mutex_t		 lock;		/* next, error */
-	size_t			 next;
-	int			 error;
 	bool			 keep;		/* a failed commit's aside copies */
 };
 
@@ -394,48 +390,19 @@ download_one(struct restore *rs, struct download *d)
 	return (error);
 }
 
-static void *
-download_worker(void *arg)
+/* DOWNLOADING: one file, by a worker of job_parallel. */
+static int
+download_item(void *arg, size_t i)
 {
 	struct restore	*rs = arg;
-	struct download	*d;
+	struct download	*d = &rs->files[i];
 	int		 error;
 
-	for (;;) {
-		pthread_mutex_lock(&rs->lock);
-		d = rs->error == 0 && rs->next < rs->nfiles ?
-		    &rs->files[rs->next++] : NULL;
-		pthread_mutex_unlock(&rs->lock);
-		if (d == NULL || job_stopped(rs->job))
-			break;
-		if ((error = download_one(rs, d)) != 0) {
-			pthread_mutex_lock(&rs->lock);
-			if (rs->error == 0)
-				rs->error = error;
-			pthread_mutex_unlock(&rs->lock);
-			job_fail(rs->job, "download %s: %s", d->key,
-			    strerror(-error));
-			break;
-		}
+	if ((error = download_one(rs, d)) != 0)
+		job_fail(rs->job, "download %s: %s", d->key, strerror(-error));
+	else
 		job_progress(rs->job, 1, d->size);
-	}
-	return (NULL);
-}
-
-static int
-download(struct restore *rs)
-{
-	pthread_t	t[DOWNLOAD_THREADS];
-	int		i;
-
-	for (i = 0; i < DOWNLOAD_THREADS; i++)
-		if (pthread_create(&t[i], NULL, download_worker, rs) != 0)
-			fatal("pthread_create");
-	for (i = 0; i < DOWNLOAD_THREADS; i++)
-		pthread_join(t[i], NULL);
-	if (rs->error != 0)
-		return (rs->error);
-	return (job_stopped(rs->job) ? -ECANCELED : 0);
+	return (error);
 }
 
 /* COMMITTING: switch every partition in; then drop what they replaced. */
@@ -528,7 +495,6 @@ restore_run(struct job *j)
 
 	memset(&rs, 0, sizeof rs);
 	rs.job = j;
-	pthread_mutex_init(&rs.lock, NULL);
 	xasprintf(&rs.jobdir, "%s/.snapfs/jobs/%" PRId64,
 	    data_path(job_data(j)), j->id);
 
@@ -540,7 +506,8 @@ restore_run(struct job *j)
 		goto out;
 	job_set_state(j, JOB_DOWNLOAD);
 	job_set_state(j, JOB_DOWNLOADING);
-	if (download(&rs) != 0)
+	if (job_parallel(j, rs.nfiles, DOWNLOAD_THREADS, download_item,
+	    &rs) != 0)
 		goto out;
 	job_set_state(j, JOB_COMMIT);
 	job_set_state(j, JOB_COMMITTING);
@@ -560,5 +527,4 @@ out:
 	}
 	free(rs.files);
 	free(rs.jobdir);
-	pthread_mutex_destroy(&rs.lock);
 }

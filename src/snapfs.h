@@ -562,6 +562,8 @@ void		 job_progress(struct job *, uint64_t, uint64_t);
 void		 job_totals(struct job *, uint64_t, uint64_t);
 void		 job_notify(struct job *);
 int		 job_find_repo(struct job *, bool, char **);
+typedef int (*job_item_fn)(void *, size_t);
+int		 job_parallel(struct job *, size_t, int, job_item_fn, void *);
 void		 job_copy_state(struct job *, struct job *);
 
 /* job-store.c: jobs kept in the data root across restarts */

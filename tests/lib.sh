@@ -396,6 +396,17 @@ data_file()
 	head -c "$7" /dev/urandom >"$1/$2/$3/$4/$5/$6"
 }
 
+# ctl_refused FILE LINE WHY: writing LINE to ctl/FILE must fail, and
+# ctl/last_error must say WHY.
+ctl_refused()
+{
+	if echo "$2" >"$MNT/ctl/$1" 2>"$W/err"; then
+		fail "'$2' was accepted by ctl/$1"
+	fi
+	grep -q -- "$3" "$MNT/ctl/last_error" ||
+	    fail "'$2': last_error is '$(cat "$MNT/ctl/last_error")'"
+}
+
 # job_state ID: the state of job ID, or nothing.
 job_state()
 {

@@ -117,21 +117,12 @@ grep -q "^snap2	[0-9-]*	OK\$" "$MNT/repo1/snapshots.tsv" ||
     fail "snapshots.tsv, read before, lacks snap2: $(cat "$MNT/repo1/snapshots.tsv")"
 
 # Refused lines: the write fails and last_error says why.
-refused()
-{
-	_line=$1 _why=$2
-	if echo "$_line" >"$MNT/ctl/backup" 2>"$W/err"; then
-		fail "'$_line' was accepted"
-	fi
-	grep -q -- "$_why" "$MNT/ctl/last_error" ||
-	    fail "'$_line': last_error is '$(cat "$MNT/ctl/last_error")'"
-}
-refused 'snap1' "already exist"
-refused 'snap3 ON (nosuch)' "does not exist"
-refused 'snap3 ON (orders PARTITION (p1999))' "does not exist"
-refused 'nosuchdb.snap3' "unknown database"
-refused 'snap 3 !' ""
-refused '' ""
+ctl_refused backup 'snap1' "already exist"
+ctl_refused backup 'snap3 ON (nosuch)' "does not exist"
+ctl_refused backup 'snap3 ON (orders PARTITION (p1999))' "does not exist"
+ctl_refused backup 'nosuchdb.snap3' "unknown database"
+ctl_refused backup 'snap 3 !' ""
+ctl_refused backup '' ""
 
 # A big backup, cancelled at once: CANCELLED, never OK.
 i=0

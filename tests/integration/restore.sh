@@ -68,19 +68,11 @@ assert_eq "$(job_end 3)" FINISHED "restore over changed data"
 rm -r "$B/sales/orders_copy"
 same "$A" "$B"
 
-refused()
-{
-	if echo "$1" >"$MNT/ctl/restore" 2>"$W/err"; then
-		fail "'$1' was accepted"
-	fi
-	grep -q -- "$2" "$MNT/ctl/last_error" ||
-	    fail "'$1': last_error is '$(cat "$MNT/ctl/last_error")'"
-}
-refused 'nosuch' "not found"
-refused 'snap1 FROM nosuchrepo' "unknown repository"
-refused 'snap1 ON (nosuch)' "not in snapshot"
-refused 'snap1 ON (orders PARTITION (p1999))' "not in snapshot"
-refused 'snap1 PROPERTIES ("backup_timestamp"="2000-01-01-00-00-00")' \
+ctl_refused restore 'nosuch' "not found"
+ctl_refused restore 'snap1 FROM nosuchrepo' "unknown repository"
+ctl_refused restore 'snap1 ON (nosuch)' "not in snapshot"
+ctl_refused restore 'snap1 ON (orders PARTITION (p1999))' "not in snapshot"
+ctl_refused restore 'snap1 PROPERTIES ("backup_timestamp"="2000-01-01-00-00-00")' \
     "not found"
 
 # Cancelled at once: the data root does not change.
