@@ -80,16 +80,24 @@ number(struct buf *b, const char *key, int64_t v)
 	buf_printf(b, "%s\t%" PRId64 "\n", key, v);
 }
 
-/* Write the job's record; a failure is logged, the job goes on. */
+/*
+ * Write the job's record, with the state in now (NULL: the job's own
+ * state as it is); a failure is logged, the job goes on.
+ */
 void
-job_save(struct job *j)
+job_save(struct job *j, const struct job *state)
 {
 	struct job	 now;
 	struct buf	 b;
 	char		*dir, *path;
 	int		 error;
 
-	job_copy_state(j, &now);
+	if (state == NULL)
+		job_copy_state(j, &now);
+	else {
+		now = *state;
+		now.error = state->error != NULL ? xstrdup(state->error) : NULL;
+	}
 	buf_init(&b, SIZE_MAX);
 	number(&b, "id", j->id);
 	field(&b, "kind", j->req->kind == CTL_BACKUP ? "backup" : "restore");

@@ -118,7 +118,7 @@ jobs_reload(struct jobs *js)
 			    data_path(js->data), j->id);
 			file_remove_tree(work);
 			free(work);
-			job_save(j);
+			job_save(j, NULL);
 			log_warn("job %" PRId64 ": %s", j->id, j->error);
 		}
 		if (j->id > js->next_id)
@@ -190,21 +190,34 @@ job_data(struct job *j)
 void
 job_set_state(struct job *j, enum job_state state)
 {
+	struct job	next;
 	struct timespec	ts;
 	time_t		now = time(NULL);
 
-	pthread_mutex_lock(&j->jobs->lock);
-	if (j->state == JOB_SNAPSHOTING && state > JOB_SNAPSHOTING)
-		j->snapshot_done = now;
-	if ((j->state == JOB_UPLOADING || j->state == JOB_DOWNLOADING) &&
-	    state > j->state)
-		j->upload_done = now;
+	/*
+	 * The record is written before the state is shown, so what
+	 * jobs/<id>/state says has always reached the disk: a restart
+	 * never finds the job in an earlier state than a reader saw.
+	 */
+	job_copy_state(j, &next);
+	if (next.state == JOB_SNAPSHOTING && state > JOB_SNAPSHOTING)
+		next.snapshot_done = now;
+	if ((next.state == JOB_UPLOADING || next.state == JOB_DOWNLOADING) &&
+	    state > next.state)
+		next.upload_done = now;
 	if (state == JOB_FINISHED || state == JOB_CANCELLED)
-		j->finished = now;
+		next.finished = now;
+	next.state = state;
+	job_save(j, &next);
+	free(next.error);
+
+	pthread_mutex_lock(&j->jobs->lock);
+	j->snapshot_done = next.snapshot_done;
+	j->upload_done = next.upload_done;
+	j->finished = next.finished;
 	j->state = state;
 	pthread_mutex_unlock(&j->jobs->lock);
 	log_info("job %" PRId64 ": %s", j->id, job_state_name(state));
-	job_save(j);
 	if (j->jobs->pause_ms > 0 && state != JOB_FINISHED &&
 	    state != JOB_CANCELLED) {
 		ts.tv_sec = j->jobs->pause_ms / 1000;
@@ -582,7 +595,7 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j->id = ++js->next_id;
 	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
-	job_save(j);
+	job_save(j, NULL);
 	log_info("job %" PRId64 ": %s %s.%s %s %s", j->id, kind == CTL_BACKUP ?
 	    "backup" : "restore", j->db, j->req->label, kind == CTL_BACKUP ?
 	    "to" : "from", j->repo);

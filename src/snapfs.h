@@ -567,7 +567,7 @@ int		 job_parallel(struct job *, size_t, int, job_item_fn, void *);
 void		 job_copy_state(struct job *, struct job *);
 
 /* job-store.c: jobs kept in the data root across restarts */
-void		 job_save(struct job *);
+void		 job_save(struct job *, const struct job *);
 struct job	*job_load(struct jobs *, const char *, char **);
 char		*job_store_dir(struct data_root *);
 const char	*job_state_name(enum job_state);
