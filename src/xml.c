@@ -32,11 +32,15 @@ xml_open(const char *p, size_t len)
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
 }
 
-/* "2024-03-01T08:00:00.000Z" as ns since the epoch, whole seconds. */
+/*
+ * "2024-03-01T08:00:00.000Z" as ns since the epoch, whole seconds; 0 when
+ * it is not such a time or lies outside what 64-bit ns hold (1677-2262).
+ */
 static int64_t
 iso8601(const char *s)
 {
 	struct tm	tm;
+	time_t		t;
 	int		n = 0;
 
 	memset(&tm, 0, sizeof tm);
@@ -45,7 +49,10 @@ iso8601(const char *s)
 		return (0);
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	return ((int64_t)timegm(&tm) * 1000000000);
+	t = timegm(&tm);
+	if (t > INT64_MAX / 1000000000 || t < INT64_MIN / 1000000000)
+		return (0);
+	return ((int64_t)t * 1000000000);
 }
 
 /* Undo encoding-type=url in place. */
