@@ -212,7 +212,8 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 	struct xml_list		 x;
 	struct s3_list		 l = { s, folder, cb, arg };
 	struct buf		 body;
-	char			*prefix, *query, *token = NULL;
+	char			*prefix, *query, *token = NULL, *seen = NULL;
+	size_t			 pages = 0;
 	int			 error;
 
 	xasprintf(&prefix, "%s%s", s->prefix, folder);
@@ -237,7 +238,24 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 		token = x.next;
 		if (error != 0 || !x.truncated || one_page)
 			break;
+		/*
+		 * A server that hands out a token it gave before would list
+		 * forever.  Brent's cycle finding: keep the token of every
+		 * page whose number is a power of two and compare.
+		 */
+		if (seen != NULL && strcmp(seen, token) == 0) {
+			xasprintf(cause, "the listing loops: continuation "
+			    "token \"%.64s\" came back after %zu pages", token,
+			    pages);
+			error = -EIO;
+			break;
+		}
+		if ((++pages & (pages - 1)) == 0) {
+			free(seen);
+			seen = xstrdup(token);
+		}
 	}
+	free(seen);
 	free(token);
 	free(prefix);
 	buf_free(&body);
