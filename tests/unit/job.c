@@ -38,6 +38,22 @@ make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
 	return (j);
 }
 
+/* What make_job and job_load allocate (job.c's job_free is private). */
+static void
+drop_job(struct job *j)
+{
+	ctl_free(j->req);
+	free(j->line);
+	info_free(j->info);
+	free(j->db);
+	free(j->repo);
+	free(j->repo_key);
+	free(j->info_key);
+	free(j->timestamp);
+	free(j->error);
+	free(j);
+}
+
 Test(job, a_job_past_its_timeout_stops_cancelled)
 {
 	struct data_root	*data;
@@ -68,6 +84,8 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	cr_assert_eq(back->created, j->created);
 	cr_assert_eq(back->timeout, 600);
 	free(path);
+	drop_job(back);
+	drop_job(j);
 
 	jobs_free(js);
 	data_close(data);
