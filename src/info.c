@@ -107,6 +107,21 @@ info_count(struct info_ctx *c, size_t *count, const char *what)
 	return (0);
 }
 
+/* A NUL or another control character in s: no Doris name has one. */
+static const char *
+info_bad_char(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\0')
+			return ("a NUL character");
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return ("a control character");
+	}
+	return (NULL);
+}
+
 /* The key just read equals want (a key with a NUL in it matches nothing). */
 static bool
 info_is(struct info_ctx *c, const char *key, const char *want)
@@ -159,7 +174,7 @@ info_open(struct info_ctx *c, enum json_type want)
 static int
 info_str(struct info_ctx *c, char **out)
 {
-	const char	*s;
+	const char	*s, *bad;
 	size_t		 len;
 	int		 r;
 
@@ -167,8 +182,8 @@ info_str(struct info_ctx *c, char **out)
 		return (r);
 	if (json_string(&c->j, &s, &len) != 0)
 		return (info_fail_json(c));
-	if (strlen(s) != len)
-		return (info_fail(c, "string contains a NUL character"));
+	if ((bad = info_bad_char(s, len)) != NULL)
+		return (info_fail(c, "string contains %s", bad));
 	free(*out);
 	*out = xstrndup(s, len);
 	return (0);
@@ -308,7 +323,7 @@ static int
 info_named(struct info_ctx *c, void *owner, void *(*add)(void *),
     int (*fn)(struct info_ctx *, void *, const char *))
 {
-	const char	*key;
+	const char	*key, *bad;
 	size_t		 saved;
 	void		*elem;
 	int		 r;
@@ -319,8 +334,8 @@ info_named(struct info_ctx *c, void *owner, void *(*add)(void *),
 		saved = info_push(c, ".", key);
 		if ((r = info_count(c, &c->nobjects, "objects")) != 0)
 			return (r);
-		if (c->j.key.len != strlen(key))
-			return (info_fail(c, "name contains a NUL character"));
+		if ((bad = info_bad_char(key, c->j.key.len)) != NULL)
+			return (info_fail(c, "name contains %s", bad));
 		/* Every element struct starts with its char *name. */
 		elem = add(owner);
 		*(char **)elem = xstrdup(key);

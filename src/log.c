@@ -101,3 +101,27 @@ fatalx(const char *fmt, ...)
 	log_warn("fatal: %s", msg);
 	exit(1);
 }
+
+/*
+ * s made fit for one log line: at most max bytes of it, each control
+ * character written as \xNN, "..." after a cut.  out needs 4 * max + 4.
+ */
+const char *
+log_safe(const char *s, size_t max, char *out, size_t size)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; s[i] != '\0' && i < max && o + 5 < size; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			o += snprintf(out + o, size - o, "\\x%02x",
+			    (unsigned char)s[i]);
+		else
+			out[o++] = s[i];
+	}
+	if (s[i] != '\0' && o + 4 <= size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return (out);
+}

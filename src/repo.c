@@ -206,10 +206,21 @@ repo_entry(void *arg, const struct broker_entry *e)
 {
 	struct found		*f = arg;
 	struct found_label	*l;
-	const char		*name = basename_of(e->key);
+	const char		*name = basename_of(e->key), *p;
+	char			 shown[4 * 64 + 4];
 
 	if (e->is_dir && strncmp(name, SNAPSHOT_PREFIX,
 	    strlen(SNAPSHOT_PREFIX)) == 0) {
+		/* No row in snapshots.tsv may be broken by its label. */
+		for (p = name; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				log_warn("refusing a label with a control "
+				    "character: \"%s\"", log_safe(name +
+				    strlen(SNAPSHOT_PREFIX), 64, shown,
+				    sizeof shown));
+				return (0);
+			}
+		}
 		f->labels = xreallocarray(f->labels, f->nlabels + 1,
 		    sizeof *f->labels);
 		l = &f->labels[f->nlabels++];
@@ -291,6 +302,25 @@ repo_add_view(struct repo *r, const char *label, const char *timestamp,
 }
 
 /*
+ * Does info i (base: its name without the md5 suffix) share its timestamp
+ * with another info that has an md5 suffix?  Which one is meant is unknown.
+ */
+static bool
+same_ts(const struct found_label *l, size_t i, size_t base)
+{
+	const char	*o;
+	size_t		 k;
+
+	for (k = i == 0 ? 1 : i - 1; k <= i + 1 && k < l->ninfos; k += 2) {
+		o = l->infos[k].name;
+		if (md5_suffix(o, strlen(o)) == base &&
+		    strncmp(o, l->infos[i].name, base) == 0)
+			return (true);
+	}
+	return (false);
+}
+
+/*
  * Check each info file of one label: one snapshots.tsv row each, and a
  * folder for each good one (<label> for the newest, and <label>@<ts> for
  * each when there are several).
@@ -326,6 +356,10 @@ repo_label(struct repo *r, const char *repokey, struct found_label *l,
 			buf_printf(tsv, "%s\tInvalid: %s\tERROR: file name "
 			    "should contain checksum\n", l->label,
 			    l->infos[i].name);
+		} else if (same_ts(l, i, base)) {
+			/* Sorted by name: same timestamps are neighbours. */
+			buf_printf(tsv, "%s\t%s\tERROR: more than one info "
+			    "file with this timestamp\n", l->label, ts);
 		} else if (read_info(r, key, l->infos[i].size, &info,
 		    &cause) != 0) {
 			buf_printf(tsv, "%s\t%s\tERROR: %s\n", l->label, ts,

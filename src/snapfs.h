@@ -74,6 +74,7 @@ void		 log_info(const char *, ...)
 void		 log_warn(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_vmsg(int, const char *, va_list);
+const char	*log_safe(const char *, size_t, char *, size_t);
 __attribute__((noreturn)) void fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void fatalx(const char *, ...)

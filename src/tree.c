@@ -244,12 +244,24 @@ batch_str(struct batch *b, const char *s, size_t len)
 	return ((uint32_t)off);
 }
 
+/*
+ * A name shown must be a file name: not empty, ".", ".." or over 255
+ * bytes, without '/' and without control characters (which no Doris name
+ * has, and which would break lines in snapshots.tsv and in scripts).
+ */
 static bool
 name_ok(const char *name, size_t len)
 {
-	return (len != 0 && len <= NAME_MAX_BYTES &&
-	    memchr(name, '/', len) == NULL &&
-	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+	size_t	i;
+
+	if (len == 0 || len > NAME_MAX_BYTES || memchr(name, '/', len) ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return (false);
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return (false);
+	}
+	return (true);
 }
 
 static uint32_t
@@ -258,12 +270,13 @@ batch_node(struct batch *b, uint32_t parent, const char *name,
 {
 	struct node	*n;
 	size_t		 len = strlen(name);
+	char		 shown[4 * 64 + 4];
 
 	if (parent == BATCH_NONE)
 		return (BATCH_NONE);
 	if (!name_ok(name, len)) {
-		log_warn("refusing a name that is no file name: \"%.*s\"",
-		    (int)(len > 64 ? 64 : len), name);
+		log_warn("refusing a name that is no file name: \"%s\"",
+		    log_safe(name, 64, shown, sizeof shown));
 		return (BATCH_NONE);
 	}
 	if (b->n == b->size) {

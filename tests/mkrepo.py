@@ -43,6 +43,11 @@ flipbyte / flipbig (one byte of the first .dat of the first tablet flipped
 after its md5 was taken; flipbig makes that file 12 MiB), partleftover (a
 copy of the last info as __info_<ts>.part beside it).
 
+--hostile plants one piece of hostile input in every info file of the
+snapshot (it may be repeated; the file is rewritten, compact, and its md5
+suffix matches): HOSTILE_DOC lists the kinds.  Content files keep their
+id-based keys, so only what the info says changes.
+
 Other modes, for the tests' expected values (they read an info file, which
 is the source of truth, and never generate anything):
   --expect-tree INFO    every path (sorted, relative, "./..."), that the
@@ -598,7 +603,10 @@ class Gen:
                  self.base + 100)
         last = None
         for ts in a.timestamp:
-            last = self.write_info(ts) or last
+            path = self.write_info(ts)
+            if path is not None and a.hostile:
+                path = hostile(path, a.hostile)
+            last = path or last
         if "partleftover" in self.broken and last is not None:
             ts = a.timestamp[-1]
             with open(last, "rb") as f:
@@ -634,6 +642,113 @@ class Gen:
 # ---------------------------------------------------------------- expect
 
 MD5_SUFFIX = re.compile(r"\.[0-9a-f]{32}$")
+
+
+HOSTILE_DOC = """\
+  slash      table orders renamed "ord/ers"
+  dotdot     table orders renamed ".."
+  dot        table orders renamed "."
+  long       table orders renamed 256 x "o" (over 255 bytes)
+  ctlchar    table orders renamed "ord<LF>ers", partition p202401
+             "p<TAB>1"
+  nul        table orders renamed "ord<NUL>ers" (\\u0000 in the JSON)
+  dupname    table users renamed "orders" (two tables, one name)
+  duppart    partition p202402 renamed "p202401"
+  dupts      a second info file with the same timestamp (other bytes,
+             its own md5)
+  bigint     the id of table orders is 2^63
+  negint     the version of partition p202401 is -1
+  float      backup_time is 1e400
+  deep       an unknown key whose value is 100,000 nested '['
+  hugestr    database is a string of 20 MiB
+  manyorder  the first index claims 10,000,001 entries in tablets_order
+"""
+HOSTILE = tuple(line.split()[0] for line in HOSTILE_DOC.splitlines()
+                if line[:3] == "  " + line[2:3] and line[2] != " ")
+
+
+def hostile(path, kinds):
+    """Rewrite the info at path with the kinds of hostile input; return
+    the new path (its md5 suffix follows the new bytes)."""
+    with open(path, "rb") as f:
+        j = json.loads(f.read().decode("utf-8"))
+    mt = int(os.stat(path).st_mtime)
+    bo = j["backup_objects"]
+
+    def rename(obj, old, new):
+        items = [(new if k == old else k, v) for k, v in obj.items()]
+        obj.clear()
+        obj.update(items)
+
+    first = next(iter(bo))
+    raw = {}                    # placeholder -> JSON text
+    for k in kinds:
+        if k == "slash":
+            rename(bo, first, "ord/ers")
+        elif k == "dotdot":
+            rename(bo, first, "..")
+        elif k == "dot":
+            rename(bo, first, ".")
+        elif k == "long":
+            rename(bo, first, "o" * 256)
+        elif k == "ctlchar":
+            parts = bo[first]["partitions"]
+            rename(parts, next(iter(parts)), "p\t1")
+            rename(bo, first, "ord\ners")
+        elif k == "nul":
+            rename(bo, first, "ord\u0000ers")
+        elif k == "dupname":
+            raw["@DUP@"] = None
+        elif k == "duppart":
+            parts = bo[first]["partitions"]
+            names = list(parts)
+            if len(names) < 2:
+                die("duppart needs a table with two partitions")
+            raw["@DUPPART@"] = (names[0], names[1])
+        elif k == "bigint":
+            raw["@BIG@"] = str(2 ** 63)
+            bo[first]["id"] = "@BIG@"
+        elif k == "negint":
+            parts = bo[first]["partitions"]
+            parts[next(iter(parts))]["version"] = -1
+        elif k == "float":
+            raw["@FLOAT@"] = "1e400"
+            j["backup_time"] = "@FLOAT@"
+        elif k == "deep":
+            raw["@DEEP@"] = "[" * 100000 + "]" * 100000
+            j["hostile_deep"] = "@DEEP@"
+        elif k == "hugestr":
+            j["database"] = "d" * (20 * 1024 * 1024)
+        elif k == "manyorder":
+            raw["@ORDER@"] = "[" + ",".join(["1"] * 10000001) + "]"
+            ix = next(iter(next(iter(bo[first]["partitions"].values()))
+                           ["indexes"].values()))
+            ix["tablets_order"] = "@ORDER@"
+    text = json.dumps(j, separators=(",", ":"), ensure_ascii=False)
+    for ph, v in raw.items():
+        if ph == "@DUP@":
+            # Python dicts cannot hold a duplicate key: rename in the text.
+            names = list(bo)
+            if len(names) < 2:
+                die("dupname needs two tables")
+            text = text.replace(json.dumps(names[1]) + ":{",
+                                json.dumps(names[0]) + ":{", 1)
+        elif ph == "@DUPPART@":
+            text = text.replace(json.dumps(v[1]) + ":{",
+                                json.dumps(v[0]) + ":{", 1)
+        else:
+            text = text.replace('"%s"' % ph, v, 1)
+    data = text.encode("utf-8")
+    os.unlink(path)
+    d = os.path.dirname(path)
+    ts = os.path.basename(path)[len("__info_"):].rsplit(".", 1)[0]
+    out = os.path.join(d, "__info_%s.%s" % (ts, hashlib.md5(data).hexdigest()))
+    put_file(out, data, mt)
+    if "dupts" in kinds:
+        data2 = data + b" "
+        put_file(os.path.join(d, "__info_%s.%s" % (
+            ts, hashlib.md5(data2).hexdigest())), data2, mt)
+    return out
 
 
 def expect(info_path, files_mode):
@@ -718,6 +833,9 @@ def main():
                     help="plant a defect (repeatable); info defects apply "
                     "to every info file of this snapshot; flips damage the "
                     "first .dat of the first tablet (12 MiB for flipbig)")
+    ap.add_argument("--hostile", action="append", choices=HOSTILE,
+                    help="plant hostile input in the info (repeatable): "
+                    + "; ".join(HOSTILE_DOC.split("\n  ")).strip())
     ap.add_argument("--expect-tree", metavar="INFO")
     ap.add_argument("--expect-files", metavar="INFO")
     a = ap.parse_args()

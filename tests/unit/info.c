@@ -515,6 +515,13 @@ Test(info, wrong_types_inline)
 	    "info JSON: name: string contains a NUL character");
 	fail_str("{\"name\":\"x\",\"backup_objects\":{\"a\\u0000\":{}}}",
 	    "info JSON: backup_objects.a: name contains a NUL character");
+	fail_str("{\"name\":\"x\",\"backup_objects\":{\"t\":"
+	    "{\"partitions\":{\"p\\u001b[2J\":{}}}}}",
+	    "info JSON: backup_objects.t.partitions.p?[2J: name contains a "
+	    "control character");
+	fail_str("{\"name\":\"x\",\"database\":\"d\\n\","
+	    "\"backup_objects\":{}}",
+	    "info JSON: database: string contains a control character");
 	fail_str("{\"name\":\"x\",\"backup_objects\":null}",
 	    "info JSON: missing \"backup_objects\"");
 	fail_str("{\"name\":\"x\",\"backup_objects\":{}",
