@@ -81,7 +81,13 @@ note "$(awk -v i="$info_bytes" -v l="$t_ls" -v lp="$t_lsp" -v f="$t_find" \
 	printf "info %.1f MiB, ls %s s, ls partition %s s, find %s s, " \
 	    "peak RSS %.1f MiB (generation %s s)", i / 1048576, l, lp, f, \
 	    r / 1024, g }')"
-[ "$rss_kib" -lt "$limit_kib" ] ||
-    fail "peak RSS $rss_kib KiB >= 3 x info ($info_bytes bytes) + 50 MiB = $limit_kib KiB"
+# ASan's redzones and quarantine double the heap: the bound is for the
+# real daemon (tests/run.sh runs this test in both builds).
+if ldd "$SNAPFS" 2>/dev/null | grep -q libasan; then
+	note "built with ASan: peak RSS not checked"
+else
+	[ "$rss_kib" -lt "$limit_kib" ] ||
+	    fail "peak RSS $rss_kib KiB >= 3 x info ($info_bytes bytes) + 50 MiB = $limit_kib KiB"
+fi
 
 umount_fs
