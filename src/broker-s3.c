@@ -250,7 +250,8 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 			error = -EIO;
 			break;
 		}
-		if ((++pages & (pages - 1)) == 0) {
+		pages++;
+		if ((pages & (pages - 1)) == 0) {
 			free(seen);
 			seen = xstrdup(token);
 		}
