@@ -1,0 +1,42 @@
+#!/bin/sh
+# s3/bench_smoke.sh - bench/run.sh --quick with the curl and snapfs columns
+# still runs to its table: every row has a figure (or n/a where this
+# snapfs lacks an option), nothing is left mounted.  It asserts no timing.
+set -eu
+LC_ALL=C
+export LC_ALL
+srcdir=$(cd "${srcdir:-$(dirname "$0")/../..}" && pwd)
+me=bench_smoke
+fail() { printf '%s: FAIL: %s\n' "$me" "$*" >&2; exit 1; }
+
+[ -n "${SNAPFS:-}" ] || SNAPFS=${top_builddir:-.}/src/snapfs
+case $SNAPFS in /*) ;; *) SNAPFS=$(pwd)/$SNAPFS ;; esac
+export SNAPFS
+W=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-bench_smoke.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+out=$W/out
+BENCH_DIR=$W/bench
+export BENCH_DIR
+
+st=0
+sh "$srcdir/bench/run.sh" --quick --columns curl,cold,cache >"$out" 2>&1 ||
+    st=$?
+[ "$st" -eq 0 ] || { cat "$out" >&2; fail "bench/run.sh --quick exited $st"; }
+cat "$out"
+
+# One line per row, a number in the curl and snapfs cold columns where
+# curl has one, and the targets below.
+rows=$(grep -c '^| [a-z]' "$out") || :
+[ "$rows" -eq 8 ] || fail "$rows rows in the table, not 8"
+awk -F '|' '/^\| [a-z]/ {
+	for (i = 3; i <= 4; i++) {
+		gsub(/ /, "", $i)
+		if (!($i ~ /^[0-9.]+$/ || (i == 3 && $i == "-")))
+			bad = bad "\n" $2 ": column " i - 2 " is \"" $i "\""
+	}
+} END { if (bad != "") { print bad; exit 1 } }' "$out" >&2 ||
+    fail "a measurement failed (above)"
+grep -q '^| time to first byte' "$out" || fail "no time to first byte row"
+grep -q '^Targets of issue 5' "$out" || fail "no targets"
+! grep -qF " $W/" /proc/mounts || fail "a bench mount is left behind"
+echo "$me: ok"
