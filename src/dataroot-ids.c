@@ -313,31 +313,6 @@ data_load_check(struct data_ids *di, const char *file, int64_t next,
 	return (error);
 }
 
-/* Read the whole ids file into b; a missing file reads as empty. */
-static int
-data_read_ids(struct data_ids *di, struct buf *b)
-{
-	char	chunk[16384];
-	ssize_t	n;
-	int	fd, error = 0;
-
-	if ((fd = openat(di->metafd, DATA_IDS, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? 0 : -errno);
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof chunk)) == -1) {
-			if (errno == EINTR)
-				continue;
-			error = -errno;
-			break;
-		}
-		if (n == 0 || (error = buf_add(b, chunk, n)) != 0)
-			break;
-	}
-	close(fd);
-	return (error);
-}
-
 /* Load DIR/.snapfs/ids, which may not exist yet. */
 static int
 data_load(struct data_ids *di, char **cause)
@@ -352,7 +327,7 @@ data_load(struct data_ids *di, char **cause)
 
 	xasprintf(&file, "%s/%s/%s", di->path, DATA_META, DATA_IDS);
 	buf_init(&b, DATA_IDS_MAX);
-	if ((error = data_read_ids(di, &b)) != 0) {
+	if ((error = file_read_all(di->metafd, DATA_IDS, &b)) != 0) {
 		xasprintf(cause, "%s: %s", file, strerror(-error));
 		goto out;
 	}

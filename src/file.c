@@ -1,6 +1,6 @@
 /*
  * Small helpers for local files that several modules need: write all of
- * a buffer, replace a small file atomically, make a folder and its
+ * a buffer, read a small file whole, replace a small file atomically, make a folder and its
  * parents, remove a folder tree.
  */
 
@@ -33,6 +33,31 @@ file_write_all(int fd, const void *p, size_t len)
 		len -= n;
 	}
 	return (0);
+}
+
+/* Append the file name (relative to dirfd) to b; a missing file is empty. */
+int
+file_read_all(int dirfd, const char *name, struct buf *b)
+{
+	char	chunk[16384];
+	ssize_t	n;
+	int	fd, error = 0;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (errno == ENOENT ? 0 : -errno);
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof chunk)) == -1) {
+			if (errno == EINTR)
+				continue;
+			error = -errno;
+			break;
+		}
+		if (n == 0 || (error = buf_add(b, chunk, n)) != 0)
+			break;
+	}
+	close(fd);
+	return (error);
 }
 
 /*

@@ -104,6 +104,15 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 	st->st_atim = st->st_ctim = st->st_mtim;
 }
 
+/* A tablet.txt shows the size of its text, made if fetch is set. */
+static int
+tablet_size(struct snapfs *fs, struct tree_attr *a, bool fetch)
+{
+	if (a->type != NODE_TABLET)
+		return (0);
+	return (hdrtext_get(fs->hdrtext, a->ino, fetch, NULL, &a->size));
+}
+
 static void
 fill_entry(struct snapfs *fs, const struct tree_attr *a,
     struct fuse_entry_param *e)
@@ -138,6 +147,8 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int			 error;
 
 	error = tree_lookup(fs->tree, parent, name, &a);
+	if (error == 0)
+		error = tablet_size(fs, &a, true);
 	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
 		/* Remember the miss as long as the folder stays the same. */
 		memset(&e, 0, sizeof e);
@@ -174,7 +185,8 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat		 st;
 	int			 error;
 
-	if ((error = tree_getattr(fs->tree, ino, &a)) != 0) {
+	if ((error = tree_getattr(fs->tree, ino, &a)) != 0 ||
+	    (error = tablet_size(fs, &a, true)) != 0) {
 		fuse_reply_err(req, -error);
 		return;
 	}
@@ -208,9 +220,16 @@ dirbuf_add(void *arg, const char *name, const struct tree_attr *a,
 {
 	struct dirbuf		*d = arg;
 	struct fuse_entry_param	 e;
+	struct tree_attr	 ta = *a;
 	size_t			 n;
 
-	fill_entry(d->fs, a, &e);
+	if (tablet_size(d->fs, &ta, false) != 0) {
+		/* No attributes yet: the kernel looks it up when asked. */
+		memset(&e, 0, sizeof e);
+		e.attr.st_ino = a->ino;
+		e.attr.st_mode = S_IFREG;
+	} else
+		fill_entry(d->fs, &ta, &e);
 	if (d->plus)
 		n = fuse_add_direntry_plus(d->req, d->p + d->used,
 		    d->size - d->used, name, &e, next + 2);
@@ -309,6 +328,9 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	case NODE_TEXT:
 		error = tree_text(fs->tree, ino, &f->text, &f->len);
 		fi->direct_io = !a.immutable;
+		break;
+	case NODE_TABLET:
+		error = hdrtext_get(fs->hdrtext, ino, true, &f->text, &f->len);
 		break;
 	case NODE_DYNAMIC:
 		f->text = dynamic_text(fs, a.aux, &f->len);

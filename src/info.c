@@ -3,8 +3,8 @@
  * 3.x and the manifest addendum (doris-format.md sections 2 and 10), read
  * into struct info: the names and ids of tables, partitions and indexes,
  * and per index its tablet ids and their order.  Tablet file lists and
- * manifests are checked and skipped, never stored, so a 100 MB info costs
- * little more than its ids.  Ids may be numbers or strings, keys come in
+ * manifests are checked and skipped, so a 100 MB info costs little more
+ * than its ids; info_parse_files keeps the file lists too, for verify.  Ids may be numbers or strings, keys come in
  * any order, unknown keys are ignored, as Gson does.  info_details renders
  * the Details column of SHOW SNAPSHOT ... WHERE TIMESTAMP from the result.
  */
@@ -29,6 +29,7 @@ struct info_ctx {
 	size_t		 ntablets;	/* keys of "tablets" */
 	size_t		 norder;	/* entries of "tablets_order" */
 	bool		 have_objects;
+	bool		 files;		/* keep tablet file lists */
 };
 
 struct info_dup {
@@ -36,6 +37,7 @@ struct info_dup {
 	size_t		 i;
 };
 
+static void	info_free_files(struct info_index *);
 static int	info_fail(struct info_ctx *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -202,9 +204,40 @@ info_int(struct info_ctx *c, int64_t *out)
 	return (0);
 }
 
+/* A tablet's file list, as names each ending in '\n'. */
+static int
+info_files(struct info_ctx *c, char **out)
+{
+	struct buf	b;
+	const char	*s;
+	size_t		 len;
+	int		 r;
+
+	if ((r = info_open(c, JSON_ARRAY)) <= 0)
+		return (r);
+	buf_init(&b, INFO_MAX);
+	while ((r = json_array_next(&c->j)) == 1) {
+		if (json_string(&c->j, &s, &len) != 0)
+			break;
+		if (len == 0 || memchr(s, '\n', len) != NULL ||
+		    memchr(s, '\0', len) != NULL) {
+			buf_free(&b);
+			return (info_fail(c, "bad tablet file name"));
+		}
+		buf_add(&b, s, len);
+		buf_addc(&b, '\n');
+	}
+	if (r != 0) {
+		buf_free(&b);
+		return (info_fail_json(c));
+	}
+	*out = buf_take(&b);
+	return (0);
+}
+
 /*
  * A member of "tablets": a tablet id (a decimal integer, nothing else) and
- * its file list, which is checked and skipped, not kept.
+ * its file list, checked and skipped unless asked for.
  */
 static int
 info_tablet(struct info_ctx *c, void *arg, const char *key)
@@ -222,7 +255,14 @@ info_tablet(struct info_ctx *c, void *arg, const char *key)
 	if ((r = info_count(c, &c->ntablets, "tablets")) != 0)
 		return (r);
 	x->tablets = info_grow(x->tablets, x->ntablets, sizeof *x->tablets);
-	x->tablets[x->ntablets++] = id;
+	x->tablets[x->ntablets] = id;
+	if (c->files) {
+		x->files = info_grow(x->files, x->ntablets, sizeof *x->files);
+		x->files[x->ntablets] = NULL;
+		x->ntablets++;
+		return (info_files(c, &x->files[x->ntablets - 1]));
+	}
+	x->ntablets++;
 	return (info_want(c, JSON_ARRAY, JSON_ARRAY, "an array"));
 }
 
@@ -357,6 +397,7 @@ info_index(struct info_ctx *c, void *arg, const char *key)
 		return (info_int(c, &x->schema_hash));
 	if (info_is(c, key, "tablets")) {
 		/* A repeated key replaces, as in Gson. */
+		info_free_files(x);
 		free(x->tablets);
 		x->tablets = NULL;
 		x->ntablets = 0;
@@ -556,10 +597,23 @@ info_dedup(void *base, size_t n, size_t size, void (*drop)(void *))
 }
 
 static void
+info_free_files(struct info_index *x)
+{
+	size_t	i;
+
+	if (x->files != NULL)
+		for (i = 0; i < x->ntablets; i++)
+			free(x->files[i]);
+	free(x->files);
+	x->files = NULL;
+}
+
+static void
 info_free_index(void *p)
 {
 	struct info_index	*x = p;
 
+	info_free_files(x);
 	free(x->name);
 	free(x->tablets);
 	free(x->order);
@@ -634,8 +688,9 @@ info_settle(struct info *info)
 	}
 }
 
-int
-info_parse(const char *buf, size_t len, struct info **infop, char **cause)
+static int
+info_read(const char *buf, size_t len, bool files, struct info **infop,
+    char **cause)
 {
 	struct info_ctx	 c;
 	struct info	*info;
@@ -650,6 +705,7 @@ info_parse(const char *buf, size_t len, struct info **infop, char **cause)
 		return (-EFBIG);
 	}
 	memset(&c, 0, sizeof c);
+	c.files = files;
 	json_init(&c.j, buf, len);
 	info = xcalloc(1, sizeof *info);
 
@@ -685,6 +741,19 @@ fail:
 	else
 		free(c.cause);
 	return (error);
+}
+
+int
+info_parse(const char *buf, size_t len, struct info **infop, char **cause)
+{
+	return (info_read(buf, len, false, infop, cause));
+}
+
+int
+info_parse_files(const char *buf, size_t len, struct info **infop,
+    char **cause)
+{
+	return (info_read(buf, len, true, infop, cause));
 }
 
 void

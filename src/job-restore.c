@@ -122,60 +122,6 @@ check_objects(const struct ctl_request *r, const struct info *info,
 	return (0);
 }
 
-struct info_find {
-	const char	*want;		/* a timestamp, or NULL for the newest */
-	char		*name;
-	uint64_t	 size;
-	char		*meta;		/* __meta.<md5> */
-	uint64_t	 meta_size;
-};
-
-static int
-info_entry(void *arg, const struct broker_entry *e)
-{
-	struct info_find	*f = arg;
-	const char		*name = strrchr(e->key, '/') + 1;
-	size_t			 len = strlen(name), base;
-
-	base = md5_suffix(name, len);
-	if (!e->is_dir && base == 6 && strncmp(name, "__meta", 6) == 0) {
-		free(f->meta);
-		f->meta = xstrdup(name);
-		f->meta_size = e->size;
-	}
-	if (e->is_dir || base == len || strncmp(name, "__info_", 7) != 0)
-		return (0);
-	if (f->want != NULL ? (base - 7 == strlen(f->want) &&
-	    strncmp(name + 7, f->want, base - 7) == 0) :
-	    (f->name == NULL || strcmp(name, f->name) > 0)) {
-		free(f->name);
-		f->name = xstrdup(name);
-		f->size = e->size;
-	}
-	return (0);
-}
-
-/* Read an object named <name>.<md5> whole and check its md5. */
-static int
-read_checked(struct job *j, const char *key, uint64_t size, struct buf *b,
-    char **cause)
-{
-	char	md5[MD5_HEX_LEN + 1];
-	int	error;
-
-	buf_init(b, INFO_MAX);
-	if ((error = broker_read_all(job_broker(j), key, size, b)) != 0) {
-		xasprintf(cause, "cannot read %s: %s", key, strerror(-error));
-		return (error);
-	}
-	md5_hex(b->data, b->len, md5);
-	if (strcmp(md5, key + strlen(key) - MD5_HEX_LEN) != 0) {
-		xasprintf(cause, "invalid md5 of %s: %s", key, md5);
-		return (-EIO);
-	}
-	return (0);
-}
-
 /*
  * What can be checked when the line is written: the repository, the
  * snapshot and its info (read and md5-checked: backup_timestamp picks
@@ -184,51 +130,44 @@ read_checked(struct job *j, const char *key, uint64_t size, struct buf *b,
 int
 restore_check(struct job *j, char **cause)
 {
-	struct info_find	 f;
+	struct snap_find	 f;
 	struct buf		 b;
-	char			*folder, *key;
-	size_t			 base;
+	char			*key;
 	int			 error;
 
 	memset(&f, 0, sizeof f);
-
 	if ((error = job_find_repo(j, false, cause)) != 0)
 		return (error);
 	f.want = ctl_property(j->req, "backup_timestamp");
-	xasprintf(&folder, "%s/__ss_%s/", j->repo_key, j->req->label);
-	error = broker_list(job_broker(j), folder, false, info_entry, &f);
-	if (error == 0 && f.name == NULL) {
+	if ((error = snap_find(j, &f, cause)) != 0)
+		goto out;
+	if (f.info == NULL) {
 		xasprintf(cause, "snapshot %s%s%s not found in repository %s",
 		    j->req->label, f.want != NULL ? " at " : "",
 		    f.want != NULL ? f.want : "", j->repo);
 		error = -ENOENT;
-	} else if (error != 0)
-		xasprintf(cause, "cannot list %s: %s", folder,
-		    strerror(-error));
-	if (error != 0)
 		goto out;
+	}
 
-	xasprintf(&j->info_key, "%s%s", folder, f.name);
-	base = md5_suffix(f.name, strlen(f.name));
-	j->timestamp = xstrndup(f.name + 7, base - 7);
-	if ((error = read_checked(j, j->info_key, f.size, &b, cause)) == 0)
+	xasprintf(&j->info_key, "%s%s", j->folder, f.info);
+	j->timestamp = snap_timestamp(f.info);
+	if ((error = snap_read_checked(j, j->info_key, f.info_size, &b,
+	    cause)) == 0)
 		error = info_parse(b.data, b.len, &j->info, cause);
 	buf_free(&b);
 	if (error == 0 && f.meta == NULL) {
 		xasprintf(cause, "snapshot %s has no __meta", j->req->label);
 		error = -ENOENT;
 	} else if (error == 0) {
-		xasprintf(&key, "%s%s", folder, f.meta);
-		error = read_checked(j, key, f.meta_size, &b, cause);
+		xasprintf(&key, "%s%s", j->folder, f.meta);
+		error = snap_read_checked(j, key, f.meta_size, &b, cause);
 		free(key);
 		buf_free(&b);
 	}
 	if (error == 0)
 		error = check_objects(j->req, j->info, cause);
 out:
-	free(f.name);
-	free(f.meta);
-	free(folder);
+	snap_find_free(&f);
 	return (error);
 }
 

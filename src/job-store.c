@@ -4,7 +4,8 @@
  * DIR/.snapfs/history/, rewritten (through a temporary file and a rename)
  * at each change of state.  It holds the line that was written to ctl/,
  * from which the request is parsed again, and the job's state, times,
- * progress and error.
+ * progress and error; a verify job's report goes beside it in <id>.report.
+ * Without a data root, jobs live in memory only.
  */
 
 #include <sys/stat.h>
@@ -31,6 +32,9 @@ static const char *state_names[] = {
 	"DOWNLOADING",
 	"COMMIT",
 	"COMMITTING",
+	"VERIFYING",
+	"DROPPING_INFO",
+	"DROPPING_CONTENT",
 	"FINISHED",
 	"CANCELLED"
 };
@@ -50,6 +54,25 @@ job_state_of(const char *name)
 		if (strcmp(state_names[i], name) == 0)
 			return (i);
 	return (JOB_CANCELLED);
+}
+
+static const char *kind_names[] = {
+	"backup",
+	"restore",
+	"cancel",
+	"verify",
+	"drop"
+};
+
+static enum ctl_kind
+kind_of(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
+		if (strcmp(kind_names[i], name) == 0)
+			return (i);
+	return (CTL_CANCEL);	/* not a job: the record is refused */
 }
 
 /* DIR/.snapfs/history; the caller frees. */
@@ -92,6 +115,8 @@ job_save(struct job *j, const struct job *state)
 	char		*dir, *path;
 	int		 error;
 
+	if (job_data(j) == NULL)
+		return;
 	if (state == NULL)
 		job_copy_state(j, &now);
 	else {
@@ -100,7 +125,7 @@ job_save(struct job *j, const struct job *state)
 	}
 	buf_init(&b, SIZE_MAX);
 	number(&b, "id", j->id);
-	field(&b, "kind", j->req->kind == CTL_BACKUP ? "backup" : "restore");
+	field(&b, "kind", kind_names[j->req->kind]);
 	field(&b, "line", j->line);
 	field(&b, "db", j->db);
 	field(&b, "repo", j->repo);
@@ -116,13 +141,24 @@ job_save(struct job *j, const struct job *state)
 	number(&b, "files_done", now.files_done);
 	number(&b, "bytes_total", now.bytes_total);
 	number(&b, "bytes_done", now.bytes_done);
+	number(&b, "problems", now.problems);
 	if (now.error != NULL)
 		field(&b, "error", now.error);
 	free(now.error);
 
 	dir = job_store_dir(job_data(j));
 	xasprintf(&path, "%s/%" PRId64, dir, j->id);
-	if ((error = file_mkdirs(AT_FDCWD, dir, 0700)) == 0)
+	error = file_mkdirs(AT_FDCWD, dir, 0700);
+	if (error == 0 && now.report != NULL && now.state == JOB_FINISHED) {
+		/* The report first: a record that says FINISHED has one. */
+		free(path);
+		xasprintf(&path, "%s/%" PRId64 ".report", dir, j->id);
+		error = file_replace(AT_FDCWD, path, now.report,
+		    strlen(now.report), 0600);
+		free(path);
+		xasprintf(&path, "%s/%" PRId64, dir, j->id);
+	}
+	if (error == 0)
 		error = file_replace(AT_FDCWD, path, b.data, b.len, 0600);
 	if (error != 0)
 		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
@@ -144,7 +180,8 @@ job_load(struct jobs *js, const char *path, char **cause)
 	char		*line = NULL, *tab, *v;
 	size_t		 size = 0;
 	ssize_t		 n;
-	enum ctl_kind	 kind = CTL_BACKUP;
+	enum ctl_kind	 kind = CTL_CANCEL;
+	struct buf	 report;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
@@ -163,8 +200,7 @@ job_load(struct jobs *js, const char *path, char **cause)
 		if (strcmp(line, "id") == 0)
 			j->id = strtoll(v, NULL, 10);
 		else if (strcmp(line, "kind") == 0)
-			kind = strcmp(v, "restore") == 0 ? CTL_RESTORE :
-			    CTL_BACKUP;
+			kind = kind_of(v);
 		else if (strcmp(line, "line") == 0)
 			j->line = xstrdup(v);
 		else if (strcmp(line, "db") == 0)
@@ -195,6 +231,8 @@ job_load(struct jobs *js, const char *path, char **cause)
 			j->bytes_total = strtoull(v, NULL, 10);
 		else if (strcmp(line, "bytes_done") == 0)
 			j->bytes_done = strtoull(v, NULL, 10);
+		else if (strcmp(line, "problems") == 0)
+			j->problems = strtoull(v, NULL, 10);
 		else if (strcmp(line, "error") == 0) {
 			free(j->error);
 			j->error = xstrdup(v);
@@ -202,7 +240,8 @@ job_load(struct jobs *js, const char *path, char **cause)
 	}
 	free(line);
 	fclose(f);
-	if (j->id <= 0 || j->line == NULL || j->db == NULL ||
+	if (j->id <= 0 || j->line == NULL || kind == CTL_CANCEL ||
+	    (j->db == NULL && (kind == CTL_BACKUP || kind == CTL_RESTORE)) ||
 	    ctl_parse(kind, j->line, strlen(j->line), &j->req, cause) != 0) {
 		if (*cause == NULL)
 			xasprintf(cause, "%s: not a job record", path);
@@ -214,6 +253,17 @@ job_load(struct jobs *js, const char *path, char **cause)
 		free(j->error);
 		free(j);
 		return (NULL);
+	}
+	if (kind == CTL_VERIFY && j->state == JOB_FINISHED) {
+		xasprintf(&line, "%s.report", path);
+		buf_init(&report, REPORT_MAX);
+		if (file_read_all(AT_FDCWD, line, &report) == 0 &&
+		    report.len > 0) {
+			buf_addc(&report, '\0');
+			j->report = buf_take(&report);
+		} else
+			buf_free(&report);
+		free(line);
 	}
 	return (j);
 }

@@ -6,8 +6,9 @@
  * database, the repository, the label, one job per database) so that a
  * refused line fails the write with an errno and a reason in
  * /ctl/last_error; the rest happens on the job's thread, whose state
- * machine lives in job-backup.c or job-restore.c.  A job ends FINISHED or CANCELLED, with
- * the reason of a failure in its job.txt.
+ * machine lives in job-backup.c, job-restore.c, job-verify.c or
+ * job-drop.c.  A job ends FINISHED or CANCELLED, with the reason of a
+ * failure in its job.txt.
  */
 
 #include <dirent.h>
@@ -55,7 +56,9 @@ job_free(struct job *j)
 	free(j->repo_key);
 	free(j->info_key);
 	free(j->timestamp);
+	free(j->folder);
 	free(j->error);
+	free(j->report);
 	free(j);
 }
 
@@ -83,6 +86,8 @@ jobs_reload(struct jobs *js)
 	char		 *path, *cause, *work, *store;
 	size_t		  n = 0, i;
 
+	if (js->data == NULL)
+		return;
 	store = job_store_dir(js->data);
 	if ((dir = opendir(store)) == NULL) {
 		free(store);
@@ -273,6 +278,17 @@ job_fail(struct job *j, const char *fmt, ...)
 	job_set_state(j, JOB_CANCELLED);
 }
 
+/* A verify job's report and its count of problems; the job owns text. */
+void
+job_report(struct job *j, char *text, uint64_t problems)
+{
+	pthread_mutex_lock(&j->jobs->lock);
+	free(j->report);
+	j->report = text;
+	j->problems = problems;
+	pthread_mutex_unlock(&j->jobs->lock);
+}
+
 void
 job_totals(struct job *j, uint64_t files, uint64_t bytes)
 {
@@ -422,6 +438,10 @@ job_thread(void *arg)
 
 	if (j->req->kind == CTL_BACKUP)
 		backup_run(j);
+	else if (j->req->kind == CTL_VERIFY)
+		verify_run(j);
+	else if (j->req->kind == CTL_DROP)
+		drop_run(j);
 	else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING)
 		restore_resume(j);
 	else
@@ -532,14 +552,80 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
  * Take one line of a control file.  0 once the job is accepted (or the
  * cancel done), else -errno with the reason in *cause and last_error.
  */
+/*
+ * A running job that the new job j may not run beside: one of the same
+ * database, or, when either is a drop, one on the same snapshot.  Caller
+ * holds the lock.
+ */
+static const struct job *
+conflict(struct jobs *js, const struct job *j)
+{
+	const struct job	*c;
+	size_t			 i;
+
+	for (i = 0; i < js->n; i++) {
+		c = js->list[i];
+		if (!running(c))
+			continue;
+		if (j->db != NULL && c->db != NULL && strcmp(c->db, j->db) == 0)
+			return (c);
+		if ((j->req->kind == CTL_DROP || c->req->kind == CTL_DROP) &&
+		    c->repo != NULL && strcmp(c->repo, j->repo) == 0 &&
+		    strcmp(c->req->label, j->req->label) == 0)
+			return (c);
+	}
+	return (NULL);
+}
+
+/* What can be checked before the job is accepted, by kind. */
+static int
+check(struct jobs *js, struct job *j, char **cause)
+{
+	int	error;
+
+	switch (j->req->kind) {
+	case CTL_VERIFY:
+		return (verify_check(j, cause));
+	case CTL_DROP:
+		return (drop_check(j, cause));
+	case CTL_BACKUP:
+	case CTL_RESTORE:
+		if (js->data == NULL) {
+			xasprintf(cause, "no data root: mount with -o data=DIR "
+			    "to back up or restore");
+			return (-EINVAL);
+		}
+		break;
+	default:
+		/* ns.c makes no other control file: a broken invariant. */
+		xasprintf(cause, "no job of kind %d", j->req->kind);
+		return (-EINVAL);
+	}
+	if (j->req->kind == CTL_RESTORE) {
+		/* Into the database the line names, else the snapshot's. */
+		if ((error = restore_check(j, cause)) != 0)
+			return (error);
+		j->db = xstrdup(j->req->db != NULL ? j->req->db :
+		    j->info->database);
+		return (0);
+	}
+	if (j->req->db != NULL)
+		j->db = xstrdup(j->req->db);
+	else if ((error = default_db(js, &j->db, cause)) != 0)
+		return (error);
+	return (backup_check(j, cause));
+}
+
 int
 jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
     size_t len, char **cause)
 {
+	static const char	*verbs[] = { "backup", "restore", "cancel",
+				    "verify", "drop" };
 	struct ctl_request	*req = NULL;
 	struct job		*j = NULL;
+	const struct job	*c = NULL;
 	const char		*timeout;
-	size_t			 i;
 	int			 error;
 
 	*cause = NULL;
@@ -547,12 +633,6 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		goto out;
 	if (kind == CTL_CANCEL) {
 		error = cancel(js, req, cause);
-		goto out;
-	}
-	if (kind != CTL_BACKUP && kind != CTL_RESTORE) {
-		/* ns.c makes no other control file: a broken invariant. */
-		xasprintf(cause, "no job of kind %d", kind);
-		error = -EINVAL;
 		goto out;
 	}
 
@@ -565,30 +645,23 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j->timeout = JOB_TIMEOUT_DEFAULT;
 	if ((timeout = ctl_property(j->req, "timeout")) != NULL)
 		j->timeout = strtoll(timeout, NULL, 10);
-	if (kind == CTL_RESTORE) {
-		/* Into the database the line names, else the snapshot's. */
-		if ((error = restore_check(j, cause)) != 0)
-			goto out;
-		j->db = xstrdup(j->req->db != NULL ? j->req->db :
-		    j->info->database);
-	} else {
-		if (j->req->db != NULL)
-			j->db = xstrdup(j->req->db);
-		else if ((error = default_db(js, &j->db, cause)) != 0)
-			goto out;
-		if ((error = backup_check(j, cause)) != 0)
-			goto out;
-	}
+	if ((error = check(js, j, cause)) != 0)
+		goto out;
 
 	pthread_mutex_lock(&js->lock);
-	for (i = 0; i < js->n; i++) {
-		if (running(js->list[i]) && strcmp(js->list[i]->db, j->db) == 0)
-			break;
-	}
-	if (js->stopping || i < js->n) {
+	if (js->stopping || (c = conflict(js, j)) != NULL) {
 		pthread_mutex_unlock(&js->lock);
-		xasprintf(cause, "Can only run one backup or restore job of a "
-		    "database at same time (database %s)", j->db);
+		if (js->stopping)
+			xasprintf(cause, "snapfs is stopping");
+		else if (j->db != NULL && c->db != NULL &&
+		    strcmp(c->db, j->db) == 0)
+			xasprintf(cause, "Can only run one backup or restore "
+			    "job of a database at same time (database %s)",
+			    j->db);
+		else
+			xasprintf(cause, "snapshot %s of repository %s is in "
+			    "use by job %" PRId64, j->req->label, j->repo,
+			    c->id);
 		error = -EBUSY;
 		goto out;
 	}
@@ -596,9 +669,10 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
 	job_save(j, NULL);
-	log_info("job %" PRId64 ": %s %s.%s %s %s", j->id, kind == CTL_BACKUP ?
-	    "backup" : "restore", j->db, j->req->label, kind == CTL_BACKUP ?
-	    "to" : "from", j->repo);
+	log_info("job %" PRId64 ": %s %s%s%s %s %s", j->id, verbs[kind],
+	    j->db != NULL ? j->db : "", j->db != NULL ? "." : "",
+	    j->req->label, kind == CTL_BACKUP ? "to" : kind == CTL_RESTORE ?
+	    "from" : "in", j->repo);
 	js->notify(js->arg, NULL);
 	set_last_error(js, NULL);
 	return (0);
@@ -623,6 +697,30 @@ time_text(time_t t, char *buf, size_t size)
 	return (buf);
 }
 
+/* A verify or drop job: the columns of SHOW BACKUP that make sense. */
+static void
+render_check(const struct job *j, struct buf *b)
+{
+	char	t[2][32];
+
+	buf_printf(b, "JobId: %" PRId64 "\nType: %s\nSnapshotName: %s\n"
+	    "Timestamp: %s\nState: %s\nRepository: %s\nCreateTime: %s\n"
+	    "FinishedTime: %s\nUnfinishedTasks: %" PRIu64 "\n"
+	    "Progress: %" PRIu64 "/%" PRIu64 " files, %" PRIu64 "/%" PRIu64
+	    " bytes\n", j->id, j->req->kind == CTL_VERIFY ? "VERIFY" : "DROP",
+	    j->req->label, j->timestamp != NULL ? j->timestamp : "\\N",
+	    job_state_name(j->state), j->repo,
+	    time_text(j->created, t[0], sizeof t[0]),
+	    time_text(j->finished, t[1], sizeof t[1]),
+	    j->files_total - j->files_done, j->files_done, j->files_total,
+	    j->bytes_done, j->bytes_total);
+	if (j->req->kind == CTL_VERIFY)
+		buf_printf(b, "Problems: %" PRIu64 "\n", j->problems);
+	buf_printf(b, "TaskErrMsg: %s\nStatus: [%s]\nTimeout: %" PRId64 "\n",
+	    j->error != NULL ? j->error : "",
+	    j->error != NULL ? j->error : "OK", j->timeout);
+}
+
 /*
  * The columns of SHOW BACKUP or SHOW RESTORE, one "Key: value" line each
  * (a restore's Upload.. time is its DownloadFinishedTime).
@@ -635,6 +733,10 @@ render_job(const struct job *j, struct buf *b)
 	char				 t[4][32];
 	size_t				 i, k;
 
+	if (r->kind == CTL_VERIFY || r->kind == CTL_DROP) {
+		render_check(j, b);
+		return;
+	}
 	if (backup)
 		buf_printf(b, "JobId: %" PRId64 "\nSnapshotName: %s\n",
 		    j->id, r->label);
@@ -690,8 +792,11 @@ jobs_render(struct jobs *js, uint32_t aux, size_t *len)
 				j = js->list[i];
 		if (j != NULL && DYN_JOB_FILE(aux) == 0)
 			buf_printf(&b, "%s\n", job_state_name(j->state));
-		else if (j != NULL)
+		else if (j != NULL && DYN_JOB_FILE(aux) == 1)
 			render_job(j, &b);
+		else if (j != NULL && j->report != NULL &&
+		    j->state == JOB_FINISHED)
+			buf_add(&b, j->report, strlen(j->report));
 	}
 	pthread_mutex_unlock(&js->lock);
 	*len = b.len;
@@ -716,8 +821,44 @@ jobs_load(struct jobs *js, const struct tree_dir *dir, struct batch *b)
 		d = batch_dir(b, BATCH_TOP, name, t, LOAD_NONE, NULL, 0);
 		batch_dynamic(b, d, "state", DYN_JOB(js->list[i]->id, 0));
 		batch_dynamic(b, d, "job.txt", DYN_JOB(js->list[i]->id, 1));
+		if (js->list[i]->req->kind == CTL_VERIFY)
+			batch_dynamic(b, d, "report.txt",
+			    DYN_JOB(js->list[i]->id, 2));
 	}
 	pthread_mutex_unlock(&js->lock);
 	batch_set_mtime(b, newest);
 	return (0);
+}
+
+/*
+ * What the newest finished verify of a snapshot found, for snapshots.tsv:
+ * "OK (job 12)", "3 problems (job 12)", or NULL when none ran.
+ */
+char *
+jobs_verified(struct jobs *js, const char *repo, const char *label,
+    const char *timestamp)
+{
+	const struct job	*j, *found = NULL;
+	char			*s = NULL;
+	size_t			 i;
+
+	if (js == NULL)
+		return (NULL);
+	pthread_mutex_lock(&js->lock);
+	for (i = 0; i < js->n; i++) {
+		j = js->list[i];
+		if (j->req->kind == CTL_VERIFY && j->state == JOB_FINISHED &&
+		    j->repo != NULL && strcmp(j->repo, repo) == 0 &&
+		    strcmp(j->req->label, label) == 0 && j->timestamp != NULL &&
+		    strcmp(j->timestamp, timestamp) == 0)
+			found = j;
+	}
+	if (found != NULL && found->problems == 0)
+		xasprintf(&s, "OK (job %" PRId64 ")", found->id);
+	else if (found != NULL)
+		xasprintf(&s, "%" PRIu64 " problem%s (job %" PRId64 ")",
+		    found->problems, found->problems == 1 ? "" : "s",
+		    found->id);
+	pthread_mutex_unlock(&js->lock);
+	return (s);
 }

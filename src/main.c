@@ -188,13 +188,14 @@ main(int argc, char **argv)
 			free(cause);
 			goto out;
 		}
-		fs.jobs = jobs_create(fs.broker, data, changed, &fs);
 	}
+	fs.jobs = jobs_create(fs.broker, data, changed, &fs);
 	fs.uid = getuid();
 	fs.gid = getgid();
-	fs.repo = repo_create(fs.broker);
+	fs.repo = repo_create(fs.broker, fs.jobs);
 	fs.tree = tree_create(ns_load, &fs);
 	fs.cache = cache_create(fs.broker, fs.tree);
+	fs.hdrtext = hdrtext_create(fs.cache, fs.tree);
 	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
 		    strerror(-error));
@@ -236,6 +237,7 @@ out_session:
 out:
 	jobs_free(fs.jobs);
 	data_close(data);
+	hdrtext_free(fs.hdrtext);
 	cache_free(fs.cache);
 	tree_free(fs.tree);
 	repo_free(fs.repo);

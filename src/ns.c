@@ -2,7 +2,7 @@
  * The top of the namespace: what the root holds besides the repositories,
  * and which module lists each kind of folder.
  *
- *	/ctl/		control files, when there is a data root
+ *	/ctl/		control files
  *	/jobs/		one folder per job, listed by job.c
  *	/<repo>/	one per repository, listed by repo.c
  *	/.raw/		every object, listed by raw.c (through repo.c)
@@ -22,7 +22,9 @@ static const struct {
 } ctl_files[] = {
 	{ "backup", CTL_BACKUP },
 	{ "cancel", CTL_CANCEL },
+	{ "drop", CTL_DROP },
 	{ "restore", CTL_RESTORE },
+	{ "verify", CTL_VERIFY },
 };
 
 int

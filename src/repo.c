@@ -40,6 +40,7 @@ struct snapview {
 
 struct repo {
 	struct broker		 *broker;
+	struct jobs		 *jobs;		/* verify results */
 	pthread_mutex_t		  lock;		/* views */
 	struct snapview		**views;
 	size_t			  nviews;
@@ -67,12 +68,13 @@ struct found {
 };
 
 struct repo *
-repo_create(struct broker *broker)
+repo_create(struct broker *broker, struct jobs *jobs)
 {
 	struct repo	*r;
 
 	r = xcalloc(1, sizeof *r);
 	r->broker = broker;
+	r->jobs = jobs;
 	pthread_mutex_init(&r->lock, NULL);
 	return (r);
 }
@@ -326,18 +328,19 @@ same_ts(const struct found_label *l, size_t i, size_t base)
  * each when there are several).
  */
 static void
-repo_label(struct repo *r, const char *repokey, struct found_label *l,
+repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
     struct batch *b, struct buf *tsv)
 {
+	const char	*repokey = dir->key;
 	struct info	*info;
-	char		*key, *cause, *ts, *name;
+	char		*key, *cause, *ts, *name, *verified;
 	size_t		 i, base, ngood = 0;
 	ssize_t		 newest = -1;
 	int64_t		*mtimes;
 	uint32_t	*views;
 
 	if (l->ninfos == 0) {
-		buf_printf(tsv, "%s\t\\N\tERROR: No info file found\n",
+		buf_printf(tsv, "%s\t\\N\tERROR: No info file found\t\\N\n",
 		    l->label);
 		return;
 	}
@@ -354,7 +357,7 @@ repo_label(struct repo *r, const char *repokey, struct found_label *l,
 		cause = NULL;
 		if (base == strlen(l->infos[i].name)) {
 			buf_printf(tsv, "%s\tInvalid: %s\tERROR: file name "
-			    "should contain checksum\n", l->label,
+			    "should contain checksum\t\\N\n", l->label,
 			    l->infos[i].name);
 		} else if (same_ts(l, i, base)) {
 			/* Sorted by name: same timestamps are neighbours. */
@@ -362,10 +365,14 @@ repo_label(struct repo *r, const char *repokey, struct found_label *l,
 			    "file with this timestamp\n", l->label, ts);
 		} else if (read_info(r, key, l->infos[i].size, &info,
 		    &cause) != 0) {
-			buf_printf(tsv, "%s\t%s\tERROR: %s\n", l->label, ts,
-			    cause);
+			buf_printf(tsv, "%s\t%s\tERROR: %s\t\\N\n", l->label,
+			    ts, cause);
 		} else {
-			buf_printf(tsv, "%s\t%s\tOK\n", l->label, ts);
+			verified = jobs_verified(r->jobs, dir->name, l->label,
+			    ts);
+			buf_printf(tsv, "%s\t%s\tOK\t%s\n", l->label, ts,
+			    verified != NULL ? verified : "\\N");
+			free(verified);
 			views[i] = repo_add_view(r, l->label, ts,
 			    &l->infos[i]);
 			mtimes[i] = ms_to_ns(info->backup_time);
@@ -430,9 +437,9 @@ load_repo(struct repo *r, const struct tree_dir *dir, struct batch *b)
 	}
 
 	buf_init(&tsv, 64 * 1024 * 1024);
-	buf_printf(&tsv, "Snapshot\tTimestamp\tStatus\n");
+	buf_printf(&tsv, "Snapshot\tTimestamp\tStatus\tVerified\n");
 	for (i = 0; i < f.nlabels; i++)
-		repo_label(r, dir->key, &f.labels[i], b, &tsv);
+		repo_label(r, dir, &f.labels[i], b, &tsv);
 	n = batch_text(b, BATCH_TOP, "snapshots.tsv", tsv.data, tsv.len,
 	    dir->mtime);
 	batch_set_mutable(b, n);
@@ -532,6 +539,9 @@ content_entry(void *arg, const struct broker_entry *e)
 	memcpy(name, p, shown);
 	name[shown] = '\0';
 	batch_file(ctx->b, s->node, name, p, e->size, e->mtime);
+	if (shown > 4 && strcmp(name + shown - 4, ".hdr") == 0)
+		batch_tablet(ctx->b, s->node, "tablet.txt", p, e->size,
+		    e->mtime);
 	ctx->files++;
 	return (0);
 }

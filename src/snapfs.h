@@ -26,6 +26,8 @@ struct buf;
 struct cache;
 struct handle;
 struct info;
+struct jobs;
+
 struct json;
 struct tree;
 
@@ -45,6 +47,7 @@ int		 xasprintf(char **, const char *, ...)
 
 /* file.c: local file helpers */
 int		 file_write_all(int, const void *, size_t);
+int		 file_read_all(int, const char *, struct buf *);
 int		 file_replace(int, const char *, const void *, size_t, mode_t);
 int		 file_mkdirs(int, const char *, mode_t);
 void		 file_remove_tree(const char *);
@@ -164,6 +167,8 @@ struct info_index {
 	size_t		 ntablets;
 	int64_t		*order;		/* tablets_order, or sorted ids */
 	size_t		 norder;
+	char		**files;	/* info_parse_files: per tablet, its
+					   names, each ending in '\n' */
 };
 struct info_partition {
 	char			*name;
@@ -199,6 +204,8 @@ struct info {
 	size_t			 nodbc_resources;
 };
 int		 info_parse(const char *, size_t, struct info **, char **);
+int		 info_parse_files(const char *, size_t, struct info **,
+		    char **);
 void		 info_free(struct info *);
 char		*info_details(const struct info *, size_t *);
 
@@ -320,7 +327,8 @@ enum node_type {
 	NODE_FILE,	/* an object in storage */
 	NODE_TEXT,	/* generated at load time, kept in the tree */
 	NODE_DYNAMIC,	/* generated on open (stats.json, job files) */
-	NODE_CTL	/* a control file: lines written start jobs */
+	NODE_CTL,	/* a control file: lines written start jobs */
+	NODE_TABLET	/* tablet.txt: decoded from its header object */
 };
 enum node_load {
 	LOAD_NONE,
@@ -375,6 +383,8 @@ uint32_t	 batch_dir(struct batch *, uint32_t, const char *, int64_t,
 		    enum node_load, const char *, uint32_t);
 uint32_t	 batch_file(struct batch *, uint32_t, const char *,
 		    const char *, uint64_t, int64_t);
+uint32_t	 batch_tablet(struct batch *, uint32_t, const char *,
+		    const char *, uint64_t, int64_t);
 uint32_t	 batch_text(struct batch *, uint32_t, const char *,
 		    const char *, size_t, int64_t);
 uint32_t	 batch_dynamic(struct batch *, uint32_t, const char *, uint32_t);
@@ -386,7 +396,7 @@ size_t		 batch_count(struct batch *);
 
 /* repo.c: Doris repositories, snapshots and their trees */
 struct repo;
-struct repo	*repo_create(struct broker *);
+struct repo	*repo_create(struct broker *, struct jobs *);
 void		 repo_free(struct repo *);
 int		 repo_load(void *, const struct tree_dir *, struct batch *,
 		    char **);
@@ -507,6 +517,9 @@ enum job_state {
 	JOB_DOWNLOADING,
 	JOB_COMMIT,
 	JOB_COMMITTING,
+	JOB_VERIFYING,
+	JOB_DROPPING_INFO,
+	JOB_DROPPING_CONTENT,
 	JOB_FINISHED,
 	JOB_CANCELLED
 };
@@ -515,9 +528,9 @@ enum job_state {
 #define DYN_LAST_ERROR		1
 #define DYN_JOB(id, file)	((uint32_t)(id) << 2 | (file))
 #define DYN_JOB_ID(aux)		((aux) >> 2)
-#define DYN_JOB_FILE(aux)	((aux) & 3)	/* 0 state, 1 job.txt */
+#define DYN_JOB_FILE(aux)	((aux) & 3)	/* 0 state, 1 job.txt, 2 report */
+#define REPORT_MAX	(16U * 1024 * 1024)	/* a verify job's report */
 typedef void (*jobs_notify_cb)(void *, const char *);
-struct jobs;
 struct job {
 	struct jobs		*jobs;
 	int64_t			 id;
@@ -529,7 +542,10 @@ struct job {
 	bool			 new_repo;	/* to be created */
 	struct info		*info;		/* restore: the snapshot's */
 	char			*info_key;	/* restore: its object */
-	char			*timestamp;	/* restore: of that object */
+	char			*timestamp;	/* restore, verify, drop: of
+						   that object */
+	char			*folder;	/* verify, drop: <repo_key>/
+						   __ss_<label>/ */
 	int64_t			 timeout;	/* seconds */
 	time_t			 created;
 	/* protected by the jobs' lock */
@@ -542,6 +558,8 @@ struct job {
 	uint64_t		 bytes_total;
 	uint64_t		 bytes_done;
 	char			*error;
+	char			*report;	/* verify: what it found */
+	uint64_t		 problems;	/* verify: lines of report */
 	bool			 cancel;
 	bool			 threaded;	/* has a thread to join */
 };
@@ -561,8 +579,11 @@ void		 job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 job_progress(struct job *, uint64_t, uint64_t);
 void		 job_totals(struct job *, uint64_t, uint64_t);
+void		 job_report(struct job *, char *, uint64_t);
 void		 job_notify(struct job *);
 int		 job_find_repo(struct job *, bool, char **);
+char		*jobs_verified(struct jobs *, const char *, const char *,
+		    const char *);
 typedef int (*job_item_fn)(void *, size_t);
 int		 job_parallel(struct job *, size_t, int, job_item_fn, void *);
 void		 job_copy_state(struct job *, struct job *);
@@ -573,6 +594,28 @@ struct job	*job_load(struct jobs *, const char *, char **);
 char		*job_store_dir(struct data_root *);
 const char	*job_state_name(enum job_state);
 enum job_state	 job_state_of(const char *);
+
+/* job-snap.c: a snapshot's objects, for restore, verify and drop */
+struct snap_find {
+	const char	*want;		/* a timestamp, or NULL for the newest */
+	char		*info;		/* __info_<ts>.<md5> chosen */
+	uint64_t	 info_size;
+	char		*meta;		/* __meta.<md5> */
+	uint64_t	 meta_size;
+	size_t		 ninfos;	/* __info_ objects of any timestamp */
+	size_t		 nobjects;	/* everything in the folder */
+};
+int		 snap_find(struct job *, struct snap_find *, char **);
+void		 snap_find_free(struct snap_find *);
+char		*snap_timestamp(const char *);
+int		 snap_read_checked(struct job *, const char *, uint64_t,
+		    struct buf *, char **);
+
+/* job-verify.c, job-drop.c */
+int		 verify_check(struct job *, char **);
+void		 verify_run(struct job *);
+int		 drop_check(struct job *, char **);
+void		 drop_run(struct job *);
 
 /* job-backup.c: the backup state machine */
 int		 backup_check(struct job *, char **);
@@ -585,6 +628,13 @@ void		 restore_resume(struct job *);
 
 /* tablet.c: the tablet header (<tabletId>.hdr), decoded */
 int		 tablet_text(const void *, size_t, char **, size_t *, char **);
+
+/* hdrtext.c: tablet.txt, decoded on first use and kept */
+struct hdrtext;
+struct hdrtext	*hdrtext_create(struct cache *, struct tree *);
+void		 hdrtext_free(struct hdrtext *);
+int		 hdrtext_get(struct hdrtext *, uint64_t, bool, char **,
+		    size_t *);
 
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *);
@@ -600,7 +650,8 @@ struct snapfs {
 	struct repo	*repo;
 	struct tree	*tree;
 	struct cache	*cache;
-	struct jobs	*jobs;		/* NULL without a data root */
+	struct hdrtext	*hdrtext;
+	struct jobs	*jobs;
 	void		*session;	/* the FUSE session, for notices */
 	uid_t		 uid;		/* the mounting user */
 	gid_t		 gid;

@@ -323,15 +323,15 @@ batch_dir(struct batch *b, uint32_t parent, const char *name, int64_t mtime,
  * When the shown name is a prefix of obj (a name without its md5 suffix),
  * the two share their bytes.
  */
-uint32_t
-batch_file(struct batch *b, uint32_t parent, const char *name,
-    const char *obj, uint64_t size, int64_t mtime)
+static uint32_t
+batch_object(struct batch *b, uint32_t parent, const char *name,
+    enum node_type type, const char *obj, uint64_t size, int64_t mtime)
 {
 	uint32_t	 i;
 	struct node	*n;
 	size_t		 len = strlen(obj);
 
-	if ((i = batch_node(b, parent, name, NODE_FILE, mtime)) == BATCH_NONE)
+	if ((i = batch_node(b, parent, name, type, mtime)) == BATCH_NONE)
 		return (i);
 	n = &b->nodes[i];
 	n->size = size;
@@ -342,6 +342,21 @@ batch_file(struct batch *b, uint32_t parent, const char *name,
 	} else
 		n->key = batch_str(b, obj, len);
 	return (i);
+}
+
+uint32_t
+batch_file(struct batch *b, uint32_t parent, const char *name,
+    const char *obj, uint64_t size, int64_t mtime)
+{
+	return (batch_object(b, parent, name, NODE_FILE, obj, size, mtime));
+}
+
+/* A text made from the tablet header obj when it is first asked for. */
+uint32_t
+batch_tablet(struct batch *b, uint32_t parent, const char *name,
+    const char *obj, uint64_t size, int64_t mtime)
+{
+	return (batch_object(b, parent, name, NODE_TABLET, obj, size, mtime));
 }
 
 uint32_t
@@ -812,7 +827,7 @@ tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
 	return (0);
 }
 
-/* Where the bytes of file ino live. */
+/* Where the bytes of file ino (or of a tablet text's header) live. */
 int
 tree_object(struct tree *t, uint64_t ino, struct tree_object *obj)
 {
@@ -828,7 +843,8 @@ tree_object(struct tree *t, uint64_t ino, struct tree_object *obj)
 	pthread_rwlock_rdlock(&t->lock);
 	if ((i = ino_find(t, ino)) == UINT32_MAX)
 		error = -ENOENT;
-	else if ((n = node_at(t, i, &c))->type != NODE_FILE)
+	else if ((n = node_at(t, i, &c))->type != NODE_FILE &&
+	    n->type != NODE_TABLET)
 		error = -EINVAL;
 	else {
 		node_key(t, i, &key);

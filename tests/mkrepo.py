@@ -768,6 +768,8 @@ def expect(info_path, files_mode):
                     for fname in files:
                         base = MD5_SUFFIX.sub("", fname)
                         paths.add("%s/%s/%s" % (pp, tablet, base))
+                        if base.endswith(".hdr"):
+                            paths.add("%s/%s/tablet.txt" % (pp, tablet))
                         pairs.append((
                             "%s/%s/%s" % (pp[2:], tablet, base),
                             "__ss_content/__db_%s/__tbl_%s/__part_%s/"

@@ -32,7 +32,7 @@ grep -q '^SnapshotName: snap1$' "$MNT/jobs/1/job.txt" || fail "job.txt name"
 
 # The new repository and snapshot, without a remount.
 ls "$MNT/repo1" | grep -qx snap1 || fail "snap1 not in repo1: $(ls "$MNT")"
-grep -q "^snap1	[0-9-]*	OK\$" "$MNT/repo1/snapshots.tsv" ||
+grep -q "^snap1	[0-9-]*	OK	" "$MNT/repo1/snapshots.tsv" ||
     fail "snapshots.tsv: $(cat "$MNT/repo1/snapshots.tsv")"
 S=$MNT/repo1/snap1
 for f in $(cd "$DATA/sales" && find . -type f); do
@@ -113,7 +113,7 @@ END
 assert_list "snap2/orders" ls "$MNT/repo1/snap2/orders" <<'END'
 p202401
 END
-grep -q "^snap2	[0-9-]*	OK\$" "$MNT/repo1/snapshots.tsv" ||
+grep -q "^snap2	[0-9-]*	OK	" "$MNT/repo1/snapshots.tsv" ||
     fail "snapshots.tsv, read before, lacks snap2: $(cat "$MNT/repo1/snapshots.tsv")"
 
 # Refused lines: the write fails and last_error says why.
@@ -133,7 +133,7 @@ done
 echo 'snap_big' >"$MNT/ctl/backup" || fail "big backup refused"
 echo 'BACKUP' >"$MNT/ctl/cancel" || fail "cancel refused: $(cat "$MNT/ctl/last_error")"
 assert_eq "$(job_end 3)" CANCELLED "state of the cancelled job"
-grep -q '^snap_big	.*	OK$' "$MNT/repo1/snapshots.tsv" &&
+grep -q '^snap_big	.*	OK	' "$MNT/repo1/snapshots.tsv" &&
     fail "a cancelled snapshot shows OK"
 ls "$MNT/repo1" | grep -qx snap_big && fail "a cancelled snapshot is a folder"
 if echo 'BACKUP' >"$MNT/ctl/cancel" 2>/dev/null; then

@@ -36,10 +36,10 @@ done
 
 T=$MNT/repo1/snapshots.tsv
 cp "$T" "$W/tsv.txt" || fail "cannot read snapshots.tsv"
-[ "$(head -n 1 "$W/tsv.txt")" = "$(printf 'Snapshot\tTimestamp\tStatus')" ] ||
+[ "$(head -n 1 "$W/tsv.txt")" = "$(printf 'Snapshot\tTimestamp\tStatus\tVerified')" ] ||
     fail "snapshots.tsv header: $(head -n 1 "$W/tsv.txt")"
-awk -F '\t' 'NR > 1 && NF != 3 { exit 1 }' "$W/tsv.txt" ||
-    fail "snapshots.tsv: a row without 3 columns: $(cat "$W/tsv.txt")"
+awk -F '\t' 'NR > 1 && NF != 4 { exit 1 }' "$W/tsv.txt" ||
+    fail "snapshots.tsv: a row without 4 columns: $(cat "$W/tsv.txt")"
 tail -n +2 "$W/tsv.txt" | cut -f 1 >"$W/labels.txt"
 sort -c "$W/labels.txt" 2>/dev/null || fail "snapshots.tsv is not sorted by label"
 
@@ -48,10 +48,10 @@ row()	# LABEL -> its rows
 	awk -F '\t' -v l="$1" 'NR > 1 && $1 == l' "$W/tsv.txt"
 }
 tab=$(printf '\t')
-assert_eq "$(row snap_ok)" "snap_ok${tab}2024-03-01-16-00-00${tab}OK" \
+assert_eq "$(row snap_ok)" "snap_ok${tab}2024-03-01-16-00-00${tab}OK${tab}\\N" \
     "snap_ok row"
 assert_eq "$(row snap_noinfo)" \
-    "snap_noinfo${tab}\\N${tab}ERROR: No info file found" "snap_noinfo row"
+    "snap_noinfo${tab}\\N${tab}ERROR: No info file found${tab}\\N" "snap_noinfo row"
 for l in snap_badjson snap_badmd5; do
 	r=$(row "$l")
 	[ -n "$r" ] || fail "no row for $l"
@@ -61,7 +61,7 @@ for l in snap_badjson snap_badmd5; do
 	*)	fail "$l row is not an ERROR: '$r'" ;;
 	esac
 done
-row snap_part | grep -q -x "snap_part${tab}2024-03-01-16-00-00${tab}OK" ||
+row snap_part | grep -q -F -x "snap_part${tab}2024-03-01-16-00-00${tab}OK${tab}\\N" ||
     fail "snap_part has no OK row: $(row snap_part)"
 
 # The good snapshots still work, the one with a .part leftover included.

@@ -50,7 +50,7 @@ for state in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META \
 	echo $id >"$MNT/ctl/cancel" ||
 	    fail "cancel in $state refused: $(cat "$MNT/ctl/last_error")"
 	job_wait $id CANCELLED
-	grep -q "^c_$state	.*	OK\$" "$MNT/repo1/snapshots.tsv" &&
+	grep -q "^c_$state	.*	OK	" "$MNT/repo1/snapshots.tsv" &&
 	    fail "a backup cancelled in $state shows OK"
 	ls "$MNT/repo1" | grep -qx "c_$state" &&
 	    fail "a backup cancelled in $state is a folder"

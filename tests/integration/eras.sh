@@ -41,7 +41,8 @@ for repo in era013 era014 era21 era30 sr; do
 
 	printf 'repo_info.json\n%s\nsnapshots.tsv\n' "$label" | sort >"$W/ls.txt"
 	assert_list "$repo: repository folder" ls "$MNT/$repo" <"$W/ls.txt"
-	printf 'Snapshot\tTimestamp\tStatus\n%s\t%s\tOK\n' "$label" "$ts" \
+	printf 'Snapshot\tTimestamp\tStatus\tVerified\n%s\t%s\tOK\t\\N\n' \
+	    "$label" "$ts" \
 	    >"$W/tsv.txt"
 	assert_text "$MNT/$repo/snapshots.tsv" "$repo: snapshots.tsv" \
 	    <"$W/tsv.txt"

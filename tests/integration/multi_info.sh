@@ -20,11 +20,11 @@ snap_one
 snapshots.tsv
 END
 
-printf '%s\t%s\t%s\n' Snapshot Timestamp Status \
-    snap_multi 2024-03-01-16-00-00 OK \
-    snap_multi 2024-03-02-16-00-00 OK \
-    snap_multi 2024-03-03-16-00-00 OK \
-    snap_one 2024-03-05-10-30-00 OK >"$W/tsv.txt"
+printf '%s\t%s\t%s\t%s\n' Snapshot Timestamp Status Verified \
+    snap_multi 2024-03-01-16-00-00 OK '\N' \
+    snap_multi 2024-03-02-16-00-00 OK '\N' \
+    snap_multi 2024-03-03-16-00-00 OK '\N' \
+    snap_one 2024-03-05-10-30-00 OK '\N' >"$W/tsv.txt"
 assert_text "$MNT/repo1/snapshots.tsv" "snapshots.tsv" <"$W/tsv.txt"
 
 check_snapshot()	# FOLDER TIMESTAMP

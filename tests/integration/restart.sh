@@ -32,7 +32,7 @@ assert_eq "$(cat "$MNT/jobs/1/state")" FINISHED "job 1 after the restart"
 assert_eq "$(cat "$MNT/jobs/2/state")" CANCELLED "job 2 after the restart"
 grep -q '^TaskErrMsg: interrupted by a restart of snapfs in UPLOADING$' \
     "$MNT/jobs/2/job.txt" || fail "job 2: $(cat "$MNT/jobs/2/job.txt")"
-grep -q '^snap_big	.*	OK$' "$MNT/repo1/snapshots.tsv" &&
+grep -q '^snap_big	.*	OK	' "$MNT/repo1/snapshots.tsv" &&
     fail "an interrupted backup shows OK"
 ls "$MNT/repo1" | grep -qx snap_small || fail "snap_small lost"
 [ -d "$DATA/.snapfs/jobs/2" ] && fail "the interrupted job's snapshot stays"

@@ -29,7 +29,7 @@ snap_20240301
 snapshots.tsv
 END
 
-printf 'Snapshot\tTimestamp\tStatus\nsnap_20240301\t2024-03-01-16-00-00\tOK\nsnap_broken\t\\N\tERROR: No info file found\n' \
+printf 'Snapshot\tTimestamp\tStatus\tVerified\nsnap_20240301\t2024-03-01-16-00-00\tOK\t\\N\nsnap_broken\t\\N\tERROR: No info file found\t\\N\n' \
     >"$W/tsv.txt"
 assert_text "$MNT/repo1/snapshots.tsv" "snapshots.tsv" <"$W/tsv.txt"
 
@@ -73,10 +73,11 @@ assert_list "partition users/users" ls "$S/users/users" <<'END'
 partition.txt
 END
 
-# A tablet folder holds the tablet's objects without the .<md5> suffix.
-ls "$REPO/__ss_snap_20240301/__ss_content/__db_10001/__tbl_10010/__part_10011/__idx_10012/__10013" |
-    sed 's/\.[0-9a-f]\{32\}$//' >"$W/t10013.txt"
-[ "$(wc -l <"$W/t10013.txt")" -eq 3 ] || fail "generator: tablet 10013"
+# A tablet folder holds the tablet's objects without the .<md5> suffix,
+# and tablet.txt.
+{ ls "$REPO/__ss_snap_20240301/__ss_content/__db_10001/__tbl_10010/__part_10011/__idx_10012/__10013" |
+    sed 's/\.[0-9a-f]\{32\}$//'; echo tablet.txt; } >"$W/t10013.txt"
+[ "$(wc -l <"$W/t10013.txt")" -eq 4 ] || fail "generator: tablet 10013"
 assert_list "tablet 10013" ls "$S/orders/p202401/10013" <"$W/t10013.txt"
 
 # The whole snapshot folder, from its info file.

@@ -61,7 +61,7 @@ SECRET=$AWS_SECRET_ACCESS_KEY
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 mount_fs "$S3LOC" $S3_OPTS,credentials="$W/credentials",profile=snapfs-test
 S=$MNT/repo1/snap_a
-cat "$MNT/repo1/snapshots.tsv" | grep -q "^snap_a	.*	OK\$" ||
+cat "$MNT/repo1/snapshots.tsv" | grep -q "^snap_a	.*	OK	" ||
     fail "snapshots.tsv over a credentials file: $(cat "$MNT/repo1/snapshots.tsv")"
 tr '\0' ' ' <"/proc/$SNAPFS_PID/cmdline" | grep -q -- "$SECRET" &&
     fail "the secret is on the command line"

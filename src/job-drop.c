@@ -1,0 +1,207 @@
+/*
+ * The drop job: delete a snapshot from its repository, in an order that
+ * never shows a half-deleted snapshot as OK.
+ *
+ *	PENDING			the snapshot folder exists (drop_check)
+ *	DROPPING_INFO		its __info_ objects deleted: from now on
+ *				snapshots.tsv no longer says OK
+ *	DROPPING_CONTENT	the __ss_content objects, then __meta and
+ *				whatever else the folder holds
+ *	FINISHED
+ *
+ * With @timestamp, only that backup's info goes when other backups of the
+ * label remain (their content is shared).  Nothing outside the folder
+ * __ss_<label>/ is touched.  Interrupted, the same line run again finds
+ * what is left and finishes the job.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+#define DROP_THREADS	4
+
+struct drop {
+	struct job	 *job;
+	char		**keys;		/* below the snapshot folder */
+	uint64_t	 *sizes;
+	size_t		  n;
+	char		**doomed;	/* what this stage deletes */
+	uint64_t	 *dsizes;
+	size_t		  ndoomed;
+};
+
+int
+drop_check(struct job *j, char **cause)
+{
+	struct snap_find	f;
+	int			error;
+
+	memset(&f, 0, sizeof f);
+	if ((error = job_find_repo(j, false, cause)) != 0)
+		return (error);
+	f.want = j->req->timestamp;
+	if ((error = snap_find(j, &f, cause)) != 0)
+		goto out;
+	if (f.nobjects == 0) {
+		xasprintf(cause, "snapshot %s not found in repository %s",
+		    j->req->label, j->repo);
+		error = -ENOENT;
+	} else if (f.want != NULL && f.info == NULL && f.ninfos > 0) {
+		xasprintf(cause, "snapshot %s has no backup at %s",
+		    j->req->label, f.want);
+		error = -ENOENT;
+	} else if (f.want != NULL)
+		j->timestamp = xstrdup(f.want);
+out:
+	snap_find_free(&f);
+	return (error);
+}
+
+static int
+drop_entry(void *arg, const struct broker_entry *e)
+{
+	struct drop	*d = arg;
+	const char	*folder = d->job->folder;
+
+	if (e->is_dir || strncmp(e->key, folder, strlen(folder)) != 0)
+		return (0);
+	d->keys = xreallocarray(d->keys, d->n + 1, sizeof *d->keys);
+	d->sizes = xreallocarray(d->sizes, d->n + 1, sizeof *d->sizes);
+	d->keys[d->n] = xstrdup(e->key + strlen(folder));
+	d->sizes[d->n] = e->size;
+	d->n++;
+	return (0);
+}
+
+/* An info object; with a timestamp, of that backup only. */
+static bool
+is_info(const char *key, const char *timestamp)
+{
+	size_t	len = strlen(key);
+
+	if (strncmp(key, "__info_", 7) != 0 || strchr(key, '/') != NULL)
+		return (false);
+	if (timestamp == NULL)
+		return (true);
+	len = strlen(timestamp);
+	return (strncmp(key + 7, timestamp, len) == 0 && key[7 + len] == '.');
+}
+
+static int
+delete_item(void *arg, size_t i)
+{
+	struct drop	*d = arg;
+	struct job	*j = d->job;
+	char		*key;
+	int		 error;
+
+	xasprintf(&key, "%s%s", j->folder, d->doomed[i]);
+	if ((error = broker_remove(job_broker(j), key)) != 0)
+		job_fail(j, "cannot delete %s: %s", key, strerror(-error));
+	else
+		job_progress(j, 1, d->dsizes[i]);
+	free(key);
+	return (error);
+}
+
+/* Delete the objects pick selects, in parallel; 0 when all are gone. */
+static int
+delete(struct drop *d, bool (*pick)(const char *, const char *),
+    const char *arg)
+{
+	size_t	i;
+	int	error;
+
+	d->ndoomed = 0;
+	for (i = 0; i < d->n; i++) {
+		if (d->keys[i] == NULL || !pick(d->keys[i], arg))
+			continue;
+		d->doomed[d->ndoomed] = d->keys[i];
+		d->dsizes[d->ndoomed++] = d->sizes[i];
+		d->keys[i] = NULL;	/* now owned by doomed */
+	}
+	error = job_parallel(d->job, d->ndoomed, DROP_THREADS, delete_item,
+	    d);
+	for (i = 0; i < d->ndoomed; i++)
+		free(d->doomed[i]);
+	return (error);
+}
+
+static bool
+is_content(const char *key, const char *unused)
+{
+	(void)unused;
+	return (strncmp(key, "__ss_content/", 13) == 0);
+}
+
+static bool
+is_any(const char *key, const char *unused)
+{
+	(void)key;
+	(void)unused;
+	return (true);
+}
+
+void
+drop_run(struct job *j)
+{
+	struct drop	 d;
+	uint64_t	 bytes = 0, infobytes = 0;
+	size_t		 i, ninfos = 0, others = 0;
+	int		 error;
+
+	memset(&d, 0, sizeof d);
+	d.job = j;
+	job_set_state(j, JOB_PENDING);
+	if (job_stopped(j))
+		goto out;
+	if ((error = broker_list(job_broker(j), j->folder, true, drop_entry,
+	    &d)) != 0) {
+		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
+		goto out;
+	}
+	d.doomed = xreallocarray(NULL, d.n + 1, sizeof *d.doomed);
+	d.dsizes = xreallocarray(NULL, d.n + 1, sizeof *d.dsizes);
+	for (i = 0; i < d.n; i++) {
+		bytes += d.sizes[i];
+		if (is_info(d.keys[i], j->timestamp)) {
+			ninfos++;
+			infobytes += d.sizes[i];
+		} else if (is_info(d.keys[i], NULL) && md5_suffix(d.keys[i],
+		    strlen(d.keys[i])) != strlen(d.keys[i]))
+			others++;
+	}
+	if (others > 0)
+		job_totals(j, ninfos, infobytes);
+	else
+		job_totals(j, d.n, bytes);
+
+	job_set_state(j, JOB_DROPPING_INFO);
+	if (delete(&d, is_info, j->timestamp) != 0)
+		goto out;
+	job_notify(j);
+	if (others > 0) {
+		/* Other backups of the label share the content. */
+		log_info("job %lld: %zu other backups of %s remain: content "
+		    "kept", (long long)j->id, others, j->req->label);
+	} else {
+		job_set_state(j, JOB_DROPPING_CONTENT);
+		if (delete(&d, is_content, NULL) != 0 ||
+		    delete(&d, is_any, NULL) != 0)
+			goto out;
+	}
+	job_set_state(j, JOB_FINISHED);
+out:
+	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
+		job_fail(j, "cancelled");
+	for (i = 0; i < d.n; i++)
+		free(d.keys[i]);
+	free(d.keys);
+	free(d.sizes);
+	free(d.doomed);
+	free(d.dsizes);
+	job_notify(j);
+}

@@ -1,0 +1,524 @@
+/*
+ * The verify job: check a snapshot in its repository without restoring
+ * it.
+ *
+ *	PENDING		the snapshot and its info exist (verify_check, when
+ *			the line is written)
+ *	VERIFYING	one recursive listing of the snapshot folder; the info
+ *			read, md5-checked and parsed with its file lists; the
+ *			__meta checked and parsed; each index's tablets_order
+ *			against its tablets; every tablet against its folder;
+ *			every object of the content read in parallel, its md5
+ *			checked and each tablet header decoded
+ *	FINISHED	whatever was found: report.txt says OK or lists each
+ *			problem, one a line, sorted
+ *
+ * A problem is never an error of the job: the job ends CANCELLED only
+ * when it is cancelled or times out.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapfs.h"
+
+#define VERIFY_THREADS		4
+#define VERIFY_CHUNK		(4U * 1024 * 1024)
+#define VERIFY_HDR_MAX		(16U * 1024 * 1024)
+#define VERIFY_LINES_MAX	10000	/* problems listed in the report */
+#define META_JSON_VERSION	136	/* __meta is JSON from this on */
+
+struct vobject {
+	char		*key;		/* below the snapshot folder */
+	uint64_t	 size;
+	bool		 known;		/* the info or the layout names it */
+};
+
+struct verify {
+	struct job	 *job;
+	struct vobject	 *objs;		/* sorted by key */
+	size_t		  nobjs;
+	size_t		 *reads;	/* objects of the content, to read */
+	size_t		  nreads;
+	pthread_mutex_t	  lock;		/* the problems */
+	char		**problems;
+	size_t		  nproblems;
+	uint64_t	  total;
+};
+
+static void	problem(struct verify *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct verify *v, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatalx("problem");
+	va_end(ap);
+	pthread_mutex_lock(&v->lock);
+	v->total++;
+	if (v->nproblems < VERIFY_LINES_MAX) {
+		v->problems = xreallocarray(v->problems, v->nproblems + 1,
+		    sizeof *v->problems);
+		v->problems[v->nproblems++] = s;
+	} else
+		free(s);
+	pthread_mutex_unlock(&v->lock);
+}
+
+int
+verify_check(struct job *j, char **cause)
+{
+	struct snap_find	f;
+	int			error;
+
+	memset(&f, 0, sizeof f);
+	if ((error = job_find_repo(j, false, cause)) != 0)
+		return (error);
+	f.want = j->req->timestamp;
+	if ((error = snap_find(j, &f, cause)) != 0)
+		goto out;
+	if (f.nobjects == 0) {
+		xasprintf(cause, "snapshot %s not found in repository %s",
+		    j->req->label, j->repo);
+		error = -ENOENT;
+	} else if (f.info == NULL) {
+		xasprintf(cause, "snapshot %s has no info file%s%s: nothing "
+		    "to verify against", j->req->label, f.want != NULL ?
+		    " at " : "", f.want != NULL ? f.want : "");
+		error = -ENOENT;
+	} else {
+		j->timestamp = snap_timestamp(f.info);
+		xasprintf(&j->info_key, "%s%s", j->folder, f.info);
+	}
+out:
+	snap_find_free(&f);
+	return (error);
+}
+
+static int
+object_entry(void *arg, const struct broker_entry *e)
+{
+	struct verify	*v = arg;
+	const char	*folder = v->job->folder;
+
+	if (e->is_dir || strncmp(e->key, folder, strlen(folder)) != 0)
+		return (0);
+	v->objs = xreallocarray(v->objs, v->nobjs + 1, sizeof *v->objs);
+	v->objs[v->nobjs].key = xstrdup(e->key + strlen(folder));
+	v->objs[v->nobjs].size = e->size;
+	v->objs[v->nobjs].known = false;
+	v->nobjs++;
+	return (0);
+}
+
+static int
+object_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct vobject *)a)->key,
+	    ((const struct vobject *)b)->key));
+}
+
+/* The object named key, or NULL. */
+static struct vobject *
+object_find(struct verify *v, const char *key)
+{
+	struct vobject	want = { (char *)key, 0, false };
+
+	return (bsearch(&want, v->objs, v->nobjs, sizeof *v->objs,
+	    object_cmp));
+}
+
+/* The index of the first object whose key starts with prefix. */
+static size_t
+object_first(struct verify *v, const char *prefix)
+{
+	size_t	lo = 0, hi = v->nobjs, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(v->objs[mid].key, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return (strncmp(s, prefix, strlen(prefix)) == 0);
+}
+
+/*
+ * The __meta object parses: from meta_version 136 on, a 4-byte big-endian
+ * length and a JSON object; before, Java binary whose table records only
+ * a Java reader can walk, so only its table count and the first table's
+ * type name are checked.
+ */
+static const char *
+meta_problem(const char *p, size_t len, int64_t meta_version, char *why,
+    size_t size)
+{
+	struct json	j;
+	uint32_t	n, m;
+	size_t		i;
+
+	if (len < 4)
+		return ("shorter than 4 bytes");
+	n = (uint32_t)(uint8_t)p[0] << 24 | (uint32_t)(uint8_t)p[1] << 16 |
+	    (uint32_t)(uint8_t)p[2] << 8 | (uint8_t)p[3];
+	if (meta_version >= META_JSON_VERSION ||
+	    (n == len - 4 && len > 4 && p[4] == '{')) {
+		if (n != len - 4) {
+			snprintf(why, size, "its length field says %" PRIu32
+			    " bytes of JSON, it holds %zu", n, len - 4);
+			return (why);
+		}
+		json_init(&j, p + 4, n);
+		if (json_peek(&j) != JSON_OBJECT || json_skip(&j) != 0 ||
+		    json_finish(&j) != 0)
+			snprintf(why, size, "its JSON does not parse: %s",
+			    j.error[0] != '\0' ? j.error : "not an object");
+		else
+			why = NULL;
+		json_free(&j);
+		return (why);
+	}
+	if (n > 1000000) {
+		snprintf(why, size, "table count %" PRIu32 " is absurd", n);
+		return (why);
+	}
+	if (n == 0)
+		return (len == 4 || len == 8 ? NULL : "trailing bytes after "
+		    "an empty table list");
+	if (len < 8)
+		return ("cut short after the table count");
+	m = (uint32_t)(uint8_t)p[4] << 24 | (uint32_t)(uint8_t)p[5] << 16 |
+	    (uint32_t)(uint8_t)p[6] << 8 | (uint8_t)p[7];
+	if (m == 0 || m > 32 || len < 8 + m)
+		return ("the first table has no type name");
+	for (i = 0; i < m; i++)
+		if (!((p[8 + i] >= 'A' && p[8 + i] <= 'Z') || p[8 + i] == '_'))
+			return ("the first table's type is not a name");
+	return (NULL);
+}
+
+static void
+check_meta(struct verify *v, int64_t meta_version)
+{
+	struct job	*j = v->job;
+	struct buf	 b;
+	char		*key, *cause = NULL, why[256];
+	const char	*bad;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < v->nobjs; i++) {
+		if (strncmp(v->objs[i].key, "__meta.", 7) != 0)
+			continue;
+		v->objs[i].known = md5_suffix(v->objs[i].key,
+		    strlen(v->objs[i].key)) == 6;
+		if (!v->objs[i].known)
+			continue;
+		n++;
+		xasprintf(&key, "%s%s", j->folder, v->objs[i].key);
+		if (snap_read_checked(j, key, v->objs[i].size, &b,
+		    &cause) != 0)
+			problem(v, "%s: %s", v->objs[i].key, cause);
+		else if ((bad = meta_problem(b.data, b.len, meta_version, why,
+		    sizeof why)) != NULL)
+			problem(v, "%s: does not parse: %s", v->objs[i].key,
+			    bad);
+		free(cause);
+		cause = NULL;
+		free(key);
+		buf_free(&b);
+	}
+	if (n == 0)
+		problem(v, "__meta: missing");
+	else if (n > 1)
+		problem(v, "__meta: %zu copies (a restore needs exactly one)",
+		    n);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* tablets_order names the same tablets as tablets. */
+static void
+check_order(struct verify *v, const char *where, const struct info_index *x)
+{
+	int64_t	*ids;
+	size_t	 i;
+
+	if (x->norder != x->ntablets) {
+		problem(v, "%s: tablets_order lists %zu tablets, tablets %zu",
+		    where, x->norder, x->ntablets);
+		return;
+	}
+	ids = xreallocarray(NULL, x->ntablets + 1, sizeof *ids);
+	memcpy(ids, x->tablets, x->ntablets * sizeof *ids);
+	qsort(ids, x->ntablets, sizeof *ids, id_cmp);
+	for (i = 0; i < x->norder; i++)
+		if (bsearch(&x->order[i], ids, x->ntablets, sizeof *ids,
+		    id_cmp) == NULL)
+			problem(v, "%s: tablets_order names tablet %" PRId64
+			    ", not in tablets", where, x->order[i]);
+	free(ids);
+}
+
+/* A tablet's folder holds exactly the files its info lists. */
+static void
+check_tablet(struct verify *v, const char *where, const char *dir,
+    int64_t id, const char *files)
+{
+	struct vobject	*o;
+	const char	*p, *nl;
+	char		*key;
+	size_t		 first;
+
+	first = object_first(v, dir);
+	if (*files != '\0' && (first == v->nobjs ||
+	    !has_prefix(v->objs[first].key, dir))) {
+		problem(v, "%s: tablet %" PRId64 " missing (no folder %s)",
+		    where, id, dir);
+		return;
+	}
+	for (p = files; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		xasprintf(&key, "%s%.*s", dir, (int)(nl - p), p);
+		if ((o = object_find(v, key)) != NULL)
+			o->known = true;
+		else
+			problem(v, "%s: missing", key);
+		free(key);
+	}
+}
+
+/* Compare the info's tablets with the listing; mark what it names. */
+static void
+check_layout(struct verify *v, const struct info *info)
+{
+	const struct info_table		*t;
+	const struct info_partition	*p;
+	const struct info_index		*x;
+	char				*where, *dir;
+	size_t				 a, b, c, d;
+
+	for (a = 0; a < info->ntables; a++) {
+		t = &info->tables[a];
+		for (b = 0; b < t->npartitions; b++) {
+			p = &t->partitions[b];
+			for (c = 0; c < p->nindexes; c++) {
+				x = &p->indexes[c];
+				xasprintf(&where, "table %s partition %s "
+				    "index %s", t->name, p->name, x->name);
+				check_order(v, where, x);
+				for (d = 0; d < x->ntablets; d++) {
+					xasprintf(&dir, "__ss_content/__db_%"
+					    PRId64 "/__tbl_%" PRId64 "/__part_%"
+					    PRId64 "/__idx_%" PRId64 "/__%"
+					    PRId64 "/", info->id, t->id, p->id,
+					    x->id, x->tablets[d]);
+					check_tablet(v, where, dir,
+					    x->tablets[d], x->files[d]);
+					free(dir);
+				}
+				free(where);
+			}
+		}
+	}
+}
+
+/* Read one object whole: its md5, and a tablet header's decoding. */
+static int
+verify_item(void *arg, size_t i)
+{
+	struct verify	*v = arg;
+	struct job	*j = v->job;
+	struct vobject	*o = &v->objs[v->reads[i]];
+	struct md5	*md5;
+	struct buf	 hdr;
+	char		*key, *chunk, *text, *cause = NULL, hex[MD5_HEX_LEN + 1];
+	const char	*name = strrchr(o->key, '/') + 1, *tdir;
+	size_t		 len = strlen(name), base, textlen;
+	uint64_t	 off = 0;
+	ssize_t		 n;
+	int64_t		 id;
+	bool		 is_hdr;
+
+	base = md5_suffix(name, len);
+	is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
+	xasprintf(&key, "%s%s", j->folder, o->key);
+	chunk = xmalloc(VERIFY_CHUNK);
+	md5 = md5_create();
+	buf_init(&hdr, VERIFY_HDR_MAX);
+	while (off < o->size && !job_stopped(j)) {
+		n = broker_read(job_broker(j), key, chunk, o->size - off <
+		    VERIFY_CHUNK ? o->size - off : VERIFY_CHUNK, off);
+		if (n <= 0) {
+			problem(v, "%s: %s", o->key, n == 0 ? "shorter than "
+			    "listed" : strerror(-n));
+			break;
+		}
+		md5_update(md5, chunk, n);
+		if (is_hdr && buf_add(&hdr, chunk, n) != 0)
+			is_hdr = false;
+		off += n;
+		job_progress(j, 0, n);
+	}
+	md5_final_hex(md5, hex);
+	if (off == o->size && base == len)
+		problem(v, "%s: no md5 in its name", o->key);
+	else if (off == o->size && strcmp(hex, name + base + 1) != 0)
+		problem(v, "%s: md5 mismatch (the bytes hash to %s)", o->key,
+		    hex);
+	else if (off == o->size && is_hdr) {
+		if (tablet_text(hdr.data, hdr.len, &text, &textlen,
+		    &cause) != 0)
+			problem(v, "%s: bad tablet header: %s", o->key, cause);
+		else {
+			/* The folder is __<tabletId>. */
+			tdir = strrchr(o->key, '/');
+			while (tdir > o->key && tdir[-1] != '/')
+				tdir--;
+			id = strtoll(tdir + 2, NULL, 10);
+			if (strncmp(text, "Tablet: ", 8) == 0 &&
+			    strtoll(text + 8, NULL, 10) != id)
+				problem(v, "%s: the header is of tablet %lld",
+				    o->key, strtoll(text + 8, NULL, 10));
+			free(text);
+		}
+		free(cause);
+	}
+	job_progress(j, 1, 0);
+	buf_free(&hdr);
+	md5_free(md5);
+	free(chunk);
+	free(key);
+	return (0);
+}
+
+static int
+problem_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* report.txt: OK, or the problems sorted, one a line. */
+static void
+finish(struct verify *v)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, REPORT_MAX);
+	qsort(v->problems, v->nproblems, sizeof *v->problems, problem_cmp);
+	for (i = 0; i < v->nproblems; i++)
+		buf_printf(&b, "%s\n", v->problems[i]);
+	if (v->total > v->nproblems)
+		buf_printf(&b, "... and %" PRIu64 " more problems\n",
+		    v->total - v->nproblems);
+	if (v->total == 0)
+		buf_printf(&b, "OK\n");
+	buf_addc(&b, '\0');
+	job_report(v->job, buf_take(&b), v->total);
+	job_set_state(v->job, JOB_FINISHED);
+	job_notify(v->job);
+}
+
+void
+verify_run(struct job *j)
+{
+	struct verify	 v;
+	struct info	*info = NULL;
+	struct buf	 b;
+	struct vobject	*o;
+	char		*cause = NULL, *infoname;
+	uint64_t	 bytes = 0;
+	size_t		 i;
+	int		 error;
+
+	memset(&v, 0, sizeof v);
+	v.job = j;
+	pthread_mutex_init(&v.lock, NULL);
+	buf_init(&b, 0);
+	job_set_state(j, JOB_PENDING);
+	if (job_stopped(j))
+		goto out;
+	job_set_state(j, JOB_VERIFYING);
+	if ((error = broker_list(job_broker(j), j->folder, true,
+	    object_entry, &v)) != 0) {
+		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
+		goto out;
+	}
+	qsort(v.objs, v.nobjs, sizeof *v.objs, object_cmp);
+
+	/* Every info file of the folder is in its place; this one is read. */
+	infoname = j->info_key + strlen(j->folder);
+	for (i = 0; i < v.nobjs; i++)
+		if (strncmp(v.objs[i].key, "__info_", 7) == 0 &&
+		    strchr(v.objs[i].key, '/') == NULL &&
+		    md5_suffix(v.objs[i].key, strlen(v.objs[i].key)) !=
+		    strlen(v.objs[i].key))
+			v.objs[i].known = true;
+	if ((o = object_find(&v, infoname)) == NULL)
+		problem(&v, "%s: missing", infoname);
+	else if (snap_read_checked(j, j->info_key, o->size, &b, &cause) != 0)
+		problem(&v, "%s: %s", infoname, cause);
+	else if (info_parse_files(b.data, b.len, &info, &cause) != 0)
+		problem(&v, "%s: %s", infoname, cause);
+	buf_free(&b);
+	if (info == NULL) {
+		finish(&v);
+		goto out;
+	}
+	check_meta(&v, info->meta_version);
+	check_layout(&v, info);
+
+	for (i = 0; i < v.nobjs; i++) {
+		o = &v.objs[i];
+		if (!o->known && !has_prefix(o->key, "__ss_content/"))
+			problem(&v, "%s: unexpected object", o->key);
+		else if (!o->known)
+			problem(&v, "%s: not in the info", o->key);
+		if (has_prefix(o->key, "__ss_content/")) {
+			v.reads = xreallocarray(v.reads, v.nreads + 1,
+			    sizeof *v.reads);
+			v.reads[v.nreads++] = i;
+			bytes += o->size;
+		}
+	}
+	job_totals(j, v.nreads, bytes);
+	if (job_parallel(j, v.nreads, VERIFY_THREADS, verify_item, &v) != 0)
+		goto out;
+	finish(&v);
+out:
+	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
+		job_fail(j, "cancelled");
+	free(cause);
+	info_free(info);
+	for (i = 0; i < v.nobjs; i++)
+		free(v.objs[i].key);
+	free(v.objs);
+	free(v.reads);
+	for (i = 0; i < v.nproblems; i++)
+		free(v.problems[i]);
+	free(v.problems);
+	pthread_mutex_destroy(&v.lock);
+}
