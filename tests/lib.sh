@@ -205,6 +205,29 @@ umount_fs()
 	[ "$_st" -eq 0 ] || fail "snapfs exited with status $_st after unmount"
 }
 
+# kill_fs: kill -9 the daemon and clear its mount with fusermount3 -u.
+kill_fs()
+{
+	kill -KILL "$SNAPFS_PID"
+	wait "$SNAPFS_PID" 2>/dev/null || :
+	SNAPFS_PID=
+	fusermount3 -u "$MNT" || fail "fusermount3 -u after kill -9 failed"
+	mountpoint -q "$MNT" && fail "still mounted after kill -9"
+	return 0
+}
+
+# location_keys LOC: every object key of LOC (published to S3 when the
+# backend is s3), sorted, one a line.
+location_keys()
+{
+	if [ "$BACKEND" = s3 ]; then
+		"$BROKERTOOL" -o "endpoint=$S3_ENDPOINT,path_style" "$S3LOC" \
+		    ls -r
+	else
+		"$BROKERTOOL" "$1" ls -r
+	fi | cut -f 1 | sort
+}
+
 # daemon_rss_peak_kib: VmHWM of the running daemon.
 daemon_rss_peak_kib()
 {

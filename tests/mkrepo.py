@@ -323,13 +323,33 @@ def varint(n):
             return bytes(out)
 
 
-def hdr_bytes(t, p, ix, tablet):
-    """FileHeader (40 bytes, little-endian) + a minimal TabletMetaPB:
-    table_id(1) partition_id(2) tablet_id(3) schema_hash(4)."""
-    pb = b"".join((b"\x08", varint(t.id), b"\x10", varint(p.id),
-                   b"\x18", varint(tablet), b"\x20", varint(ix.schema_hash)))
-    head = struct.pack("<QIQIQII", 0, 1, 40 + len(pb), 0, len(pb),
-                       zlib.adler32(pb) & 0xffffffff, 0)
+def pb_int(field, n):
+    return varint(field << 3) + varint(n)
+
+
+def pb_bytes(field, b):
+    return varint(field << 3 | 2) + varint(len(b)) + b
+
+
+def hdr_bytes(t, p, ix, tablet, rowsets, bad=False):
+    """FileHeader (40 bytes, little-endian) + a TabletMetaPB: table_id(1)
+    partition_id(2) tablet_id(3) schema_hash(4) and one rs_metas(10) per
+    rowset (id, version, size): tablet_id(3) rowset_type(6) BETA
+    rowset_state(7) VISIBLE start/end_version(8, 9) num_rows(11) sizes
+    (12, 13, 14) num_segments(22) rowset_id_v2(23).  bad: a wrong adler32
+    of the protobuf."""
+    pb = pb_int(1, t.id) + pb_int(2, p.id) + pb_int(3, tablet) + \
+        pb_int(4, ix.schema_hash)
+    for rid, ver, size in rowsets:
+        rs = (pb_int(3, tablet) + pb_int(6, 1) + pb_int(7, 2) +
+              pb_int(8, ver) + pb_int(9, ver) + pb_int(11, size // 100) +
+              pb_int(12, size) + pb_int(13, size) + pb_int(14, 0) +
+              pb_int(22, 1) + pb_bytes(23, rid.encode()))
+        pb += pb_bytes(10, rs)
+    sum_ = zlib.adler32(pb) & 0xffffffff
+    if bad:
+        sum_ ^= 1
+    head = struct.pack("<QIQIQII", 0, 1, 40 + len(pb), 0, len(pb), sum_, 0)
     return head + pb
 
 
@@ -360,7 +380,8 @@ class Gen:
         self.dirs = []              # non-tablet dirs, for their mtimes
         self.target = None          # tablet whose first .dat is special
         self.broken = set(a.broken or ())
-        if self.broken & {"flipbyte", "flipbig"} or a.big is not None:
+        if self.broken & {"flipbyte", "flipbig", "badhdr"} or \
+                a.big is not None:
             t = tables[0]
             self.target = t.parts[0].indexes[0].tablets[0]
 
@@ -383,7 +404,7 @@ class Gen:
     def tablet_files(self, t, p, ix, tablet):
         """Returns [(name, data)] in name order; the damaged copy of a
         flipped file comes as a third element."""
-        files = [("%d.hdr" % tablet, hdr_bytes(t, p, ix, tablet))]
+        files, rowsets = [], []
         for j in range(self.ndat(p)):
             name = self.dat_name(tablet, j)
             key = "%d/%s/%d/%s" % (self.a.seed, self.a.label, tablet, name)
@@ -394,6 +415,10 @@ class Gen:
                 elif "flipbig" in self.broken:
                     size = BIG_DEFAULT
             files.append((name, hashlib.shake_128(key.encode()).digest(size)))
+            rowsets.append((name[:-len("_0.dat")], j + 2, size))
+        files.append(("%d.hdr" % tablet, hdr_bytes(
+            t, p, ix, tablet, rowsets,
+            "badhdr" in self.broken and tablet == self.target)))
         files.sort()
         return files
 
@@ -831,10 +856,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--broken", action="append",
                     choices=("noinfo", "badjson", "badmd5info", "flipbyte",
-                             "flipbig", "partleftover"),
+                             "flipbig", "partleftover", "badhdr"),
                     help="plant a defect (repeatable); info defects apply "
                     "to every info file of this snapshot; flips damage the "
-                    "first .dat of the first tablet (12 MiB for flipbig)")
+                    "first .dat of the first tablet (12 MiB for flipbig); "
+                    "badhdr gives the first tablet a header whose adler32 "
+                    "is wrong")
     ap.add_argument("--hostile", action="append", choices=HOSTILE,
                     help="plant hostile input in the info (repeatable): "
                     + "; ".join(HOSTILE_DOC.split("\n  ")).strip())

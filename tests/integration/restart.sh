@@ -21,11 +21,7 @@ echo 'snap_small TO repo1 ON (small)' >"$MNT/ctl/backup" || fail "backup 1"
 job_wait 1 FINISHED
 echo 'snap_big ON (big)' >"$MNT/ctl/backup" || fail "backup 2"
 job_wait 2 UPLOADING
-kill -KILL "$SNAPFS_PID"
-wait "$SNAPFS_PID" 2>/dev/null || :
-SNAPFS_PID=
-fusermount3 -u "$MNT" || fail "fusermount3 -u after kill -9 failed"
-mountpoint -q "$MNT" && fail "still mounted"
+kill_fs
 
 mount_fs "$LOC" -o data="$DATA"
 assert_eq "$(cat "$MNT/jobs/1/state")" FINISHED "job 1 after the restart"

@@ -32,10 +32,7 @@ export SNAPFS_TEST_PAUSE_MS
 mount_fs "$LOC" -o data="$B"
 echo 'sales.snap' >"$MNT/ctl/restore" || fail "restore refused"
 job_wait 1 COMMIT
-kill -KILL "$SNAPFS_PID"
-wait "$SNAPFS_PID" 2>/dev/null || :
-SNAPFS_PID=
-fusermount3 -u "$MNT" || fail "fusermount3 -u after kill -9"
+kill_fs
 [ -d "$B/.snapfs/jobs/1/staging" ] || fail "nothing was staged"
 
 unset SNAPFS_TEST_PAUSE_MS

@@ -1,0 +1,102 @@
+#!/bin/sh
+# verify.sh - ctl/verify reads every object of a snapshot and reports each
+# kind of damage planted here (a byte flipped, a file missing, an extra
+# file, a tablet missing, a bad tablet header, no __meta, a tablets_order
+# that disagrees), passes a clean snapshot, ends FINISHED either way, and
+# snapshots.tsv shows the result; lines that cannot be checked are
+# refused with a reason.  Without a data root: verify needs none.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+LOC=$W/loc
+for l in clean flip missing extra notablet badhdr nometa order; do
+	mkrepo "$LOC" --label "snap_$l"
+done
+mkrepo "$LOC" --label snap_flip2 --broken flipbyte
+mkrepo "$LOC" --label snap_badhdr2 --broken badhdr
+mkrepo "$LOC" --label snap_noinfo --broken noinfo
+
+SS=$LOC/__palo_repository_repo1/__ss_
+TAB=__ss_content/__db_10001/__tbl_10010/__part_10011/__idx_10012
+tablet()	# LABEL ID -> the folder of that tablet
+{
+	echo "$SS$1/$TAB/__$2"
+}
+dat=$(cd "$(tablet snap_missing 10013)" && ls | grep '\.dat\.' | head -n 1)
+rm "$(tablet snap_missing 10013)/$dat"
+echo extra >"$(tablet snap_extra 10014)/stray.dat.0123456789abcdef0123456789abcdef"
+rm -r "$(tablet snap_notablet 10014)"
+rm "$SS"snap_nometa/__meta.*
+# tablets_order names a tablet that "tablets" does not.
+info=$(ls "$SS"snap_order/__info_*)
+python3 - "$info" <<'PY' || fail "cannot rewrite the info of snap_order"
+import hashlib, json, os, sys
+path = sys.argv[1]
+j = json.load(open(path, encoding="utf-8"))
+ix = j["backup_objects"]["orders"]["partitions"]["p202401"]["indexes"]["orders"]
+ix["tablets_order"].append(99999)
+data = json.dumps(j, separators=(",", ":")).encode()
+os.unlink(path)
+base = path[:path.rindex(".")]
+open(base + "." + hashlib.md5(data).hexdigest(), "wb").write(data)
+PY
+
+mount_fs "$LOC"
+
+verify()	# LINE -> the job's id, once it ends FINISHED
+{
+	echo "$1" >"$MNT/ctl/verify" || fail "verify '$1' refused: $(cat "$MNT/ctl/last_error")"
+	_id=$(ls "$MNT/jobs" | sort -n | tail -n 1)
+	assert_eq "$(job_end "$_id")" FINISHED "verify '$1'"
+	echo "$_id"
+}
+report_has()	# ID PATTERN WHAT
+{
+	grep -q -- "$2" "$MNT/jobs/$1/report.txt" ||
+	    fail "$3: the report says: $(cat "$MNT/jobs/$1/report.txt")"
+}
+
+id=$(verify snap_clean)
+assert_eq "$(cat "$MNT/jobs/$id/report.txt")" OK "report of a clean snapshot"
+grep -q '^Type: VERIFY$' "$MNT/jobs/$id/job.txt" || fail "job.txt type"
+grep -q '^Problems: 0$' "$MNT/jobs/$id/job.txt" || fail "job.txt problems"
+files=$(find "$SS"snap_clean/__ss_content -type f | wc -l)
+bytes=$(find "$SS"snap_clean/__ss_content -type f -printf '%s\n' |
+    awk '{ s += $1 } END { print s }')
+grep -q "^Progress: $files/$files files, $bytes/$bytes bytes$" \
+    "$MNT/jobs/$id/job.txt" || fail "progress: $(grep Progress "$MNT/jobs/$id/job.txt")"
+grep -q "^snap_clean	2024-03-01-16-00-00	OK	OK (job $id)\$" \
+    "$MNT/repo1/snapshots.tsv" ||
+    fail "snapshots.tsv: $(cat "$MNT/repo1/snapshots.tsv")"
+
+id=$(verify snap_flip)
+assert_eq "$(cat "$MNT/jobs/$id/report.txt")" OK "snap_flip before damage"
+id=$(verify 'repo1.snap_flip2 @2024-03-01-16-00-00')
+report_has "$id" '/__10013/[0-9a-f]*_0\.dat\.[0-9a-f]*: md5 mismatch' "flipped byte"
+assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" 1 "problems of snap_flip2"
+grep -q "^snap_flip2	.*	OK	1 problem (job $id)\$" "$MNT/repo1/snapshots.tsv" ||
+    fail "snapshots.tsv: $(cat "$MNT/repo1/snapshots.tsv")"
+
+id=$(verify snap_missing)
+report_has "$id" "__10013/$dat: missing" "missing file"
+id=$(verify snap_extra)
+report_has "$id" "__10014/stray.dat.0123456789abcdef0123456789abcdef: not in the info" "extra file"
+id=$(verify snap_notablet)
+report_has "$id" "tablet 10014 missing" "missing tablet"
+id=$(verify snap_badhdr2)
+report_has "$id" "__10013/10013.hdr.[0-9a-f]*: bad tablet header: .*adler32" "bad header"
+assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" 1 "problems of snap_badhdr2"
+id=$(verify snap_nometa)
+report_has "$id" "^__meta: missing" "no __meta"
+id=$(verify snap_order)
+report_has "$id" "tablets_order lists 3 tablets, tablets 2" "tablets_order"
+
+# Refused: no such snapshot, no info, a bad timestamp; the mount goes on.
+ctl_refused verify snap_nosuch "not found in repository repo1"
+ctl_refused verify snap_noinfo "has no info file"
+ctl_refused verify 'snap_clean @2024-03-01-16-00-01' "has no info file at"
+ctl_refused verify 'snap_clean @yesterday' "timestamp"
+ctl_refused verify 'other.snap_clean' "unknown repository other"
+ctl_refused backup snap_x "no data root"
+ls "$MNT/repo1/snap_clean" >/dev/null || fail "the mount is gone"
+
+umount_fs
