@@ -6,9 +6,10 @@
 # snapshots.tsv shows the result; lines that cannot be checked are
 # refused with a reason.  Without a data root: verify needs none.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+require_prog md5sum
 
 LOC=$W/loc
-for l in clean flip missing extra notablet badhdr nometa order; do
+for l in clean flip missing extra notablet nometa badmeta order; do
 	mkrepo "$LOC" --label "snap_$l"
 done
 mkrepo "$LOC" --label snap_flip2 --broken flipbyte
@@ -26,6 +27,10 @@ rm "$(tablet snap_missing 10013)/$dat"
 echo extra >"$(tablet snap_extra 10014)/stray.dat.0123456789abcdef0123456789abcdef"
 rm -r "$(tablet snap_notablet 10014)"
 rm "$SS"snap_nometa/__meta.*
+# A 3.0 __meta whose JSON is cut short, under its right md5.
+rm "$SS"snap_badmeta/__meta.*
+printf '\000\000\000\005{"tbl' >"$W/meta"
+mv "$W/meta" "$SS"snap_badmeta/__meta.$(md5sum <"$W/meta" | cut -c 1-32)
 # tablets_order names a tablet that "tablets" does not.
 info=$(ls "$SS"snap_order/__info_*)
 python3 - "$info" <<'PY' || fail "cannot rewrite the info of snap_order"
@@ -87,6 +92,8 @@ report_has "$id" "__10013/10013.hdr.[0-9a-f]*: bad tablet header: .*adler32" "ba
 assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" 1 "problems of snap_badhdr2"
 id=$(verify snap_nometa)
 report_has "$id" "^__meta: missing" "no __meta"
+id=$(verify snap_badmeta)
+report_has "$id" "^__meta\.[0-9a-f]*: does not parse: its JSON" "bad __meta"
 id=$(verify snap_order)
 report_has "$id" "tablets_order lists 3 tablets, tablets 2" "tablets_order"
 

@@ -662,3 +662,47 @@ Test(info, fuzz_smoke)
 	free(path);
 	cr_expect_geq(nfiles, 20);
 }
+
+/* info_parse_files keeps each tablet's file list; info_parse does not. */
+Test(info, file_lists)
+{
+	struct info		*info;
+	struct info_index	*x;
+	char			*data, *cause = NULL;
+	size_t			 len;
+
+	data = load("doris-3.0-example.json", &len);
+	cr_assert_eq(info_parse_files(data, len, &info, &cause), 0, "%s",
+	    cause != NULL ? cause : "?");
+	x = &info->tables[0].partitions[0].indexes[0];
+	cr_assert_eq(x->ntablets, 2);
+	cr_assert_not_null(x->files);
+	cr_expect_str_eq(x->files[0],
+	    "0200000000000034b0400c3870adc1c7d4e9f04c07630c99_0.dat."
+	    "c8a380254573a1d0664475eb8d01a455\n"
+	    "0200000000000035b0400c3870adc1c7d4e9f04c07630c99_0.dat."
+	    "2f3387235b14d040e140d25553f9b9cf\n"
+	    "10013.hdr.df290ba5b1e4840507b6391d5546449c\n");
+	info_free(info);
+
+	cr_assert_eq(info_parse(data, len, &info, &cause), 0);
+	cr_expect_null(info->tables[0].partitions[0].indexes[0].files);
+	info_free(info);
+	free(data);
+}
+
+/* A file name that is not a plain string is an error, not a list. */
+Test(info, file_lists_refused)
+{
+	const char	*doc = "{\"name\":\"s\",\"backup_objects\":{\"t\":{"
+	    "\"id\":1,\"partitions\":{\"p\":{\"id\":2,\"indexes\":{\"t\":{"
+	    "\"id\":3,\"tablets\":{\"4\":[\"a\\nb\"]}}}}}}}}";
+	struct info	*info;
+	char		*cause = NULL;
+
+	cr_assert_neq(info_parse_files(doc, strlen(doc), &info, &cause), 0);
+	cr_expect_not_null(strstr(cause, "bad tablet file name"), "%s", cause);
+	free(cause);
+	cr_assert_eq(info_parse(doc, strlen(doc), &info, &cause), 0);
+	info_free(info);
+}
