@@ -64,6 +64,12 @@ static const char *kind_names[] = {
 	"drop"
 };
 
+const char *
+job_kind_name(enum ctl_kind kind)
+{
+	return (kind_names[kind]);
+}
+
 static enum ctl_kind
 kind_of(const char *name)
 {

@@ -549,10 +549,6 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 }
 
 /*
- * Take one line of a control file.  0 once the job is accepted (or the
- * cancel done), else -errno with the reason in *cause and last_error.
- */
-/*
  * A running job that the new job j may not run beside: one of the same
  * database, or, when either is a drop, one on the same snapshot.  Caller
  * holds the lock.
@@ -616,12 +612,14 @@ check(struct jobs *js, struct job *j, char **cause)
 	return (backup_check(j, cause));
 }
 
+/*
+ * Take one line of a control file.  0 once the job is accepted (or the
+ * cancel done), else -errno with the reason in *cause and last_error.
+ */
 int
 jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
     size_t len, char **cause)
 {
-	static const char	*verbs[] = { "backup", "restore", "cancel",
-				    "verify", "drop" };
 	struct ctl_request	*req = NULL;
 	struct job		*j = NULL;
 	const struct job	*c = NULL;
@@ -669,10 +667,9 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
 	job_save(j, NULL);
-	log_info("job %" PRId64 ": %s %s%s%s %s %s", j->id, verbs[kind],
-	    j->db != NULL ? j->db : "", j->db != NULL ? "." : "",
-	    j->req->label, kind == CTL_BACKUP ? "to" : kind == CTL_RESTORE ?
-	    "from" : "in", j->repo);
+	log_info("job %" PRId64 ": %s %s%s%s, repository %s", j->id,
+	    job_kind_name(kind), j->db != NULL ? j->db : "",
+	    j->db != NULL ? "." : "", j->req->label, j->repo);
 	js->notify(js->arg, NULL);
 	set_last_error(js, NULL);
 	return (0);

@@ -593,6 +593,7 @@ void		 job_save(struct job *, const struct job *);
 struct job	*job_load(struct jobs *, const char *, char **);
 char		*job_store_dir(struct data_root *);
 const char	*job_state_name(enum job_state);
+const char	*job_kind_name(enum ctl_kind);
 enum job_state	 job_state_of(const char *);
 
 /* job-snap.c: a snapshot's objects, for restore, verify and drop */

@@ -69,8 +69,8 @@ t0=$(now)
 count=$(find "$S" | wc -l)
 t_find=$(elapsed "$t0")
 # the folder, details/info/snapshot, lineitem, each partition with its
-# partition.txt, each tablet with its files
-expected=$((1 + 3 + 1 + 2 * PARTS + TABLETS * (1 + FILES)))
+# partition.txt, each tablet with its files and tablet.txt
+expected=$((1 + 3 + 1 + 2 * PARTS + TABLETS * (2 + FILES)))
 assert_eq "$count" "$expected" "entries found in the snapshot"
 
 rss_kib=$(daemon_rss_peak_kib)
