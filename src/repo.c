@@ -355,24 +355,23 @@ repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
 		xasprintf(&key, "%s/%s%s/%s", repokey, SNAPSHOT_PREFIX,
 		    l->label, l->infos[i].name);
 		cause = NULL;
+		verified = NULL;
 		if (base == strlen(l->infos[i].name)) {
 			buf_printf(tsv, "%s\tInvalid: %s\tERROR: file name "
-			    "should contain checksum\t\\N\n", l->label,
+			    "should contain checksum", l->label,
 			    l->infos[i].name);
 		} else if (same_ts(l, i, base)) {
 			/* Sorted by name: same timestamps are neighbours. */
 			buf_printf(tsv, "%s\t%s\tERROR: more than one info "
-			    "file with this timestamp\n", l->label, ts);
+			    "file with this timestamp", l->label, ts);
 		} else if (read_info(r, key, l->infos[i].size, &info,
 		    &cause) != 0) {
-			buf_printf(tsv, "%s\t%s\tERROR: %s\t\\N\n", l->label,
-			    ts, cause);
+			buf_printf(tsv, "%s\t%s\tERROR: %s", l->label, ts,
+			    cause);
 		} else {
+			buf_printf(tsv, "%s\t%s\tOK", l->label, ts);
 			verified = jobs_verified(r->jobs, dir->name, l->label,
 			    ts);
-			buf_printf(tsv, "%s\t%s\tOK\t%s\n", l->label, ts,
-			    verified != NULL ? verified : "\\N");
-			free(verified);
 			views[i] = repo_add_view(r, l->label, ts,
 			    &l->infos[i]);
 			mtimes[i] = ms_to_ns(info->backup_time);
@@ -382,6 +381,8 @@ repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
 			ngood++;
 			info_free(info);
 		}
+		buf_printf(tsv, "\t%s\n", verified != NULL ? verified : "\\N");
+		free(verified);
 		free(cause);
 		free(key);
 		free(ts);

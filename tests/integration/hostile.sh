@@ -29,24 +29,24 @@ tab=$(printf '\t')
 ts=2024-03-01-16-00-00
 E="${tab}$ts${tab}ERROR: info JSON:"
 assert_list "snapshots.tsv" cat "$MNT/repo1/snapshots.tsv" <<END
-Snapshot${tab}Timestamp${tab}Status
-h_bigint$E backup_objects.orders.id: offset 126: integer out of range
-h_ctlchar$E backup_objects.ord?ers: name contains a control character
-h_deep$E offset 2625: nested deeper than 64
-h_dot${tab}$ts${tab}OK
-h_dotdot${tab}$ts${tab}OK
-h_dupname${tab}$ts${tab}OK
-h_duppart${tab}$ts${tab}OK
-h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp
-h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp
-h_float$E backup_time: offset 62: expected an integer, not a fraction
-h_hugestr$E offset 31: string longer than 16777216 bytes
-h_long${tab}$ts${tab}OK
-h_manyorder$E backup_objects.orders.partitions.p202401.indexes.orders.tablets_order: more than 10000000 tablets
-h_negint${tab}$ts${tab}OK
-h_nul$E backup_objects.ord: name contains a NUL character
-h_slash${tab}$ts${tab}OK
-ok${tab}$ts${tab}OK
+Snapshot${tab}Timestamp${tab}Status${tab}Verified
+h_bigint$E backup_objects.orders.id: offset 126: integer out of range${tab}\N
+h_ctlchar$E backup_objects.ord?ers: name contains a control character${tab}\N
+h_deep$E offset 2625: nested deeper than 64${tab}\N
+h_dot${tab}$ts${tab}OK${tab}\N
+h_dotdot${tab}$ts${tab}OK${tab}\N
+h_dupname${tab}$ts${tab}OK${tab}\N
+h_duppart${tab}$ts${tab}OK${tab}\N
+h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp${tab}\N
+h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp${tab}\N
+h_float$E backup_time: offset 62: expected an integer, not a fraction${tab}\N
+h_hugestr$E offset 31: string longer than 16777216 bytes${tab}\N
+h_long${tab}$ts${tab}OK${tab}\N
+h_manyorder$E backup_objects.orders.partitions.p202401.indexes.orders.tablets_order: more than 10000000 tablets${tab}\N
+h_negint${tab}$ts${tab}OK${tab}\N
+h_nul$E backup_objects.ord: name contains a NUL character${tab}\N
+h_slash${tab}$ts${tab}OK${tab}\N
+ok${tab}$ts${tab}OK${tab}\N
 END
 
 assert_list "repository folder" ls "$MNT/repo1" <<'END'
