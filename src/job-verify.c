@@ -27,7 +27,7 @@
 
 #include "snapfs.h"
 
-#define VERIFY_THREADS		4
+#define VERIFY_THREADS		16
 #define VERIFY_CHUNK		(4U * 1024 * 1024)
 #define VERIFY_HDR_MAX		(16U * 1024 * 1024)
 #define VERIFY_LINES_MAX	10000	/* problems listed in the report */
