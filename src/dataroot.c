@@ -9,6 +9,7 @@
  * are dataroot-ids.c.
  */
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -351,6 +352,14 @@ data_open(const char *dir, struct data_root **rp, char **cause)
 		else
 			xasprintf(cause, "data root %s: %s", dir,
 			    strerror(errno));
+		return (error);
+	}
+	/* One snapfs per data root: jobs of two would trample each other. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		error = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		xasprintf(cause, "data root %s: %s", dir, error == -EBUSY ?
+		    "in use by another snapfs" : strerror(errno));
+		close(fd);
 		return (error);
 	}
 	r = xcalloc(1, sizeof *r);

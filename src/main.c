@@ -184,7 +184,7 @@ main(int argc, char **argv)
 	}
 	if (o.data != NULL) {
 		if ((error = data_open(o.data, &data, &cause)) != 0) {
-			fprintf(stderr, "snapfs: data root %s\n", cause);
+			fprintf(stderr, "snapfs: %s\n", cause);
 			free(cause);
 			goto out;
 		}

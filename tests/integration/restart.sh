@@ -2,7 +2,8 @@
 # restart.sh - jobs survive a restart: after kill -9 of the daemon in the
 # middle of an upload, fusermount3 -u and a remount, the finished job is
 # still FINISHED, the interrupted one is CANCELLED with the reason and its
-# snapshot never shows as OK, and new jobs get new ids.
+# snapshot never shows as OK, and new jobs get new ids.  A second snapfs
+# on the same data root refuses to start.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 DATA=$W/data
@@ -17,6 +18,12 @@ while [ $i -lt 3000 ]; do
 done
 
 mount_fs "$LOC" -o data="$DATA"
+# One snapfs per data root: a second one refuses to start.
+mkdir "$W/mnt2"
+"$SNAPFS" -o data="$DATA" "$LOC" "$W/mnt2" 2>"$W/err" &&
+    fail "a second snapfs started on the same data root"
+grep -q "data root $DATA: in use by another snapfs" "$W/err" ||
+    fail "second snapfs: $(cat "$W/err")"
 echo 'snap_small TO repo1 ON (small)' >"$MNT/ctl/backup" || fail "backup 1"
 job_wait 1 FINISHED
 echo 'snap_big ON (big)' >"$MNT/ctl/backup" || fail "backup 2"
