@@ -326,7 +326,8 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
 		    off == 0)) && out.len <= len)
 			n = out.len;
 		else {
-			req.out = NULL;
+			if (req.status < 300)	/* data, not an error */
+				req.out = NULL;
 			n = s3_status(s, &req, NULL);
 			if (n == 0)
 				n = -EIO;

@@ -7,7 +7,11 @@
  * timeout.  A failure that may pass (a refused or reset connection, a
  * stall, a truncated body, a 5xx or 429 answer) is retried with
  * exponential backoff and full jitter, HTTP_ATTEMPTS times at most, so a
- * dead endpoint fails within HTTP_DEADLINE seconds and never hangs.
+ * dead endpoint fails within about a minute and never hangs.  A request
+ * that got no answer in all its attempts marks the endpoint down for
+ * HTTP_DOWN_TIME seconds, in which requests fail at once: a read that
+ * needs many requests (or many reads queued behind one) fails in one
+ * deadline, not in one per request.
  * libcurl's codes become errno values here.
  */
 
@@ -27,13 +31,16 @@
 #define HTTP_STALL_TIME		10	/* seconds below 1 byte/s */
 #define HTTP_BACKOFF_BASE	100	/* ms, doubled each attempt */
 #define HTTP_BACKOFF_CAP	2000	/* ms */
+#define HTTP_DOWN_TIME		5	/* seconds a dead endpoint is not tried */
 
 struct http {
 	CURLSH		 *share;
 	pthread_mutex_t	  share_lock[CURL_LOCK_DATA_LAST];
-	pthread_mutex_t	  lock;		/* pool, npool */
+	pthread_mutex_t	  lock;		/* pool, npool, down_* */
 	CURL		**pool;
 	size_t		  npool;
+	time_t		  down_until;	/* monotonic seconds */
+	int		  down_error;
 	char		 *cafile;
 };
 
@@ -244,6 +251,45 @@ code_errno(CURLcode rc)
 	}
 }
 
+static time_t
+monotonic(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+/* -errno while the endpoint is marked down, else 0. */
+static int
+down_error(struct http *h)
+{
+	int	error = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->down_until != 0 && monotonic() < h->down_until)
+		error = h->down_error;
+	pthread_mutex_unlock(&h->lock);
+	return (error);
+}
+
+/* After a request: an answer clears the mark, no answer at all sets it. */
+static void
+mark(struct http *h, CURLcode rc, int error)
+{
+	pthread_mutex_lock(&h->lock);
+	if (rc == CURLE_OK)
+		h->down_until = 0;
+	else if (retryable_code(rc)) {
+		if (h->down_until == 0)
+			log_warn("no answer in %d attempts: failing requests "
+			    "at once for %d s", HTTP_ATTEMPTS, HTTP_DOWN_TIME);
+		h->down_until = monotonic() + HTTP_DOWN_TIME;
+		h->down_error = error;
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
 static void
 backoff(int attempt)
 {
@@ -321,6 +367,14 @@ http_do(struct http *h, struct http_request *req)
 		    "Content-Type: application/octet-stream");
 	}
 
+	if ((error = down_error(h)) != 0) {
+		log_debug("%s %s: endpoint down, not tried", req->method,
+		    req->log_name);
+		if (req->out != NULL && req->out->data == NULL)
+			buf_add(req->out, "", 0);
+		curl_slist_free_all(headers);
+		return (error);
+	}
 	c = easy_get(h);
 	for (n = 0; n < HTTP_ATTEMPTS; n++) {
 		if (n != 0)
@@ -350,6 +404,7 @@ http_do(struct http *h, struct http_request *req)
 	}
 	if (rc != CURLE_OK)
 		error = code_errno(rc);
+	mark(h, rc, error);
 	if (req->out != NULL && req->out->data == NULL)
 		buf_add(req->out, "", 0);
 	easy_put(h, c);

@@ -468,3 +468,53 @@ job_end()
 		sleep 0.05
 	done
 }
+
+# --- faults ---
+
+# fault_start: a fault proxy (tests/s3/faultproxy.py) in front of the S3
+# server, passing everything; FAULT_OPTS are the options that mount
+# through it.  fault_set LINE changes what it does; fault_count tells how
+# many faults it made.
+fault_start()
+{
+	s3_start
+	FAULT_PORT=$(free_port)
+	FAULT_CTL=$W/fault.ctl
+	: >"$FAULT_CTL"
+	python3 "$srcdir/tests/s3/faultproxy.py" "$FAULT_PORT" \
+	    "${S3_ENDPOINT##*:}" "$FAULT_CTL" >"$W/fault.out" 2>&1 &
+	FAULT_PID=$!
+	EXTRA_KILL="$EXTRA_KILL $FAULT_PID"
+	until grep -q ready "$W/fault.out"; do
+		pid_alive "$FAULT_PID" ||
+		    fail "fault proxy did not start: $(cat "$W/fault.out")"
+		sleep 0.05
+	done
+	FAULT_OPTS="-o endpoint=http://127.0.0.1:$FAULT_PORT,path_style"
+}
+
+fault_set()
+{
+	echo "$*" >"$FAULT_CTL.new"
+	mv "$FAULT_CTL.new" "$FAULT_CTL"
+	sleep 0.2	# the proxy looks every 50 ms
+}
+
+fault_count()
+{
+	grep -c '^fault' "$W/fault.out" || :
+}
+
+# no_d_state PID...: none of the threads of these processes sleeps
+# uninterruptibly.
+no_d_state()
+{
+	for _p in "$@"; do
+		for _s in /proc/"$_p"/task/*/stat; do
+			[ -r "$_s" ] || continue
+			case $(sed 's/.*) //' "$_s" 2>/dev/null) in
+			D*)	fail "process $_p hangs in D state ($_s)" ;;
+			esac
+		done
+	done
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# s3/stall.sh - a server that stops sending in the middle of a large read
+# (tests/s3/faultproxy.py, stall): the read fails with EIO within the
+# deadline snapfs(8) documents (about a minute), reads right after fail at
+# once, no thread of the daemon sleeps in D state (a reader waits for its
+# pages in a killable sleep, shown as D, like any read through the page
+# cache); once the server sends again, the same files read whole and
+# right on the same mount.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+s3_start
+LOC=$W/loc
+mkrepo "$LOC" --label snap_a --big 8000000
+mkrepo "$LOC" --label snap_b --big 6000000
+s3_publish "$LOC"
+fault_start
+mount_fs "$S3LOC" $FAULT_OPTS
+BIG=$(cd "$LOC" && find . -name '*.dat.*' -size +7M | sed 's|^\./||')
+BIG2=$(cd "$LOC" && find . -name '*.dat.*' -size +5M -size -7M |
+    sed 's|^\./||')
+[ -n "$BIG" ] && [ -n "$BIG2" ] || fail "no big files in $LOC"
+ls -R "$MNT/.raw" >/dev/null || fail "cannot list .raw"
+
+# Every answer stops after 100000 bytes, and the connection stays open.
+fault_set "stall after=100000"
+_t0=$(now)
+cat "$MNT/.raw/$BIG" >/dev/null 2>"$W/cat.err" &
+READER=$!
+EXTRA_KILL="$EXTRA_KILL $READER"
+i=0
+while pid_alive "$READER"; do
+	no_d_state "$SNAPFS_PID"
+	[ $i -lt 1200 ] || fail "the reader still waits after 120 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+T=$(elapsed "$_t0")
+wait "$READER" && fail "a read from a stalled server succeeded"
+grep -q "Input/output error" "$W/cat.err" ||
+    fail "stalled read: $(cat "$W/cat.err")"
+note "a stalled read failed with EIO after $T s ($(fault_count) stalls)"
+grep -q "Operation too slow" "$W/log" || fail "no stall in the log"
+mountpoint -q "$MNT" || fail "the mount went away"
+
+# Right after, the endpoint is marked down and reads fail at once.
+_t0=$(now)
+cat "$MNT/.raw/$BIG2" >/dev/null 2>&1 && fail "a read right after succeeded"
+note "a read right after failed in $(elapsed "$_t0") s"
+
+# The server sends again: both files read whole and right.
+fault_set pass
+_t0=$(now)
+cmp "$MNT/.raw/$BIG" "$LOC/$BIG" || fail "$BIG differs after recovery"
+sleep 6		# the endpoint is tried again after 5 s
+cmp "$MNT/.raw/$BIG2" "$LOC/$BIG2" || fail "$BIG2 differs after recovery"
+note "both files read right $(elapsed "$_t0") s after the server came back"
+umount_fs
