@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fuse_lowlevel.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -221,9 +222,16 @@ main(int argc, char **argv)
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(loop, 16);
 	fuse_loop_cfg_set_idle_threads(loop, 4);
-	status = fuse_session_loop_mt(se, loop) == 0 ? 0 : 1;
+	/* libfuse gives the number of the signal that stopped the loop. */
+	error = fuse_session_loop_mt(se, loop);
 	fuse_loop_cfg_destroy(loop);
-	log_info("unmounting %s", o.mountpoint);
+	if (error == SIGTERM || error == SIGINT || error == SIGHUP) {
+		log_info("%s: unmounting %s", strsignal(error), o.mountpoint);
+		status = 0;
+	} else {
+		log_info("unmounting %s", o.mountpoint);
+		status = error == 0 ? 0 : 1;
+	}
 
 out_unmount:
 	jobs_free(fs.jobs);
