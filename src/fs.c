@@ -352,6 +352,12 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
+static bool
+interrupted(void *arg)
+{
+	return (fuse_req_interrupted(arg) != 0);
+}
+
 static void
 fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
@@ -373,8 +379,12 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			n = size;
 		if (n > 0)
 			memcpy(p, f->text + off, n);
-	} else
+	} else {
+		/* A reader that is killed stops waiting for the network. */
+		http_set_cancel(interrupted, req);
 		n = cache_read(fs->cache, f->handle, p, size, off);
+		http_set_cancel(NULL, NULL);
+	}
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else

@@ -11,7 +11,9 @@
  * that got no answer in all its attempts marks the endpoint down for
  * HTTP_DOWN_TIME seconds, in which requests fail at once: a read that
  * needs many requests (or many reads queued behind one) fails in one
- * deadline, not in one per request.
+ * deadline, not in one per request.  A thread can name a test that
+ * aborts its requests (an interrupted FUSE request): they end at once
+ * with -EINTR, not retried.
  * libcurl's codes become errno values here.
  */
 
@@ -45,6 +47,8 @@ struct http {
 };
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
+static __thread bool	(*cancel_fn)(void *);	/* this thread's test */
+static __thread void	*cancel_arg;
 
 static void
 http_global_init(void)
@@ -165,6 +169,28 @@ http_request_free(struct http_request *req)
 	req->url = NULL;
 }
 
+/* Requests of this thread end when fn(arg) is true; NULL: never. */
+void
+http_set_cancel(bool (*fn)(void *), void *arg)
+{
+	cancel_fn = fn;
+	cancel_arg = arg;
+}
+
+static bool
+cancelled(void)
+{
+	return (cancel_fn != NULL && cancel_fn(cancel_arg));
+}
+
+/* Called about once a second, even when nothing moves. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (cancelled() ? 1 : 0);
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -239,6 +265,8 @@ code_errno(CURLcode rc)
 		return (-ETIMEDOUT);
 	case CURLE_WRITE_ERROR:
 		return (-EFBIG);
+	case CURLE_ABORTED_BY_CALLBACK:
+		return (-EINTR);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -322,6 +350,8 @@ attempt(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (h->cafile != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
@@ -379,6 +409,10 @@ http_do(struct http *h, struct http_request *req)
 	for (n = 0; n < HTTP_ATTEMPTS; n++) {
 		if (n != 0)
 			backoff(n);
+		if (cancelled()) {
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
 		if (req->out != NULL)
 			req->out->len = 0;
 		req->status = 0;
@@ -395,6 +429,11 @@ http_do(struct http *h, struct http_request *req)
 			    req->method, req->log_name, req->status, n + 1,
 			    HTTP_ATTEMPTS);
 			continue;
+		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			log_info("%s %s: interrupted", req->method,
+			    req->log_name);
+			break;
 		}
 		log_warn("%s %s: %s, attempt %d of %d", req->method,
 		    req->log_name, *errbuf != '\0' ? errbuf :

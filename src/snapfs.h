@@ -233,6 +233,7 @@ void		 http_header(struct http_request *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 http_request_free(struct http_request *);
 int		 http_do(struct http *, struct http_request *);
+void		 http_set_cancel(bool (*)(void *), void *);
 
 /* sigv4.c */
 struct sigv4_key {

@@ -485,7 +485,7 @@ fault_start()
 	    "${S3_ENDPOINT##*:}" "$FAULT_CTL" >"$W/fault.out" 2>&1 &
 	FAULT_PID=$!
 	EXTRA_KILL="$EXTRA_KILL $FAULT_PID"
-	until grep -q ready "$W/fault.out"; do
+	until grep -q ready "$W/fault.out" 2>/dev/null; do
 		pid_alive "$FAULT_PID" ||
 		    fail "fault proxy did not start: $(cat "$W/fault.out")"
 		sleep 0.05

@@ -60,7 +60,7 @@ rsync -a "$MNT/repo1/snap_b/" "$W/copy/" || fail "rsync of snap_b failed"
 (cd "$W/copy" && find . -type f | sort) >"$W/copy.list"
 umount_fs
 mount_fs "$S3LOC" $FAULT_OPTS
-for f in "refuse" "503" "garbage match=list-type" "s3error match=list-type"; do
+for f in "503" "garbage match=list-type" "s3error match=list-type" "refuse"; do
 	fault_set "$f"
 	if ls "$MNT/repo1/snap_b" >"$W/ls.txt" 2>"$W/ls.err"; then
 		fail "$f: a folder listed: $(cat "$W/ls.txt")"
@@ -91,8 +91,10 @@ done
 grep -q "HTTP 503 SlowDown: Please reduce" "$W/log" ||
     fail "the reason of the last 503 is not in the log"
 
-# The server is back: the same mount lists and reads.
+# The server is back: the same mount lists and reads, once the 5 s for
+# which a server that gave no answer is not tried are over.
 fault_set pass
+sleep 5
 _t0=$(now)
 rsync -a --delete "$MNT/repo1/snap_b/" "$W/copy/" >"$W/rsync.txt" 2>&1 ||
     fail "rsync after the server came back: $(tail -n 3 "$W/rsync.txt")"

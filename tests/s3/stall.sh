@@ -4,8 +4,8 @@
 # deadline snapfs(8) documents (about a minute), reads right after fail at
 # once, no thread of the daemon sleeps in D state (a reader waits for its
 # pages in a killable sleep, shown as D, like any read through the page
-# cache); once the server sends again, the same files read whole and
-# right on the same mount.
+# cache) and a reader dies at once on kill -9; once the server sends
+# again, the same files read whole and right on the same mount.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 s3_start
@@ -46,6 +46,27 @@ mountpoint -q "$MNT" || fail "the mount went away"
 _t0=$(now)
 cat "$MNT/.raw/$BIG2" >/dev/null 2>&1 && fail "a read right after succeeded"
 note "a read right after failed in $(elapsed "$_t0") s"
+
+# A reader waiting on a stalled server dies at once when killed: snapfs
+# gives up the request the kernel says is interrupted.
+sleep 6		# the endpoint is tried again after 5 s
+cat "$MNT/.raw/$BIG2" >/dev/null 2>&1 &
+READER=$!
+EXTRA_KILL="$EXTRA_KILL $READER"
+sleep 2
+pid_alive "$READER" || fail "the read ended before the kill"
+no_d_state "$SNAPFS_PID"
+_t0=$(now)
+kill -KILL "$READER"
+i=0
+while pid_alive "$READER"; do
+	[ $i -lt 100 ] || fail "a killed reader still runs after 10 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+note "a reader waiting on a stall died $(elapsed "$_t0") s after kill -9"
+grep -q "Interrupted system call\|interrupted" "$W/log" ||
+    fail "no interrupted request in the log"
 
 # The server sends again: both files read whole and right.
 fault_set pass
