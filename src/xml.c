@@ -142,7 +142,27 @@ struct list_state {
 	bool			 truncated;
 	char			*next;
 	bool			 is_list;
+	char			*bad_size;	/* the first Size that is none */
 };
+
+/* A Size: decimal digits, at most INT64_MAX (st_size is signed). */
+static bool
+size_ok(const char *v, uint64_t *size)
+{
+	uint64_t	n = 0;
+
+	if (*v == '\0' || strlen(v) > 19)
+		return (false);
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return (false);
+		n = n * 10 + (*v - '0');
+	}
+	if (n > INT64_MAX)
+		return (false);
+	*size = n;
+	return (true);
+}
 
 static void
 list_text(void *arg, const char **path, int depth, const char *v)
@@ -168,8 +188,10 @@ list_text(void *arg, const char **path, int depth, const char *v)
 		if (strcmp(path[2], "Key") == 0) {
 			free(s->cur.key);
 			s->cur.key = xstrdup(v);
-		} else if (strcmp(path[2], "Size") == 0)
-			s->cur.size = strtoull(v, NULL, 10);
+		} else if (strcmp(path[2], "Size") == 0) {
+			if (!size_ok(v, &s->cur.size) && s->bad_size == NULL)
+				s->bad_size = xstrndup(v, 64);
+		}
 		else if (strcmp(path[2], "LastModified") == 0)
 			s->cur.mtime = iso8601(v);
 	} else if (strcmp(path[1], "CommonPrefixes") == 0 &&
@@ -208,13 +230,20 @@ xml_list(const char *p, size_t len, struct xml_list *l, char **cause)
 {
 	struct list_state	s;
 	size_t			i;
+	char			shown[4 * 64 + 4];
 	int			error = 0;
 
 	memset(&s, 0, sizeof s);
 	if (xml_walk(p, len, list_text, list_end, &s) != 0 || !s.is_list) {
 		xasprintf(cause, "malformed ListObjectsV2 answer");
 		error = -EIO;
+	} else if (s.bad_size != NULL) {
+		log_safe(s.bad_size, 64, shown, sizeof shown);
+		xasprintf(cause, "ListObjectsV2 answer: Size \"%s\" is not a "
+		    "size", shown);
+		error = -EIO;
 	}
+	free(s.bad_size);
 	for (i = 0; i < s.n; i++) {
 		if (error == 0) {
 			if (s.url)

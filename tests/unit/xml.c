@@ -83,6 +83,14 @@ Test(xml, malformed_pages_are_errors)
 		"<Error><Code>AccessDenied</Code></Error>",
 		"<ListBucketResult><IsTruncated>true</IsTruncated>"
 		    "</ListBucketResult>",
+		/* Sizes that are none, or that st_size cannot hold. */
+		"<ListBucketResult><Contents><Key>a</Key><Size>-1</Size>"
+		    "</Contents></ListBucketResult>",
+		"<ListBucketResult><Contents><Key>a</Key>"
+		    "<Size>9223372036854775808</Size></Contents>"
+		    "</ListBucketResult>",
+		"<ListBucketResult><Contents><Key>a</Key><Size>1e400</Size>"
+		    "</Contents></ListBucketResult>",
 	};
 	struct xml_list	 l;
 	struct seen	 s;
