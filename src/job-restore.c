@@ -418,8 +418,9 @@ restore_resume(struct job *j)
 		    "%s/aside", cause, jobdir);
 		free(cause);
 	} else {
-		job_set_state(j, JOB_FINISHED);
+		/* Gone before FINISHED shows; a crash between is resumed. */
 		file_remove_tree(jobdir);
+		job_set_state(j, JOB_FINISHED);
 	}
 	free(staged);
 	free(jobdir);
@@ -431,6 +432,7 @@ restore_run(struct job *j)
 {
 	struct restore	rs;
 	size_t		i;
+	bool		done = false;
 
 	memset(&rs, 0, sizeof rs);
 	rs.job = j;
@@ -450,13 +452,18 @@ restore_run(struct job *j)
 		goto out;
 	job_set_state(j, JOB_COMMIT);
 	job_set_state(j, JOB_COMMITTING);
-	if (commit(&rs) == 0)
-		job_set_state(j, JOB_FINISHED);
+	done = commit(&rs) == 0;
 out:
-	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
-		job_fail(j, "cancelled");
+	/*
+	 * The staging and aside copies go before the end is shown, so that
+	 * who sees FINISHED or CANCELLED finds them gone.
+	 */
 	if (!rs.keep)
-		file_remove_tree(rs.jobdir);	/* staging and aside copies */
+		file_remove_tree(rs.jobdir);
+	if (done)
+		job_set_state(j, JOB_FINISHED);
+	else if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
+		job_fail(j, "cancelled");
 	for (i = 0; i < rs.ntargets; i++)
 		free(rs.targets[i].staged);
 	free(rs.targets);

@@ -167,8 +167,7 @@ if has valgrind; then
 			else
 				tail -n 20 "$vg/$n/log"
 				head -n 60 "$vg/$n"/vg.* 2>/dev/null
-				result FAIL "valgrind: $t (exit $rc, $errs" \
-				    "daemons with errors)"
+				result FAIL "valgrind: $t (exit $rc, $errs daemons with errors)"
 			fi
 		done
 	else
