@@ -27,6 +27,9 @@
 #   SNAPFS=PATH			the daemon (default: built by tests/build.sh)
 #   S3_RGW_DIR=DIR		use this server of tests/s3/rgw.sh instead of
 #				starting one (a new bucket, removed at the end)
+#   BENCH_BUCKET=NAME		with S3_RGW_DIR: use this bucket and keep it;
+#				the upload is skipped when it holds the
+#				repositories of the same sizes already
 #
 # Needs root (FUSE mounts) and the packages of bench/deps.sh.  Every mount
 # is unmounted and every server stopped on exit, also on failure.
@@ -140,7 +143,7 @@ cleanup()
 	done
 	if [ -n "$OWN_RGW" ]; then
 		sh "$top/tests/s3/rgw.sh" stop "$OWN_RGW"
-	elif [ -n "$RGW" ] && [ -n "$BUCKET" ]; then
+	elif [ -n "$RGW" ] && [ -n "$BUCKET" ] && [ -z "${BENCH_BUCKET:-}" ]; then
 		sh "$top/tests/s3/aws.sh" "$RGW" s3 rb --force \
 		    "s3://$BUCKET" >/dev/null 2>&1
 	fi
@@ -183,6 +186,10 @@ AWS_ACCESS_KEY_ID=$S3_KEY
 AWS_SECRET_ACCESS_KEY=$S3_SECRET
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 BUCKET=snapfs-bench-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+if [ -n "${BENCH_BUCKET:-}" ]; then
+	[ -n "$OWN_RGW" ] && die "BENCH_BUCKET needs S3_RGW_DIR"
+	BUCKET=$BENCH_BUCKET
+fi
 
 # curl with the S3 signature, as a script that timeout can run:
 # $S3CURL ARGS... URL
@@ -252,25 +259,32 @@ BIGPATH=$(python3 "$top/tests/mkrepo.py" --expect-files \
     '$2 == k { print $1 }')
 [ -n "$BIGPATH" ] || die "the big file is not in the info object"
 
-say "uploading to s3://$BUCKET/loc/ ($(du -sh "$LOC" | cut -f 1))"
-t0=$(now)
-s3curl -f -X PUT -o /dev/null "$S3_ENDPOINT/$BUCKET" ||
-    die "cannot create bucket $BUCKET"
 (cd "$LOC" && find . -type f | sed 's|^\./||') >"$D/keys"
-awk -v e="$S3_ENDPOINT/$BUCKET/loc/" '{ printf "url = \"%s%s\"\n" \
-    "upload-file = \"%s\"\n", e, $0, $0 }' "$D/keys" >"$D/put.cfg"
-(cd "$LOC" && nice "$S3CURL" -Z --parallel-max 32 -f -o /dev/null \
-    -H "Content-Type: application/octet-stream" -K "$D/put.cfg") \
-    >>"$D/log" 2>&1 || say "some uploads failed; syncing the rest"
-nkeys=$(wc -l <"$D/keys")
-n=$(s3_count loc/) || die "cannot list the bucket"
-if [ "$n" -ne "$nkeys" ]; then
-	sh "$top/tests/s3/aws.sh" "$RGW" s3 sync "$LOC" "s3://$BUCKET/loc/" \
-	    >>"$D/log" 2>&1 || die "upload failed"
+if [ "$(s3curl "$S3_ENDPOINT/$BUCKET/bench-stamp" 2>/dev/null)" = "$stamp" ]
+then
+	say "s3://$BUCKET holds these repositories already"
+else
+	say "uploading to s3://$BUCKET/loc/ ($(du -sh "$LOC" | cut -f 1))"
+	t0=$(now)
+	s3curl -f -X PUT -o /dev/null "$S3_ENDPOINT/$BUCKET" ||
+	    die "cannot create bucket $BUCKET"
+	awk -v e="$S3_ENDPOINT/$BUCKET/loc/" '{ printf "url = \"%s%s\"\n" \
+	    "upload-file = \"%s\"\n", e, $0, $0 }' "$D/keys" >"$D/put.cfg"
+	(cd "$LOC" && nice "$S3CURL" -Z --parallel-max 32 -f -o /dev/null \
+	    -H "Content-Type: application/octet-stream" -K "$D/put.cfg") \
+	    >>"$D/log" 2>&1 || say "some uploads failed; syncing the rest"
+	nkeys=$(wc -l <"$D/keys")
 	n=$(s3_count loc/) || die "cannot list the bucket"
-	[ "$n" -eq "$nkeys" ] || die "$n objects in the bucket, not $nkeys"
+	if [ "$n" -ne "$nkeys" ]; then
+		sh "$top/tests/s3/aws.sh" "$RGW" s3 sync "$LOC" "s3://$BUCKET/loc/" \
+		    >>"$D/log" 2>&1 || die "upload failed"
+		n=$(s3_count loc/) || die "cannot list the bucket"
+		[ "$n" -eq "$nkeys" ] || die "$n objects in the bucket, not $nkeys"
+	fi
+	say "uploaded $nkeys objects in $(since "$t0") s"
+	printf %s "$stamp" | s3curl -f -X PUT -T - -o /dev/null \
+	    "$S3_ENDPOINT/$BUCKET/bench-stamp" || die "cannot write bench-stamp"
 fi
-say "uploaded $nkeys objects in $(since "$t0") s"
 
 # --- results ---
 
