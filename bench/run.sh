@@ -196,7 +196,7 @@ fi
 S3CURL=$D/s3curl
 cat >"$S3CURL" <<EOF
 #!/bin/sh
-exec curl -sS --aws-sigv4 "aws:amz:$S3_REGION:s3" --user '$S3_KEY:$S3_SECRET' \\
+exec curl -sS --no-progress-meter --aws-sigv4 "aws:amz:$S3_REGION:s3" --user '$S3_KEY:$S3_SECRET' \\
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "\$@"
 EOF
 chmod 700 "$S3CURL"
@@ -282,7 +282,7 @@ else
 		[ "$n" -eq "$nkeys" ] || die "$n objects in the bucket, not $nkeys"
 	fi
 	say "uploaded $nkeys objects in $(since "$t0") s"
-	printf %s "$stamp" | s3curl -f -X PUT -T - -o /dev/null \
+	s3curl -f -X PUT --data-binary "$stamp" -o /dev/null \
 	    "$S3_ENDPOINT/$BUCKET/bench-stamp" || die "cannot write bench-stamp"
 fi
 
