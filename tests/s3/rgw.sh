@@ -11,7 +11,9 @@
 #
 # The S3 user's access key and secret come from S3_KEY and S3_SECRET
 # (default TESTKEY / TESTSECRET).  The mon port is the first free one of
-# S3_MON_PORT (default 6789) and the 10 after it.  Needs the packages of deps.sh.
+# S3_MON_PORT (default 6789) and the 10 after it.  S3_RGW_STORE=bluestore
+# keeps the objects in a sparse file DIR/block.img instead of the OSD's
+# memory (for gigabytes of data: bench/run.sh).  Needs the packages of deps.sh.
 # The daemons get "-c DIR/ceph.conf" on their command line, which is how
 # stale pid files and leftover daemons of an earlier run are recognised.
 set -u
@@ -228,6 +230,24 @@ wait_for() {
 	done
 }
 
+# The OSD's object store: memstore, or bluestore with S3_RGW_STORE=bluestore.
+store_conf() {
+	case ${S3_RGW_STORE:-memstore} in
+	memstore)
+		printf '%s\n' "osd objectstore = memstore" \
+		    "memstore device bytes = 8589934592" ;;
+	bluestore)
+		# The block file must be outside "osd data".
+		printf '%s\n' "osd objectstore = bluestore" \
+		    "bluestore block path = $D/block.img" \
+		    "bluestore block create = true" \
+		    "bluestore block size = 21474836480" \
+		    "bluestore fsck on mount = false" \
+		    "bluestore cache size = 268435456" ;;
+	*)	die "bad S3_RGW_STORE: $S3_RGW_STORE (memstore or bluestore)" ;;
+	esac
+}
+
 start() {
 	deadline=$(($(now) + DEADLINE_S))
 	case $PORT in '' | *[!0-9]*) die "bad port: $PORT" ;; esac
@@ -296,8 +316,7 @@ paxos propose interval = 0.05
 paxos min wait = 0.01
 [osd.0]
 osd data = $D/osd
-osd objectstore = memstore
-memstore device bytes = 8589934592
+$(store_conf)
 osd class load list = *
 osd class default list = *
 # The OSD is put in the CRUSH map by start.  Left on, these two make the
