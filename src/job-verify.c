@@ -134,6 +134,8 @@ object_find(struct verify *v, const char *key)
 {
 	struct vobject	want = { (char *)key, 0, false };
 
+	if (v->nobjs == 0)
+		return (NULL);
 	return (bsearch(&want, v->objs, v->nobjs, sizeof *v->objs,
 	    object_cmp));
 }
@@ -271,7 +273,9 @@ check_order(struct verify *v, const char *where, const struct info_index *x)
 		    where, x->norder, x->ntablets);
 		return;
 	}
-	ids = xreallocarray(NULL, x->ntablets + 1, sizeof *ids);
+	if (x->ntablets == 0)
+		return;
+	ids = xreallocarray(NULL, x->ntablets, sizeof *ids);
 	memcpy(ids, x->tablets, x->ntablets * sizeof *ids);
 	qsort(ids, x->ntablets, sizeof *ids, id_cmp);
 	for (i = 0; i < x->norder; i++)
@@ -428,7 +432,9 @@ finish(struct verify *v)
 	size_t		i;
 
 	buf_init(&b, REPORT_MAX);
-	qsort(v->problems, v->nproblems, sizeof *v->problems, problem_cmp);
+	if (v->nproblems > 0)
+		qsort(v->problems, v->nproblems, sizeof *v->problems,
+		    problem_cmp);
 	for (i = 0; i < v->nproblems; i++)
 		buf_printf(&b, "%s\n", v->problems[i]);
 	if (v->total > v->nproblems)
@@ -467,7 +473,8 @@ verify_run(struct job *j)
 		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
 		goto out;
 	}
-	qsort(v.objs, v.nobjs, sizeof *v.objs, object_cmp);
+	if (v.nobjs > 0)
+		qsort(v.objs, v.nobjs, sizeof *v.objs, object_cmp);
 
 	/* Every info file of the folder is in its place; this one is read. */
 	infoname = j->info_key + strlen(j->folder);
