@@ -18,7 +18,7 @@
 #				its .hdr per tablet)
 #   BENCH_TIMEOUT=300		seconds one measurement of a peer may take;
 #				past it the cell reads "> N"; snapfs gets 3x
-#   BENCH_LIST_TIMEOUT=120	the same for a peer's find and ls -lR
+#   BENCH_LIST_TIMEOUT=120	the same for find and ls -lR (snapfs: 3x)
 #   BENCH_MEMORY=256M		snapfs -o memory= (when snapfs has it)
 #   BENCH_CACHE_SIZE=4G		snapfs -o cache_size= of the cache column
 #   BENCH_SRC=DIR		keep the generated repositories there and reuse
@@ -442,7 +442,7 @@ measure_fs()
 	_c=$1
 	_o=${2:-}
 	_lim=$TMO _llim=$LTMO
-	case $_c in cold|cache) _lim=$((TMO * 3)) _llim=$((TMO * 3)) ;; esac
+	case $_c in cold|cache) _lim=$((TMO * 3)) _llim=$((LTMO * 3)) ;; esac
 	paths "$_c"
 	PEAK=0
 	say "$_c: time to first byte"
