@@ -341,6 +341,67 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
 	return (n);
 }
 
+struct s3_fetch {
+	struct broker_s3	*s;
+	struct http_request	 req;
+	char			*full;
+	uint64_t		 off;
+	broker_done_cb		 done;
+	void			*arg;
+};
+
+static void
+s3_fetch_done(void *arg, int error)
+{
+	struct s3_fetch		*f = arg;
+	struct http_request	*req = &f->req;
+	ssize_t			 n = error;
+
+	if (error == 0) {
+		if (req->status == 416)		/* at or past the end */
+			n = 0;
+		else if (req->status == 206 || (req->status == 200 &&
+		    f->off == 0))
+			n = req->got;
+		else {
+			req->into = NULL;
+			n = s3_status(f->s, req, NULL);
+			if (n == 0)
+				n = -EIO;
+		}
+	}
+	http_request_free(req);
+	free(f->full);
+	f->done(f->arg, n);
+	free(f);
+}
+
+/* A ranged GET on the transfer thread, straight into p. */
+static void
+s3_fetch(struct broker *b, const char *key, void *p, size_t len,
+    uint64_t off, broker_done_cb done, void *arg)
+{
+	struct broker_s3	*s = (struct broker_s3 *)b;
+	struct s3_fetch		*f;
+
+	if (len == 0) {
+		done(arg, 0);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->s = s;
+	f->off = off;
+	f->done = done;
+	f->arg = arg;
+	xasprintf(&f->full, "%s%s", s->prefix, key);
+	f->req.into = p;
+	f->req.intolen = len;
+	http_header(&f->req, "Range: bytes=%llu-%llu",
+	    (unsigned long long)off, (unsigned long long)(off + len - 1));
+	s3_request(s, &f->req, "GET", f->full, "", NULL);
+	http_submit(s->http, &f->req, s3_fetch_done, f);
+}
+
 /* PUT one object, or one part of an upload, checked with Content-MD5. */
 static int
 s3_put_part(struct broker_s3 *s, const char *key, const char *query,
@@ -741,6 +802,7 @@ const struct broker_ops broker_s3_ops = {
 	.list = s3_list,
 	.stat = s3_stat,
 	.read = s3_read,
+	.fetch = s3_fetch,
 	.put = s3_put,
 	.upload = s3_upload,
 	.remove = s3_remove,

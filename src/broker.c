@@ -101,6 +101,55 @@ broker_read(struct broker *b, const char *key, void *p, size_t len,
 	return (n);
 }
 
+bool
+broker_can_fetch(struct broker *b)
+{
+	return (b->ops->fetch != NULL);
+}
+
+struct fetch {
+	struct broker	*b;
+	char		*key;
+	broker_done_cb	 done;
+	void		*arg;
+};
+
+static void
+fetch_done(void *arg, ssize_t n)
+{
+	struct fetch	*f = arg;
+
+	if (n < 0) {
+		stats_add(STAT_ERRORS, 1);
+		log_warn("read %s/%s: %s", f->b->location, f->key,
+		    strerror(-n));
+	} else
+		stats_add(STAT_BYTES_READ, n);
+	f->done(f->arg, n);
+	free(f->key);
+	free(f);
+}
+
+/*
+ * Start reading up to len bytes of key at off into p; done(arg, n) is
+ * called with the count or -errno, maybe on another thread, and must not
+ * block.  Only for a broker_can_fetch() broker.
+ */
+void
+broker_fetch(struct broker *b, const char *key, void *p, size_t len,
+    uint64_t off, broker_done_cb done, void *arg)
+{
+	struct fetch	*f;
+
+	stats_add(STAT_READ_REQUESTS, 1);
+	f = xmalloc(sizeof *f);
+	f->b = b;
+	f->key = xstrdup(key);
+	f->done = done;
+	f->arg = arg;
+	b->ops->fetch(b, key, p, len, off, fetch_done, f);
+}
+
 /*
  * Read a whole object of a known size into an empty buffer.  An object
  * shorter or longer than the listing said is an error (-EIO): a truncated

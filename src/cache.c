@@ -1,106 +1,202 @@
 /*
- * Every read of file bytes, and the md5 check that guards it.
+ * Every read of file bytes: read-ahead, warming, and the md5 check.
+ *
+ * Where storage is remote (broker_can_fetch), each open file has a window
+ * (window.c): sequential reads keep up to a window of CHUNK-sized chunks
+ * in flight ahead of the reader, fetched in parallel on the transfer
+ * thread; a random read fetches just what it asks for, straight into the
+ * reply.  A walk that opens the files of a folder one after another has
+ * the next small files fetched whole before they are opened.  Every chunk
+ * and warmed file is taken from the memory budget (budget.c); read-ahead
+ * takes only what is free, and a read that finds none reads directly.
+ * Local storage is read with pread straight into the reply.
  *
  * An object whose name ends in ".<md5>" never gives out bad bytes
- * silently.  One up to SMALL_OBJECT_MAX is read whole into its handle and
- * checked before the first byte is returned.  A larger one is hashed as
- * it streams: the handle keeps a running md5 of the bytes up to a cursor,
- * a read beyond the cursor first hashes the gap, and the read that reaches
- * the end of the object fails with EIO if the digest is wrong, so no copy
- * of a damaged object can complete.  On the normal path (a sequential
- * read) each byte is fetched once.  The verdict is kept in the tree, so a
+ * silently.  One up to SMALL_OBJECT_MAX is read whole at open and checked
+ * before the first byte is returned.  A larger one is hashed in order as
+ * its bytes go by: each read hashes what it got if it continues the
+ * digest, and chunks fetched ahead are hashed as the reader reaches them.
+ * The read that reaches the end of the object completes the digest
+ * (fetching any small gap a reordered read left) and fails with EIO if
+ * it is wrong, so no copy of a damaged object can complete.  A handle that
+ * jumps far ahead of its digest gives it up: a random read is never made
+ * to fetch the whole object first.  Such objects are not kept in the
+ * kernel's page cache until checked (cache_keep), so a later copy reads
+ * every byte through here again.  The verdict is kept in the tree, so a
  * damaged object fails at once from then on and a good one is not hashed
- * again.
+ * again.  No lock is held across a fetch or a digest.
  */
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapfs.h"
 
-#define GAP_CHUNK	(1024 * 1024)
+#define CHUNK		(1024 * 1024)
+#define SLOTS		64		/* chunks a handle holds at most */
+#define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
+#define WARM_FILES	8		/* files warmed ahead of a walk */
+#define WARM_SLOTS	16
+#define WARM_SIZE_MAX	SMALL_OBJECT_MAX
+#define GAP_WAIT_MS	20		/* for a reordered read to arrive */
+#define GAP_BUF		(128 * 1024)	/* a gap is hashed in such steps */
+
+enum {
+	CH_FREE,
+	CH_WAIT,		/* in flight */
+	CH_READY,
+	CH_FAILED
+};
+
+struct chunk {
+	struct handle	*h;
+	uint64_t	 off;
+	size_t		 len;
+	char		*data;
+	int		 state;
+	int		 error;
+};
+
+/* A small file fetched whole before it is opened. */
+struct warm {
+	struct cache	*c;
+	uint64_t	 ino;
+	char		*data;
+	size_t		 size;		/* the listed size */
+	ssize_t		 got;		/* bytes, or -errno */
+	int		 state;		/* CH_* */
+	bool		 orphan;	/* dropped while in flight */
+};
 
 struct cache {
 	struct broker	*broker;
 	struct tree	*tree;
+	struct budget	*budget;
+	bool		 remote;	/* fetches are worth doing ahead */
+	pthread_mutex_t	 lock;		/* the fields below */
+	pthread_cond_t	 cond;
+	struct warm	*warm[WARM_SLOTS];
+	uint64_t	 expect;	/* the file a walk opens next */
 };
 
 struct handle {
+	struct cache		*c;
 	uint64_t		 ino;
 	struct tree_object	 obj;
+	char			*whole;		/* a small object, checked */
 	pthread_mutex_t		 lock;		/* the fields below */
-	struct buf		 whole;		/* a small object, checked */
-	bool			 loaded;
-	struct md5		*md5;		/* a large object's running md5 */
-	uint64_t		 hashed;	/* bytes [0, hashed) are in md5 */
+	pthread_cond_t		 cond;
+	struct window		 w;
+	struct chunk		 chunks[SLOTS];
+	int			 inflight;
+	struct md5		*md5;		/* the running digest */
+	uint64_t		 hashed;	/* [0, hashed) is in md5 */
+	bool			 hashing;	/* a thread is adding to md5 */
+	bool			 nohash;	/* given up on this handle */
+	int			 verdict;	/* 1 good, -1 damaged, 0 none */
 };
 
-static int	load_small(struct cache *, struct handle *);
+/* A fetch waited for. */
+struct waiter {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	bool		 done;
+	ssize_t		 n;
+};
 
 struct cache *
-cache_create(struct broker *broker, struct tree *tree)
+cache_create(struct broker *broker, struct tree *tree, size_t memory)
 {
 	struct cache	*c;
 
 	c = xcalloc(1, sizeof *c);
 	c->broker = broker;
 	c->tree = tree;
+	c->budget = budget_create(memory);
+	c->remote = broker_can_fetch(broker);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
 	return (c);
+}
+
+static void
+warm_drop(struct cache *c, int i)
+{
+	struct warm	*w = c->warm[i];
+
+	c->warm[i] = NULL;
+	if (w->state == CH_WAIT) {
+		w->orphan = true;	/* its fetch frees it */
+		return;
+	}
+	budget_give(c->budget, w->size + 1);
+	free(w->data);
+	free(w);
 }
 
 void
 cache_free(struct cache *c)
 {
+	int	i;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < WARM_SLOTS; i++) {
+		if (c->warm[i] == NULL)
+			continue;
+		while (c->warm[i]->state == CH_WAIT)
+			pthread_cond_wait(&c->cond, &c->lock);
+		warm_drop(c, i);
+	}
+	pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	budget_free(c->budget);
 	free(c);
 }
 
-int
-cache_open(struct cache *c, uint64_t ino, struct handle **hp)
+static void
+waiter_done(void *arg, ssize_t n)
 {
-	struct handle	*h;
-	int		 error;
+	struct waiter	*w = arg;
 
-	h = xcalloc(1, sizeof *h);
-	if ((error = tree_object(c->tree, ino, &h->obj)) != 0) {
-		free(h);
-		return (error);
-	}
-	h->ino = ino;
-	pthread_mutex_init(&h->lock, NULL);
-	buf_init(&h->whole, SMALL_OBJECT_MAX);
-
-	/*
-	 * A small object is checked at open: the kernel never asks to read
-	 * an empty file, and an empty object with a wrong md5 is exactly
-	 * what a failed upload leaves behind.
-	 */
-	if (h->obj.md5[0] != '\0' && h->obj.size <= SMALL_OBJECT_MAX &&
-	    (error = tree_checked(c->tree, ino)) <= 0) {
-		if (error < 0)
-			error = -EIO;
-		else
-			error = load_small(c, h);
-		if (error != 0) {
-			cache_close(c, h);
-			return (error);
-		}
-	}
-	*hp = h;
-	return (0);
+	pthread_mutex_lock(&w->lock);
+	w->n = n;
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 }
 
-void
-cache_close(struct cache *c, struct handle *h)
+/* One read of up to len bytes at off: the count, or -errno. */
+static ssize_t
+read_once(struct cache *c, const char *key, char *p, size_t len,
+    uint64_t off)
 {
-	if (h == NULL)
-		return;
-	md5_free(h->md5);
-	buf_free(&h->whole);
-	free(h->obj.key);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	struct waiter	w;
+
+	if (!c->remote)
+		return (broker_read(c->broker, key, p, len, off));
+	memset(&w, 0, sizeof w);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	broker_fetch(c->broker, key, p, len, off, waiter_done, &w);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	return (w.n);
+}
+
+static int
+io_errno(ssize_t n)
+{
+	return (n == -ENOENT || n == -EACCES ? n : -EIO);
 }
 
 /* Read exactly len bytes at off; a short object is an error. */
@@ -111,8 +207,8 @@ read_exact(struct cache *c, struct handle *h, char *p, size_t len,
 	ssize_t	n;
 
 	while (len > 0) {
-		if ((n = broker_read(c->broker, h->obj.key, p, len, off)) < 0)
-			return (n == -ENOENT || n == -EACCES ? n : -EIO);
+		if ((n = read_once(c, h->obj.key, p, len, off)) < 0)
+			return (io_errno(n));
 		if (n == 0) {
 			log_warn("%s: object is shorter than its listed size",
 			    h->obj.key);
@@ -132,76 +228,528 @@ verdict(struct cache *c, struct handle *h, const char *md5)
 	stats_add(STAT_MD5_CHECKED, 1);
 	if (strcmp(md5, h->obj.md5) == 0) {
 		tree_mark_checked(c->tree, h->ino, true);
+		h->verdict = 1;
 		return (0);
 	}
 	stats_add(STAT_MD5_ERRORS, 1);
 	log_warn("%s: md5 mismatch: content is %s", h->obj.key, md5);
 	tree_mark_checked(c->tree, h->ino, false);
+	h->verdict = -1;
 	return (-EIO);
 }
 
+/* Take a warmed copy of file ino, if a walk fetched one. */
+static char *
+warm_take(struct cache *c, uint64_t ino, size_t size)
+{
+	struct warm	*w;
+	char		*data = NULL;
+	int		 i;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		for (i = 0; i < WARM_SLOTS; i++)
+			if ((w = c->warm[i]) != NULL && w->ino == ino)
+				break;
+		if (i == WARM_SLOTS)
+			break;
+		if (w->state == CH_WAIT) {
+			/* Look again after: it may have been dropped. */
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
+		c->warm[i] = NULL;
+		if (w->state == CH_READY && w->size == size &&
+		    w->got == (ssize_t)size) {
+			data = w->data;	/* its budget goes with it */
+			stats_add(STAT_WARM_HITS, 1);
+		} else {
+			budget_give(c->budget, w->size + 1);
+			free(w->data);
+		}
+		free(w);
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return (data);
+}
+
+static void
+warm_done(void *arg, ssize_t n)
+{
+	struct warm	*w = arg;
+	struct cache	*c = w->c;
+
+	pthread_mutex_lock(&c->lock);
+	w->got = n;
+	w->state = n >= 0 ? CH_READY : CH_FAILED;
+	if (w->orphan) {
+		budget_give(c->budget, w->size + 1);
+		free(w->data);
+		free(w);
+	}
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * File ino is being opened: if a walk of its folder opened its previous
+ * file last, fetch the next small files whole, as far as memory allows.
+ */
+static void
+warm_ahead(struct cache *c, uint64_t ino)
+{
+	struct tree_object	 obj;
+	struct warm		*w;
+	uint64_t		 next[WARM_FILES];
+	size_t			 n, k;
+	int			 i, free_slot;
+	bool			 walk;
+
+	n = tree_next_files(c->tree, ino, next, WARM_FILES);
+	pthread_mutex_lock(&c->lock);
+	walk = c->expect == ino;
+	c->expect = n > 0 ? next[0] : 0;
+	/* What the walk has passed will not be opened by it now. */
+	for (i = 0; i < WARM_SLOTS; i++) {
+		if (c->warm[i] == NULL || c->warm[i]->ino == ino)
+			continue;
+		for (k = 0; k < n && next[k] != c->warm[i]->ino; k++)
+			;
+		if (k == n)
+			warm_drop(c, i);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!walk)
+		return;
+	for (k = 0; k < n; k++) {
+		if (tree_checked(c->tree, next[k]) < 0 ||
+		    tree_object(c->tree, next[k], &obj) != 0)
+			continue;
+		if (obj.size == 0 || obj.size > WARM_SIZE_MAX) {
+			free(obj.key);
+			continue;
+		}
+		pthread_mutex_lock(&c->lock);
+		free_slot = -1;
+		for (i = 0; i < WARM_SLOTS; i++) {
+			if (c->warm[i] == NULL)
+				free_slot = i;
+			else if (c->warm[i]->ino == next[k])
+				break;
+		}
+		if (i < WARM_SLOTS || free_slot < 0 ||
+		    !budget_try_spare(c->budget, obj.size + 1)) {
+			pthread_mutex_unlock(&c->lock);
+			free(obj.key);
+			if (i < WARM_SLOTS)
+				continue;
+			break;
+		}
+		w = xcalloc(1, sizeof *w);
+		w->c = c;
+		w->ino = next[k];
+		w->size = obj.size;
+		w->data = xmalloc(obj.size + 1);
+		w->state = CH_WAIT;
+		c->warm[free_slot] = w;
+		pthread_mutex_unlock(&c->lock);
+		/* One byte more than listed shows an object that grew. */
+		broker_fetch(c->broker, obj.key, w->data, obj.size + 1, 0,
+		    warm_done, w);
+		free(obj.key);
+	}
+}
+
+/* Load a small object whole into h->whole (unless warmed), check it. */
 static int
-load_small(struct cache *c, struct handle *h)
+load_small(struct cache *c, struct handle *h, char *data, bool check)
 {
 	char	md5[MD5_HEX_LEN + 1];
+	size_t	size = h->obj.size;
+	ssize_t	n;
 	int	error;
 
-	if (h->loaded)
+	if (data == NULL) {
+		budget_take(c->budget, size + 1);
+		data = xmalloc(size + 1);
+		if (c->remote && size > 0) {
+			n = read_once(c, h->obj.key, data, size + 1, 0);
+			if (n >= 0 && (size_t)n != size) {
+				log_warn("%s/%s: size changed while reading",
+				    c->broker->location, h->obj.key);
+				n = -EIO;
+			}
+			error = n < 0 ? io_errno(n) : 0;
+		} else {
+			struct buf	b;
+
+			buf_init(&b, size);
+			error = broker_read_all(c->broker, h->obj.key, size,
+			    &b);
+			if (error == 0)
+				memcpy(data, b.data, size);
+			else
+				error = io_errno(error);
+			buf_free(&b);
+		}
+		if (error != 0) {
+			free(data);
+			budget_give(c->budget, size + 1);
+			return (error);
+		}
+	}
+	h->whole = data;
+	if (!check)
 		return (0);
-	if ((error = broker_read_all(c->broker, h->obj.key, h->obj.size,
-	    &h->whole)) != 0)
-		return (error == -ENOENT || error == -EACCES ? error : -EIO);
-	md5_hex(h->whole.data, h->whole.len, md5);
-	if ((error = verdict(c, h, md5)) != 0)
+	md5_hex(h->whole, size, md5);
+	return (verdict(c, h, md5));
+}
+
+int
+cache_open(struct cache *c, uint64_t ino, struct handle **hp)
+{
+	struct handle	*h;
+	char		*warmed;
+	int		 error = 0, checked;
+
+	h = xcalloc(1, sizeof *h);
+	if ((error = tree_object(c->tree, ino, &h->obj)) != 0) {
+		free(h);
 		return (error);
-	h->loaded = true;
+	}
+	h->c = c;
+	h->ino = ino;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	window_init(&h->w, WINDOW_MAX < budget_max(c->budget) / 4 ?
+	    WINDOW_MAX : budget_max(c->budget) / 4);
+	if (c->remote)
+		warm_ahead(c, ino);
+
+	/*
+	 * A small object is checked at open: the kernel never asks to read
+	 * an empty file, and an empty object with a wrong md5 is exactly
+	 * what a failed upload leaves behind.
+	 */
+	checked = h->obj.md5[0] != '\0' ? tree_checked(c->tree, ino) : 1;
+	warmed = c->remote ? warm_take(c, ino, h->obj.size) : NULL;
+	if (checked < 0) {
+		error = -EIO;
+		if (warmed != NULL) {
+			budget_give(c->budget, h->obj.size + 1);
+			free(warmed);
+		}
+	} else if (warmed != NULL || (h->obj.size <= SMALL_OBJECT_MAX &&
+	    checked == 0))
+		error = load_small(c, h, warmed, checked == 0);
+	else if (checked == 0)
+		h->md5 = md5_create();
+	if (error != 0) {
+		cache_close(c, h);
+		return (error);
+	}
+	*hp = h;
 	return (0);
 }
 
-/* Hash [h->hashed, off) before a read at off can be answered. */
-static int
-hash_gap(struct cache *c, struct handle *h, uint64_t off)
+static void
+chunk_free(struct handle *h, struct chunk *ch)
 {
-	char	*tmp;
-	size_t	 n;
-	int	 error = 0;
-
-	tmp = xmalloc(GAP_CHUNK);
-	while (h->hashed < off) {
-		n = off - h->hashed > GAP_CHUNK ? GAP_CHUNK : off - h->hashed;
-		if ((error = read_exact(c, h, tmp, n, h->hashed)) != 0)
-			break;
-		md5_update(h->md5, tmp, n);
-		h->hashed += n;
-	}
-	free(tmp);
-	return (error);
+	budget_give(h->c->budget, ch->len);
+	free(ch->data);
+	ch->data = NULL;
+	ch->state = CH_FREE;
 }
 
+void
+cache_close(struct cache *c, struct handle *h)
+{
+	int	i;
+
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	while (h->inflight > 0)
+		pthread_cond_wait(&h->cond, &h->lock);
+	for (i = 0; i < SLOTS; i++)
+		if (h->chunks[i].state != CH_FREE)
+			chunk_free(h, &h->chunks[i]);
+	pthread_mutex_unlock(&h->lock);
+	if (h->whole != NULL) {
+		budget_give(c->budget, h->obj.size + 1);
+		free(h->whole);
+	}
+	md5_free(h->md5);
+	free(h->obj.key);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+/* May the kernel keep this file's pages from one open to the next? */
+bool
+cache_keep(struct cache *c, struct handle *h)
+{
+	return (h->obj.md5[0] == '\0' || h->whole != NULL ||
+	    tree_checked(c->tree, h->ino) > 0);
+}
+
+/* Is the digest still being made on h?  Caller holds h->lock. */
+static bool
+hash_wanted(struct handle *h)
+{
+	return (h->md5 != NULL && !h->nohash && h->verdict == 0 &&
+	    h->hashed < h->obj.size);
+}
+
+/* The chunk holding off, or NULL.  Caller holds h->lock. */
+static struct chunk *
+chunk_find(struct handle *h, uint64_t off)
+{
+	uint64_t	start = off - off % CHUNK;
+	int		i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (h->chunks[i].state != CH_FREE &&
+		    h->chunks[i].off == start)
+			return (&h->chunks[i]);
+	return (NULL);
+}
+
+/* Drop chunks the reader is done with.  Caller holds h->lock. */
+static void
+chunk_reclaim(struct handle *h)
+{
+	struct chunk	*ch;
+	uint64_t	 end, ahead;
+	int		 i;
+
+	ahead = h->w.next + (h->w.size > CHUNK ? h->w.size : CHUNK);
+	for (i = 0; i < SLOTS; i++) {
+		ch = &h->chunks[i];
+		if (ch->state != CH_READY && ch->state != CH_FAILED)
+			continue;
+		end = ch->off + ch->len;
+		if (hash_wanted(h) && end > h->hashed && ch->state == CH_READY)
+			continue;
+		if (h->hashing && ch->off <= h->hashed && end > h->hashed)
+			continue;	/* being hashed */
+		if (end + WINDOW_BACK <= h->w.next || ch->off >= ahead ||
+		    ch->state == CH_FAILED)
+			chunk_free(h, ch);
+	}
+}
+
+static void
+chunk_done(void *arg, ssize_t n)
+{
+	struct chunk	*ch = arg;
+	struct handle	*h = ch->h;
+
+	pthread_mutex_lock(&h->lock);
+	if (n >= 0 && (size_t)n == ch->len)
+		ch->state = CH_READY;
+	else {
+		if (n >= 0)
+			log_warn("%s: object is shorter than its listed size",
+			    h->obj.key);
+		ch->state = CH_FAILED;
+		ch->error = n < 0 ? io_errno(n) : -EIO;
+	}
+	h->inflight--;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * Start fetching the chunk at start, if a slot and memory are free; the
+ * chunk or NULL.  Caller holds h->lock.
+ */
+static struct chunk *
+chunk_start(struct handle *h, uint64_t start)
+{
+	struct chunk	*ch = NULL;
+	size_t		 len;
+	int		 i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (h->chunks[i].state == CH_FREE) {
+			ch = &h->chunks[i];
+			break;
+		}
+	if (ch == NULL) {
+		chunk_reclaim(h);
+		for (i = 0; i < SLOTS && ch == NULL; i++)
+			if (h->chunks[i].state == CH_FREE)
+				ch = &h->chunks[i];
+		if (ch == NULL)
+			return (NULL);
+	}
+	len = h->obj.size - start < CHUNK ? h->obj.size - start : CHUNK;
+	if (!budget_try(h->c->budget, len))
+		return (NULL);
+	ch->h = h;
+	ch->off = start;
+	ch->len = len;
+	ch->data = xmalloc(len);
+	ch->state = CH_WAIT;
+	ch->error = 0;
+	h->inflight++;
+	broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
+	    chunk_done, ch);
+	return (ch);
+}
+
+/* Have the window [off, off + ahead) in flight.  Caller holds h->lock. */
+static void
+prefetch(struct handle *h, uint64_t off, uint64_t ahead)
+{
+	uint64_t	start, end;
+
+	end = off + ahead > h->obj.size ? h->obj.size : off + ahead;
+	for (start = off - off % CHUNK; start < end; start += CHUNK)
+		if (chunk_find(h, start) == NULL &&
+		    chunk_start(h, start) == NULL)
+			break;
+}
+
+/*
+ * Add [hashed, target) to the digest from chunks that are in; with must,
+ * wait for chunks in flight and fetch what no chunk holds.  Caller holds
+ * h->lock, which is dropped while hashing or fetching.
+ */
 static int
-read_streaming(struct cache *c, struct handle *h, char *p, size_t len,
+hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
+{
+	struct chunk	*ch;
+	char		*tmp;
+	uint64_t	 from;
+	size_t		 n;
+	int		 error;
+
+	if (target > h->obj.size)
+		target = h->obj.size;
+	while (hash_wanted(h) && h->hashed < target) {
+		if (h->hashing) {
+			if (!must)
+				break;
+			pthread_cond_wait(&h->cond, &h->lock);
+			continue;
+		}
+		from = h->hashed;
+		if ((ch = chunk_find(h, from)) != NULL &&
+		    ch->state == CH_WAIT) {
+			if (!must)
+				break;
+			pthread_cond_wait(&h->cond, &h->lock);
+			continue;
+		}
+		h->hashing = true;
+		if (ch != NULL && ch->state == CH_READY) {
+			/* The chunk stays: only what is hashed is freed. */
+			pthread_mutex_unlock(&h->lock);
+			md5_update(h->md5, ch->data + (from - ch->off),
+			    ch->off + ch->len - from);
+			pthread_mutex_lock(&h->lock);
+			h->hashed = ch->off + ch->len;
+			error = 0;
+		} else if (!must) {
+			h->hashing = false;
+			break;
+		} else {
+			/*
+			 * A small buffer of this thread's, like the one a
+			 * FUSE request has: waiting for memory here could
+			 * wait on readers that wait on this digest.
+			 */
+			n = GAP_BUF - from % GAP_BUF;
+			if (n > target - from)
+				n = target - from;
+			pthread_mutex_unlock(&h->lock);
+			tmp = xmalloc(n);
+			if ((error = read_exact(c, h, tmp, n, from)) == 0)
+				md5_update(h->md5, tmp, n);
+			free(tmp);
+			pthread_mutex_lock(&h->lock);
+			if (error == 0)
+				h->hashed = from + n;
+		}
+		h->hashing = false;
+		pthread_cond_broadcast(&h->cond);
+		if (error != 0)
+			return (error);
+	}
+	return (0);
+}
+
+/*
+ * Bring the digest up to date after a read of [off, off + len) into p,
+ * and judge the object at its end.  Caller holds h->lock.
+ */
+static int
+hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
     uint64_t off)
 {
-	char	md5[MD5_HEX_LEN + 1];
-	int	error;
+	struct timespec	ts;
+	char		md5[MD5_HEX_LEN + 1];
+	uint64_t	from;
+	int		error;
 
-	if (h->md5 == NULL)
-		h->md5 = md5_create();
-	if (off > h->hashed && (error = hash_gap(c, h, off)) != 0)
-		return (error);
-	if ((error = read_exact(c, h, p, len, off)) != 0)
-		return (error);
-	if (off + len > h->hashed) {
-		md5_update(h->md5, p + (h->hashed - off),
-		    off + len - h->hashed);
-		h->hashed = off + len;
-	}
-	if (h->hashed < h->obj.size)
+	if (!hash_wanted(h))
+		goto end;
+	if (off > h->hashed + HASH_GAP_MAX) {
+		log_debug("%s: read at %llu, far past the digest: no md5 "
+		    "check on this handle", h->obj.key,
+		    (unsigned long long)off);
+		h->nohash = true;
 		return (0);
-	md5_final_hex(h->md5, md5);
-	md5_free(h->md5);
-	h->md5 = NULL;
-	return (verdict(c, h, md5));
+	}
+	/*
+	 * Chunks first; then give a reordered read that is on its way a
+	 * moment to fill the gap; then fill it.
+	 */
+	if ((error = hash_to(c, h, off, false)) != 0)
+		return (error);
+	if (hash_wanted(h) && h->hashed < off) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += GAP_WAIT_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (hash_wanted(h) && h->hashed < off &&
+		    pthread_cond_timedwait(&h->cond, &h->lock, &ts) == 0)
+			;
+	}
+	if ((error = hash_to(c, h, off, true)) != 0)
+		return (error);
+	while (hash_wanted(h) && h->hashing && h->hashed < off + len)
+		pthread_cond_wait(&h->cond, &h->lock);
+	if (hash_wanted(h) && h->hashed >= off && h->hashed < off + len) {
+		from = h->hashed;
+		h->hashing = true;
+		pthread_mutex_unlock(&h->lock);
+		md5_update(h->md5, p + (from - off), off + len - from);
+		pthread_mutex_lock(&h->lock);
+		h->hashed = off + len;
+		h->hashing = false;
+		pthread_cond_broadcast(&h->cond);
+	}
+	if ((error = hash_to(c, h, h->obj.size, false)) != 0)
+		return (error);
+end:
+	if (off + len < h->obj.size || h->md5 == NULL || h->nohash)
+		return (h->verdict < 0 ? -EIO : 0);
+	if ((error = hash_to(c, h, h->obj.size, true)) != 0)
+		return (error);
+	while (h->hashing)
+		pthread_cond_wait(&h->cond, &h->lock);
+	if (h->verdict == 0 && h->hashed == h->obj.size) {
+		md5_final_hex(h->md5, md5);
+		return (verdict(c, h, md5));
+	}
+	return (h->verdict < 0 ? -EIO : 0);
 }
 
 /* Up to len bytes of the object at off: the count, 0 at the end, -errno. */
@@ -209,31 +757,50 @@ ssize_t
 cache_read(struct cache *c, struct handle *h, char *p, size_t len,
     uint64_t off)
 {
-	int	error, checked;
+	struct chunk	*ch;
+	uint64_t	 ahead;
+	size_t		 done = 0, n;
+	int		 error = 0;
 
 	if (off >= h->obj.size)
 		return (0);
 	if (len > h->obj.size - off)
 		len = h->obj.size - off;
-	if (h->obj.md5[0] == '\0') {
-		error = read_exact(c, h, p, len, off);
-		return (error != 0 ? error : (ssize_t)len);
+	if (h->obj.md5[0] != '\0' && tree_checked(c->tree, h->ino) < 0)
+		return (-EIO);
+	if (h->whole != NULL) {
+		memcpy(p, h->whole + off, len);
+		return (len);
 	}
-	/*
-	 * Under the handle's lock: reads of one handle can come in
-	 * parallel, and the one that finished the digest may have run
-	 * since this one started.
-	 */
+
 	pthread_mutex_lock(&h->lock);
-	if ((checked = tree_checked(c->tree, h->ino)) < 0)
-		error = -EIO;
-	else if (h->obj.size <= SMALL_OBJECT_MAX) {
-		if ((error = load_small(c, h)) == 0)
-			memcpy(p, h->whole.data + off, len);
-	} else if (checked > 0 || h->hashed >= h->obj.size)
-		error = read_exact(c, h, p, len, off);
-	else
-		error = read_streaming(c, h, p, len, off);
+	ahead = window_update(&h->w, off, len);
+	if (c->remote && ahead > 0)
+		prefetch(h, off, ahead);
+	while (done < len && (ch = chunk_find(h, off + done)) != NULL) {
+		if (ch->state == CH_WAIT) {
+			/* Look again after: the slot may be reused. */
+			pthread_cond_wait(&h->cond, &h->lock);
+			continue;
+		}
+		if (ch->state == CH_FAILED) {
+			error = ch->error;
+			break;
+		}
+		n = ch->off + ch->len - (off + done);
+		if (n > len - done)
+			n = len - done;
+		memcpy(p + done, ch->data + (off + done - ch->off), n);
+		done += n;
+	}
+	pthread_mutex_unlock(&h->lock);
+	/* Random, or no memory for read-ahead: straight into the reply. */
+	if (error == 0 && done < len)
+		error = read_exact(c, h, p + done, len - done, off + done);
+	pthread_mutex_lock(&h->lock);
+	if (error == 0 && h->md5 != NULL)
+		error = hash_read(c, h, p, len, off);
+	chunk_reclaim(h);
 	pthread_mutex_unlock(&h->lock);
 	return (error != 0 ? error : (ssize_t)len);
 }

@@ -347,7 +347,8 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -error);
 		return;
 	}
-	fi->keep_cache = a.immutable;
+	fi->keep_cache = a.immutable && (f->handle == NULL ||
+	    cache_keep(fs->cache, f->handle));
 	fi->fh = (uintptr_t)f;
 	fuse_reply_open(req, fi);
 }

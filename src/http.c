@@ -1,9 +1,12 @@
 /*
  * HTTP over libcurl: the only file that includes curl.h.
  *
- * Requests run on the caller's thread with an easy handle taken from a
- * pool; the handles share one connection cache, so connections are reused
- * across threads.  Every transfer has a connect timeout and a stall
+ * A request runs either on the caller's thread with an easy handle taken
+ * from a pool (http_do), or on the one transfer thread that drives a curl
+ * multi handle (http_submit): many ranged GETs in flight at once, each
+ * finished by a callback on that thread, retried on a timer rather than
+ * by sleeping.  All handles share one connection cache, so connections
+ * are reused across threads and both paths.  Every transfer has a connect timeout and a stall
  * timeout.  A failure that may pass (a refused or reset connection, a
  * stall, a truncated body, a 5xx or 429 answer) is retried with
  * exponential backoff and full jitter, HTTP_ATTEMPTS times at most, so a
@@ -13,7 +16,8 @@
  * needs many requests (or many reads queued behind one) fails in one
  * deadline, not in one per request.  A thread can name a test that
  * aborts its requests (an interrupted FUSE request): they end at once
- * with -EINTR, not retried.
+ * with -EINTR, not retried; a submitted request is aborted the same way
+ * through its abort flag.
  * libcurl's codes become errno values here.
  */
 
@@ -35,8 +39,29 @@
 #define HTTP_BACKOFF_CAP	2000	/* ms */
 #define HTTP_DOWN_TIME		5	/* seconds a dead endpoint is not tried */
 
+/* A transfer on the multi loop. */
+struct xfer {
+	struct xfer		*next;
+	struct xfer		*prev;		/* in the active list */
+	struct http_request	*req;
+	struct curl_slist	*headers;
+	CURL			*c;
+	http_done_cb		 done;
+	void			*arg;
+	int			 attempt;
+	uint64_t		 due;		/* ms, when retried */
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
 struct http {
 	CURLSH		 *share;
+	CURLM		 *multi;
+	pthread_t	  thread;
+	bool		  started;
+	bool		  quit;
+	struct xfer	 *incoming;	/* under lock */
+	struct xfer	 *delayed;	/* the loop's own */
+	struct xfer	 *active;	/* the loop's own */
 	pthread_mutex_t	  share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t	  lock;		/* pool, npool, down_* */
 	CURL		**pool;
@@ -105,6 +130,15 @@ http_free(struct http *h)
 
 	if (h == NULL)
 		return;
+	if (h->started) {
+		pthread_mutex_lock(&h->lock);
+		h->quit = true;
+		pthread_mutex_unlock(&h->lock);
+		curl_multi_wakeup(h->multi);
+		pthread_join(h->thread, NULL);
+	}
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
@@ -183,12 +217,25 @@ cancelled(void)
 	return (cancel_fn != NULL && cancel_fn(cancel_arg));
 }
 
+/* Is this thread's request to be given up (see http_set_cancel)? */
+bool
+http_cancelled(void)
+{
+	return (cancelled());
+}
+
+static bool
+aborted(const struct http_request *req)
+{
+	return (req->abort != NULL && *req->abort);
+}
+
 /* Called about once a second, even when nothing moves. */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	return (cancelled() ? 1 : 0);
+	return (cancelled() || aborted(arg) ? 1 : 0);
 }
 
 static size_t
@@ -196,6 +243,13 @@ on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_request	*req = arg;
 
+	if (req->into != NULL) {
+		if (size * n > req->intolen - req->got)
+			return (0);	/* more than asked for: abort */
+		memcpy(req->into + req->got, p, size * n);
+		req->got += size * n;
+		return (size * n);
+	}
 	if (req->out == NULL)
 		return (size * n);
 	if (buf_add(req->out, p, size * n) != 0)
@@ -318,23 +372,30 @@ mark(struct http *h, CURLcode rc, int error)
 	pthread_mutex_unlock(&h->lock);
 }
 
+static uint32_t
+backoff_ms(int attempt)
+{
+	uint32_t	cap = HTTP_BACKOFF_BASE << attempt;
+
+	if (cap > HTTP_BACKOFF_CAP)
+		cap = HTTP_BACKOFF_CAP;
+	return (arc4random_uniform(cap + 1));
+}
+
 static void
 backoff(int attempt)
 {
 	struct timespec	ts;
-	uint32_t	cap = HTTP_BACKOFF_BASE << attempt, ms;
+	uint32_t	ms = backoff_ms(attempt);
 
-	if (cap > HTTP_BACKOFF_CAP)
-		cap = HTTP_BACKOFF_CAP;
-	ms = arc4random_uniform(cap + 1);
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
 	nanosleep(&ts, NULL);
 }
 
-/* One attempt; the curl code. */
-static CURLcode
-attempt(struct http *h, CURL *c, struct http_request *req,
+/* Set c up for one attempt at req. */
+static void
+setup(struct http *h, CURL *c, struct http_request *req,
     struct curl_slist *headers, char *errbuf)
 {
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
@@ -352,6 +413,7 @@ attempt(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, req);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (h->cafile != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
@@ -367,22 +429,26 @@ attempt(struct http *h, CURL *c, struct http_request *req,
 		    (curl_off_t)req->bodylen);
 	}
 	errbuf[0] = '\0';
-	return (curl_easy_perform(c));
 }
 
-/*
- * Perform req, retrying what may pass.  0 with req->status set once the
- * server has answered (any status: the caller judges it), or -errno when
- * no answer came.
- */
-int
-http_do(struct http *h, struct http_request *req)
+/* Clear what an earlier attempt left in req. */
+static void
+reset(struct http_request *req)
+{
+	if (req->out != NULL)
+		req->out->len = 0;
+	req->got = 0;
+	req->status = 0;
+	req->length = 0;
+	req->mtime = 0;
+	req->etag[0] = '\0';
+}
+
+static struct curl_slist *
+header_list(struct http_request *req)
 {
 	struct curl_slist	*headers = NULL, *l;
-	CURL			*c;
-	CURLcode		 rc = CURLE_OK;
-	char			 errbuf[CURL_ERROR_SIZE];
-	int			 i, n, error = 0;
+	int			 i;
 
 	for (i = 0; i < req->nheaders; i++) {
 		if ((l = curl_slist_append(headers, req->headers[i])) == NULL)
@@ -396,49 +462,69 @@ http_do(struct http *h, struct http_request *req)
 		headers = curl_slist_append(headers,
 		    "Content-Type: application/octet-stream");
 	}
+	return (headers);
+}
+
+/*
+ * Judge the end of attempt n: true if it is worth another one.  Sets
+ * req->status when the server answered.
+ */
+static bool
+again(CURL *c, struct http_request *req, CURLcode rc, const char *errbuf,
+    int n)
+{
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &req->status);
+		if (req->status < 500 && req->status != 429)
+			return (false);
+		log_warn("%s %s: HTTP %ld, attempt %d of %d", req->method,
+		    req->log_name, req->status, n + 1, HTTP_ATTEMPTS);
+		return (n + 1 < HTTP_ATTEMPTS);
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		log_info("%s %s: interrupted", req->method, req->log_name);
+		return (false);
+	}
+	log_warn("%s %s: %s, attempt %d of %d", req->method, req->log_name,
+	    *errbuf != '\0' ? errbuf : curl_easy_strerror(rc), n + 1,
+	    HTTP_ATTEMPTS);
+	return (retryable_code(rc) && n + 1 < HTTP_ATTEMPTS);
+}
+
+/*
+ * Perform req, retrying what may pass.  0 with req->status set once the
+ * server has answered (any status: the caller judges it), or -errno when
+ * no answer came.
+ */
+int
+http_do(struct http *h, struct http_request *req)
+{
+	struct curl_slist	*headers;
+	CURL			*c;
+	CURLcode		 rc = CURLE_OK;
+	char			 errbuf[CURL_ERROR_SIZE];
+	int			 n, error = 0;
 
 	if ((error = down_error(h)) != 0) {
 		log_debug("%s %s: endpoint down, not tried", req->method,
 		    req->log_name);
 		if (req->out != NULL && req->out->data == NULL)
 			buf_add(req->out, "", 0);
-		curl_slist_free_all(headers);
 		return (error);
 	}
+	headers = header_list(req);
 	c = easy_get(h);
 	for (n = 0; n < HTTP_ATTEMPTS; n++) {
 		if (n != 0)
 			backoff(n);
-		if (cancelled()) {
+		if (cancelled() || aborted(req)) {
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
-		if (req->out != NULL)
-			req->out->len = 0;
-		req->status = 0;
-		req->length = 0;
-		req->mtime = 0;
-		req->etag[0] = '\0';
-		rc = attempt(h, c, req, headers, errbuf);
-		if (rc == CURLE_OK) {
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE,
-			    &req->status);
-			if (req->status < 500 && req->status != 429)
-				break;
-			log_warn("%s %s: HTTP %ld, attempt %d of %d",
-			    req->method, req->log_name, req->status, n + 1,
-			    HTTP_ATTEMPTS);
-			continue;
-		}
-		if (rc == CURLE_ABORTED_BY_CALLBACK) {
-			log_info("%s %s: interrupted", req->method,
-			    req->log_name);
-			break;
-		}
-		log_warn("%s %s: %s, attempt %d of %d", req->method,
-		    req->log_name, *errbuf != '\0' ? errbuf :
-		    curl_easy_strerror(rc), n + 1, HTTP_ATTEMPTS);
-		if (!retryable_code(rc))
+		reset(req);
+		setup(h, c, req, headers, errbuf);
+		rc = curl_easy_perform(c);
+		if (!again(c, req, rc, errbuf, n))
 			break;
 	}
 	if (rc != CURLE_OK)
@@ -449,4 +535,181 @@ http_do(struct http *h, struct http_request *req)
 	easy_put(h, c);
 	curl_slist_free_all(headers);
 	return (error);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static void
+xfer_start(struct http *h, struct xfer *x)
+{
+	reset(x->req);
+	setup(h, x->c, x->req, x->headers, x->errbuf);
+	curl_easy_setopt(x->c, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(h->multi, x->c) != CURLM_OK)
+		fatalx("curl_multi_add_handle failed");
+	x->prev = NULL;
+	if ((x->next = h->active) != NULL)
+		h->active->prev = x;
+	h->active = x;
+}
+
+static void
+xfer_end(struct http *h, struct xfer *x, int error)
+{
+	struct http_request	*req = x->req;
+
+	if (req->out != NULL && req->out->data == NULL)
+		buf_add(req->out, "", 0);
+	easy_put(h, x->c);
+	curl_slist_free_all(x->headers);
+	x->done(x->arg, error);
+	free(x);
+}
+
+/* Take x off the multi handle and the active list. */
+static void
+xfer_remove(struct http *h, struct xfer *x)
+{
+	curl_multi_remove_handle(h->multi, x->c);
+	if (x->prev != NULL)
+		x->prev->next = x->next;
+	else
+		h->active = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
+}
+
+/* A transfer is over: retry it later, or tell its owner. */
+static void
+xfer_done(struct http *h, struct xfer *x, CURLcode rc)
+{
+	int	error;
+
+	xfer_remove(h, x);
+	if (!h->quit && !aborted(x->req) &&
+	    again(x->c, x->req, rc, x->errbuf, x->attempt)) {
+		x->attempt++;
+		x->due = now_ms() + backoff_ms(x->attempt);
+		x->next = h->delayed;
+		h->delayed = x;
+		return;
+	}
+	error = rc == CURLE_OK ? 0 : code_errno(rc);
+	if (rc != CURLE_ABORTED_BY_CALLBACK)
+		mark(h, rc, error);
+	xfer_end(h, x, error);
+}
+
+/* The transfer thread: start what comes in and what is due, run, finish. */
+static void *
+loop(void *arg)
+{
+	struct http	*h = arg;
+	struct xfer	*x, *in, *next_in, **xp;
+	CURLMsg		*msg;
+	uint64_t	 now, next;
+	int		 running = 0, left, quit, error;
+	bool		 abortable;
+
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		in = h->incoming;
+		h->incoming = NULL;
+		quit = h->quit;
+		pthread_mutex_unlock(&h->lock);
+		for (x = NULL; in != NULL; in = next_in) {	/* in order */
+			next_in = in->next;
+			in->next = x;
+			x = in;
+		}
+		for (; x != NULL; x = in) {
+			in = x->next;
+			if ((error = down_error(h)) != 0 || quit)
+				xfer_end(h, x, quit ? -ECANCELED : error);
+			else
+				xfer_start(h, x);
+		}
+		now = now_ms();
+		next = now + 1000;
+		for (xp = &h->delayed; (x = *xp) != NULL;) {
+			if (quit || aborted(x->req) || x->due <= now) {
+				*xp = x->next;
+				if (quit || aborted(x->req))
+					xfer_end(h, x, quit ? -ECANCELED :
+					    -EINTR);
+				else
+					xfer_start(h, x);
+			} else {
+				if (x->due < next)
+					next = x->due;
+				xp = &x->next;
+			}
+		}
+		/* A reader that gave up does not wait for curl's progress. */
+		abortable = false;
+		for (x = h->active; x != NULL; x = in) {
+			in = x->next;
+			if (aborted(x->req)) {
+				xfer_remove(h, x);
+				log_info("%s %s: interrupted", x->req->method,
+				    x->req->log_name);
+				xfer_end(h, x, -EINTR);
+			} else if (x->req->abort != NULL)
+				abortable = true;
+		}
+		curl_multi_perform(h->multi, &running);
+		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&x);
+			xfer_done(h, x, msg->data.result);
+		}
+		if (quit && h->active == NULL && h->delayed == NULL)
+			break;
+		if (abortable && next > now + 50)
+			next = now + 50;
+		curl_multi_poll(h->multi, NULL, 0, quit ? 100 :
+		    (int)(next - now), NULL);
+	}
+	return (NULL);
+}
+
+/*
+ * Start req on the transfer thread; done(arg, error) is called there once
+ * it is over, with the same meaning as http_do's result, or -EINTR once
+ * *req->abort is set.  done must not block.  req and what it points to
+ * stay the caller's until then.
+ */
+void
+http_submit(struct http *h, struct http_request *req, http_done_cb done,
+    void *arg)
+{
+	struct xfer	*x;
+
+	x = xcalloc(1, sizeof *x);
+	x->req = req;
+	x->done = done;
+	x->arg = arg;
+	x->headers = header_list(req);
+	x->c = easy_get(h);
+	pthread_mutex_lock(&h->lock);
+	if (!h->started) {
+		if ((h->multi = curl_multi_init()) == NULL)
+			fatalx("curl_multi_init failed");
+		if (pthread_create(&h->thread, NULL, loop, h) != 0)
+			fatalx("pthread_create");
+		h->started = true;
+	}
+	x->next = h->incoming;
+	h->incoming = x;
+	pthread_mutex_unlock(&h->lock);
+	curl_multi_wakeup(h->multi);
 }

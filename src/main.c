@@ -34,6 +34,7 @@ struct options {
 	char	*credentials;
 	char	*profile;
 	char	*cafile;
+	char	*memory;
 };
 
 enum {
@@ -53,6 +54,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("credentials=%s", credentials),
 	OPT("profile=%s", profile),
 	OPT("cafile=%s", cafile),
+	OPT("memory=%s", memory),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -107,6 +109,41 @@ option_key(void *data, const char *arg, int key, struct fuse_args *out)
 	return (1);		/* a FUSE option: pass it on */
 }
 
+/* A size: a number with an optional K, M, G or T; -1 if not one. */
+static int
+parse_size(const char *s, uint64_t *size)
+{
+	char			*end;
+	unsigned long long	 n;
+	int			 shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	switch (*end) {
+	case 'T': case 't':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'G': case 'g':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'M': case 'm':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'K': case 'k':
+		shift += 10;
+		end++;
+		break;
+	}
+	if (*end != '\0' || n > (UINT64_MAX >> shift))
+		return (-1);
+	*size = (uint64_t)n << shift;
+	return (0);
+}
+
 static void
 changed(void *arg, const char *repo)
 {
@@ -131,6 +168,7 @@ main(int argc, char **argv)
 	struct data_root		*data = NULL;
 	struct snapfs			 fs;
 	struct stat			 st;
+	uint64_t			 memory = MEMORY_DEFAULT;
 	const void			*ops;
 	char				*cause = NULL;
 	size_t				 opsize;
@@ -172,6 +210,12 @@ main(int argc, char **argv)
 		    "location\n", o.location);
 		goto out;
 	}
+	if (o.memory != NULL && (parse_size(o.memory, &memory) == -1 ||
+	    memory < MEMORY_MIN || memory > SIZE_MAX)) {
+		fprintf(stderr, "snapfs: memory=%s: not a size of 1M or "
+		    "more\n", o.memory);
+		goto out;
+	}
 	bo.endpoint = o.endpoint;
 	bo.region = o.region;
 	bo.path_style = o.path_style;
@@ -195,7 +239,7 @@ main(int argc, char **argv)
 	fs.gid = getgid();
 	fs.repo = repo_create(fs.broker, fs.jobs);
 	fs.tree = tree_create(ns_load, &fs);
-	fs.cache = cache_create(fs.broker, fs.tree);
+	fs.cache = cache_create(fs.broker, fs.tree, memory);
 	fs.hdrtext = hdrtext_create(fs.cache, fs.tree);
 	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
@@ -258,6 +302,7 @@ out:
 	free(o.region);
 	free(o.credentials);
 	free(o.profile);
+	free(o.memory);
 	free(o.cafile);
 	return (status);
 }

@@ -111,6 +111,9 @@ enum stat_counter {
 	STAT_WRITE_REQUESTS,
 	STAT_BYTES_WRITTEN,
 	STAT_CACHE_HITS,
+	STAT_CACHE_MISSES,
+	STAT_CACHE_BYTES,
+	STAT_WARM_HITS,
 	STAT_MD5_CHECKED,
 	STAT_MD5_ERRORS,
 	STAT_ERRORS,
@@ -222,6 +225,10 @@ struct http_request {
 	const void	*body;
 	size_t		 bodylen;
 	struct buf	*out;		/* the response body, capped */
+	char		*into;		/* or into this memory, */
+	size_t		 intolen;	/* at most this much */
+	size_t		 got;		/* out: how much came */
+	volatile bool	*abort;		/* set: give up (-EINTR) */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */
@@ -234,6 +241,10 @@ void		 http_header(struct http_request *, const char *, ...)
 void		 http_request_free(struct http_request *);
 int		 http_do(struct http *, struct http_request *);
 void		 http_set_cancel(bool (*)(void *), void *);
+bool		 http_cancelled(void);
+typedef void (*http_done_cb)(void *, int);
+void		 http_submit(struct http *, struct http_request *,
+		    http_done_cb, void *);
 
 /* sigv4.c */
 struct sigv4_key {
@@ -277,6 +288,7 @@ struct broker_options {
 	const char	*cafile;
 };
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
+typedef void (*broker_done_cb)(void *, ssize_t);
 struct broker_ops {
 	const char	*name;
 	bool		 (*match)(const char *);
@@ -288,6 +300,9 @@ struct broker_ops {
 			    struct broker_entry *);
 	ssize_t		 (*read)(struct broker *, const char *, void *,
 			    size_t, uint64_t);
+	/* A read that completes later, or NULL where reads are cheap. */
+	void		 (*fetch)(struct broker *, const char *, void *,
+			    size_t, uint64_t, broker_done_cb, void *);
 	int		 (*put)(struct broker *, const char *, const void *,
 			    size_t);
 	int		 (*upload)(struct broker *, const char *, int,
@@ -311,6 +326,9 @@ ssize_t		 broker_read(struct broker *, const char *, void *, size_t,
 		    uint64_t);
 int		 broker_read_all(struct broker *, const char *, uint64_t,
 		    struct buf *);
+bool		 broker_can_fetch(struct broker *);
+void		 broker_fetch(struct broker *, const char *, void *, size_t,
+		    uint64_t, broker_done_cb, void *);
 int		 broker_put(struct broker *, const char *, const void *,
 		    size_t);
 int		 broker_upload(struct broker *, const char *, int, uint64_t);
@@ -375,6 +393,7 @@ int		 tree_object(struct tree *, uint64_t, struct tree_object *);
 int		 tree_text(struct tree *, uint64_t, char **, size_t *);
 void		 tree_mark_checked(struct tree *, uint64_t, bool);
 int		 tree_checked(struct tree *, uint64_t);
+size_t		 tree_next_files(struct tree *, uint64_t, uint64_t *, size_t);
 int		 tree_reload(struct tree *, uint64_t);
 size_t		 tree_nodes(struct tree *);
 
@@ -638,13 +657,43 @@ void		 hdrtext_free(struct hdrtext *);
 int		 hdrtext_get(struct hdrtext *, uint64_t, bool, char **,
 		    size_t *);
 
+/* budget.c: the global memory budget for file bytes (-o memory=) */
+#define MEMORY_DEFAULT	(256ULL * 1024 * 1024)
+#define MEMORY_MIN	(1024ULL * 1024)
+struct budget;
+struct budget	*budget_create(size_t);
+void		 budget_free(struct budget *);
+bool		 budget_try(struct budget *, size_t);
+bool		 budget_try_spare(struct budget *, size_t);
+void		 budget_take(struct budget *, size_t);
+void		 budget_give(struct budget *, size_t);
+size_t		 budget_max(struct budget *);
+size_t		 budget_used(struct budget *);
+size_t		 budget_peak(struct budget *);
+
+/* window.c: sequential detection, the read-ahead window of a file */
+#define WINDOW_MIN	(1024U * 1024)		/* the first window */
+#define WINDOW_MAX	(32U * 1024 * 1024)	/* the largest, by default */
+#define WINDOW_BACK	(1024U * 1024)		/* still sequential */
+#define WINDOW_FORWARD	(1024U * 1024)
+struct window {
+	uint64_t	 next;		/* where the reader is expected */
+	uint64_t	 size;		/* 0: random reads */
+	uint64_t	 used;		/* read since the window last grew */
+	uint64_t	 max;
+};
+void		 window_init(struct window *, uint64_t);
+bool		 window_sequential(const struct window *, uint64_t);
+uint64_t	 window_update(struct window *, uint64_t, size_t);
+
 /* cache.c: every read of file bytes, with the md5 check */
-struct cache	*cache_create(struct broker *, struct tree *);
+struct cache	*cache_create(struct broker *, struct tree *, size_t);
 void		 cache_free(struct cache *);
 int		 cache_open(struct cache *, uint64_t, struct handle **);
 ssize_t		 cache_read(struct cache *, struct handle *, char *, size_t,
 		    uint64_t);
 void		 cache_close(struct cache *, struct handle *);
+bool		 cache_keep(struct cache *, struct handle *);
 
 /* fs.c */
 struct snapfs {

@@ -888,6 +888,50 @@ tree_text(struct tree *t, uint64_t ino, char **text, size_t *len)
 	return (error);
 }
 
+/*
+ * The inode numbers of up to n files that follow file ino in its folder,
+ * in listing order: what a walk of the folder reads next.  The count.
+ */
+size_t
+tree_next_files(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+{
+	struct batch	*c, *fc;
+	struct node	*d, *f, *m;
+	uint32_t	 i;
+	size_t		 found = 0, lo, hi, mid;
+	int		 r;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
+		goto out;
+	f = node_at(t, i, &fc);
+	d = node_at(t, f->parent, NULL);
+	lo = d->first;
+	hi = d->first + d->count;
+	while (lo < hi) {	/* children are sorted by name */
+		mid = (lo + hi) / 2;
+		m = node_at(t, t->children[mid], &c);
+		r = name_cmp(node_str(fc, f->name), f->namelen,
+		    node_str(c, m->name), m->namelen);
+		if (r == 0)
+			break;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo >= hi)
+		goto out;
+	for (mid++; mid < d->first + d->count && found < n; mid++) {
+		m = node_at(t, t->children[mid], NULL);
+		if (m->type == NODE_FILE)
+			inos[found++] = m->ino;
+	}
+out:
+	pthread_rwlock_unlock(&t->lock);
+	return (found);
+}
+
 /* Remember that file ino matched its md5 (ok) or did not. */
 void
 tree_mark_checked(struct tree *t, uint64_t ino, bool ok)
