@@ -35,7 +35,7 @@
 
 #include "snapfs.h"
 
-#define CHUNK		(1024 * 1024)
+#define CHUNK		DCACHE_BLOCK	/* a chunk is a disk cache block */
 #define SLOTS		64		/* chunks a handle holds at most */
 #define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
 #define WARM_FILES	8		/* files warmed ahead of a walk */
@@ -58,6 +58,9 @@ struct chunk {
 	char		*data;
 	int		 state;
 	int		 error;
+	bool		 disk;		/* in the disk cache: to be loaded */
+	bool		 claimed;	/* a reader is loading it */
+	bool		 cached;	/* came from the disk cache */
 };
 
 /* A small file fetched whole before it is opened. */
@@ -75,6 +78,7 @@ struct cache {
 	struct broker	*broker;
 	struct tree	*tree;
 	struct budget	*budget;
+	struct dcache	*dc;		/* or NULL */
 	bool		 remote;	/* fetches are worth doing ahead */
 	pthread_mutex_t	 lock;		/* the fields below */
 	pthread_cond_t	 cond;
@@ -86,6 +90,7 @@ struct handle {
 	struct cache		*c;
 	uint64_t		 ino;
 	struct tree_object	 obj;
+	char			 id[SHA256_HEX_LEN + 1]; /* disk cache entry */
 	char			*whole;		/* a small object, checked */
 	pthread_mutex_t		 lock;		/* the fields below */
 	pthread_cond_t		 cond;
@@ -122,6 +127,13 @@ cache_create(struct broker *broker, struct tree *tree, size_t memory)
 	return (c);
 }
 
+/* Keep objects on disk in dir, up to size bytes (-o cache_dir=). */
+int
+cache_disk(struct cache *c, const char *dir, uint64_t size, char **cause)
+{
+	return (dcache_open(dir, size, c->budget, &c->dc, cause));
+}
+
 static void
 warm_drop(struct cache *c, int i)
 {
@@ -153,6 +165,7 @@ cache_free(struct cache *c)
 		warm_drop(c, i);
 	}
 	pthread_mutex_unlock(&c->lock);
+	dcache_close(c->dc);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	budget_free(c->budget);
@@ -229,12 +242,16 @@ verdict(struct cache *c, struct handle *h, const char *md5)
 	if (strcmp(md5, h->obj.md5) == 0) {
 		tree_mark_checked(c->tree, h->ino, true);
 		h->verdict = 1;
+		if (h->id[0] != '\0')
+			dcache_verdict(c->dc, h->id, h->obj.size, true);
 		return (0);
 	}
 	stats_add(STAT_MD5_ERRORS, 1);
 	log_warn("%s: md5 mismatch: content is %s", h->obj.key, md5);
 	tree_mark_checked(c->tree, h->ino, false);
 	h->verdict = -1;
+	if (h->id[0] != '\0')
+		dcache_verdict(c->dc, h->id, h->obj.size, false);
 	return (-EIO);
 }
 
@@ -301,6 +318,7 @@ warm_ahead(struct cache *c, uint64_t ino)
 {
 	struct tree_object	 obj;
 	struct warm		*w;
+	char			 id[SHA256_HEX_LEN + 1];
 	uint64_t		 next[WARM_FILES];
 	size_t			 n, k;
 	int			 i, free_slot;
@@ -329,6 +347,13 @@ warm_ahead(struct cache *c, uint64_t ino)
 		if (obj.size == 0 || obj.size > WARM_SIZE_MAX) {
 			free(obj.key);
 			continue;
+		}
+		if (c->dc != NULL && obj.md5[0] != '\0') {
+			dcache_id(obj.key, obj.md5, id);
+			if (dcache_has(c->dc, id, 0)) {	/* on disk already */
+				free(obj.key);
+				continue;
+			}
 		}
 		pthread_mutex_lock(&c->lock);
 		free_slot = -1;
@@ -361,6 +386,40 @@ warm_ahead(struct cache *c, uint64_t ino)
 	}
 }
 
+/* A small object from the disk cache, block by block: 0, or -1. */
+static int
+disk_read(struct cache *c, const char *id, char *data, size_t size)
+{
+	size_t	off, n;
+
+	for (off = 0; off < size; off += CHUNK)
+		if (!dcache_has(c->dc, id, off / CHUNK))
+			return (-1);
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		if (dcache_get(c->dc, id, off / CHUNK, data + off, n) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* A copy of a small object for the disk cache, as memory allows. */
+static void
+disk_write(struct cache *c, const char *id, const char *data, size_t size)
+{
+	char	*copy;
+	size_t	 off, n;
+
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		if (!budget_try(c->budget, n))
+			return;
+		copy = xmalloc(n);
+		memcpy(copy, data + off, n);
+		dcache_put(c->dc, id, off / CHUNK, copy, n);
+	}
+}
+
 /* Load a small object whole into h->whole (unless warmed), check it. */
 static int
 load_small(struct cache *c, struct handle *h, char *data, bool check)
@@ -369,11 +428,15 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 	size_t	size = h->obj.size;
 	ssize_t	n;
 	int	error;
+	bool	disk = false;
 
 	if (data == NULL) {
 		budget_take(c->budget, size + 1);
 		data = xmalloc(size + 1);
-		if (c->remote && size > 0) {
+		if (h->id[0] != '\0' && size > 0 &&
+		    disk_read(c, h->id, data, size) == 0)
+			error = 0, disk = true;
+		else if (c->remote && size > 0) {
 			n = read_once(c, h->obj.key, data, size + 1, 0);
 			if (n >= 0 && (size_t)n != size) {
 				log_warn("%s/%s: size changed while reading",
@@ -403,7 +466,9 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 	if (!check)
 		return (0);
 	md5_hex(h->whole, size, md5);
-	return (verdict(c, h, md5));
+	if ((error = verdict(c, h, md5)) == 0 && h->id[0] != '\0' && !disk)
+		disk_write(c, h->id, data, size);
+	return (error);
 }
 
 int
@@ -433,6 +498,13 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 	 * what a failed upload leaves behind.
 	 */
 	checked = h->obj.md5[0] != '\0' ? tree_checked(c->tree, ino) : 1;
+	if (c->dc != NULL && c->remote && h->obj.md5[0] != '\0') {
+		dcache_id(h->obj.key, h->obj.md5, h->id);
+		if (checked == 0 && dcache_good(c->dc, h->id)) {
+			tree_mark_checked(c->tree, ino, true);
+			checked = 1;
+		}
+	}
 	warmed = c->remote ? warm_take(c, ino, h->obj.size) : NULL;
 	if (checked < 0) {
 		error = -EIO;
@@ -453,11 +525,18 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 	return (0);
 }
 
+/* Free a chunk that is not in flight; a fetched one goes to disk. */
 static void
 chunk_free(struct handle *h, struct chunk *ch)
 {
-	budget_give(h->c->budget, ch->len);
-	free(ch->data);
+	if (ch->state == CH_READY && !ch->cached && h->id[0] != '\0' &&
+	    h->verdict >= 0)
+		dcache_put(h->c->dc, h->id, ch->off / CHUNK, ch->data,
+		    ch->len);
+	else {
+		budget_give(h->c->budget, ch->len);
+		free(ch->data);
+	}
 	ch->data = NULL;
 	ch->state = CH_FREE;
 }
@@ -470,6 +549,12 @@ cache_close(struct cache *c, struct handle *h)
 	if (h == NULL)
 		return;
 	pthread_mutex_lock(&h->lock);
+	for (i = 0; i < SLOTS; i++)
+		if (h->chunks[i].state == CH_WAIT && h->chunks[i].disk &&
+		    !h->chunks[i].claimed) {
+			h->chunks[i].state = CH_FAILED;	/* never loaded */
+			h->inflight--;
+		}
 	while (h->inflight > 0)
 		pthread_cond_wait(&h->cond, &h->lock);
 	for (i = 0; i < SLOTS; i++)
@@ -539,6 +624,20 @@ chunk_reclaim(struct handle *h)
 		    ch->state == CH_FAILED)
 			chunk_free(h, ch);
 	}
+	/* Blocks on disk that the reader has passed need not be loaded. */
+	for (i = 0; i < SLOTS; i++) {
+		ch = &h->chunks[i];
+		if (ch->state != CH_WAIT || !ch->disk || ch->claimed)
+			continue;
+		if (ch->off + ch->len + WINDOW_BACK <= h->w.next ||
+		    ch->off >= ahead) {
+			if (hash_wanted(h) && ch->off + ch->len > h->hashed)
+				continue;
+			ch->state = CH_FAILED;
+			h->inflight--;
+			chunk_free(h, ch);
+		}
+	}
 }
 
 static void
@@ -595,10 +694,40 @@ chunk_start(struct handle *h, uint64_t start)
 	ch->data = xmalloc(len);
 	ch->state = CH_WAIT;
 	ch->error = 0;
+	ch->claimed = ch->cached = false;
 	h->inflight++;
-	broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
-	    chunk_done, ch);
+	/* A block on disk is loaded by the reader that needs it. */
+	if (!(ch->disk = h->id[0] != '\0' &&
+	    dcache_has(h->c->dc, h->id, start / CHUNK)))
+		broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
+		    chunk_done, ch);
 	return (ch);
+}
+
+/*
+ * Load chunk ch from the disk cache, or fetch it if the block fails its
+ * check.  Caller holds h->lock, which is dropped meanwhile.
+ */
+static void
+chunk_load(struct handle *h, struct chunk *ch)
+{
+	int	error;
+
+	ch->claimed = true;
+	pthread_mutex_unlock(&h->lock);
+	error = dcache_get(h->c->dc, h->id, ch->off / CHUNK, ch->data,
+	    ch->len);
+	pthread_mutex_lock(&h->lock);
+	ch->disk = ch->claimed = false;
+	if (error != 0) {
+		broker_fetch(h->c->broker, h->obj.key, ch->data, ch->len,
+		    ch->off, chunk_done, ch);
+		return;
+	}
+	ch->cached = true;
+	ch->state = CH_READY;
+	h->inflight--;
+	pthread_cond_broadcast(&h->cond);
 }
 
 /* Have the window [off, off + ahead) in flight.  Caller holds h->lock. */
@@ -642,7 +771,10 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 		    ch->state == CH_WAIT) {
 			if (!must)
 				break;
-			pthread_cond_wait(&h->cond, &h->lock);
+			if (ch->disk && !ch->claimed)
+				chunk_load(h, ch);
+			else
+				pthread_cond_wait(&h->cond, &h->lock);
 			continue;
 		}
 		h->hashing = true;
@@ -780,7 +912,10 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
 	while (done < len && (ch = chunk_find(h, off + done)) != NULL) {
 		if (ch->state == CH_WAIT) {
 			/* Look again after: the slot may be reused. */
-			pthread_cond_wait(&h->cond, &h->lock);
+			if (ch->disk && !ch->claimed)
+				chunk_load(h, ch);
+			else
+				pthread_cond_wait(&h->cond, &h->lock);
 			continue;
 		}
 		if (ch->state == CH_FAILED) {

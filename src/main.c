@@ -35,6 +35,8 @@ struct options {
 	char	*profile;
 	char	*cafile;
 	char	*memory;
+	char	*cache_dir;
+	char	*cache_size;
 };
 
 enum {
@@ -55,6 +57,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("profile=%s", profile),
 	OPT("cafile=%s", cafile),
 	OPT("memory=%s", memory),
+	OPT("cache_dir=%s", cache_dir),
+	OPT("cache_size=%s", cache_size),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -169,6 +173,7 @@ main(int argc, char **argv)
 	struct snapfs			 fs;
 	struct stat			 st;
 	uint64_t			 memory = MEMORY_DEFAULT;
+	uint64_t			 cache_size = CACHE_SIZE_DEFAULT;
 	const void			*ops;
 	char				*cause = NULL;
 	size_t				 opsize;
@@ -216,6 +221,12 @@ main(int argc, char **argv)
 		    "more\n", o.memory);
 		goto out;
 	}
+	if (o.cache_size != NULL && (o.cache_dir == NULL ||
+	    parse_size(o.cache_size, &cache_size) == -1)) {
+		fprintf(stderr, "snapfs: cache_size=%s: %s\n", o.cache_size,
+		    o.cache_dir == NULL ? "needs cache_dir=" : "not a size");
+		goto out;
+	}
 	bo.endpoint = o.endpoint;
 	bo.region = o.region;
 	bo.path_style = o.path_style;
@@ -240,6 +251,12 @@ main(int argc, char **argv)
 	fs.repo = repo_create(fs.broker, fs.jobs);
 	fs.tree = tree_create(ns_load, &fs);
 	fs.cache = cache_create(fs.broker, fs.tree, memory);
+	if (o.cache_dir != NULL && (error = cache_disk(fs.cache, o.cache_dir,
+	    cache_size, &cause)) != 0) {
+		fprintf(stderr, "snapfs: cache_dir=%s\n", cause);
+		free(cause);
+		goto out;
+	}
 	fs.hdrtext = hdrtext_create(fs.cache, fs.tree);
 	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
@@ -303,6 +320,8 @@ out:
 	free(o.credentials);
 	free(o.profile);
 	free(o.memory);
+	free(o.cache_dir);
+	free(o.cache_size);
 	free(o.cafile);
 	return (status);
 }

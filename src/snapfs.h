@@ -686,8 +686,38 @@ void		 window_init(struct window *, uint64_t);
 bool		 window_sequential(const struct window *, uint64_t);
 uint64_t	 window_update(struct window *, uint64_t, size_t);
 
+/* lru.c: the disk cache's index, least recently used first out */
+struct lru;
+struct lru	*lru_create(void);
+void		 lru_free(struct lru *);
+void		 lru_touch(struct lru *, const char *, uint64_t, int64_t);
+bool		 lru_has(struct lru *, const char *);
+uint64_t	 lru_remove(struct lru *, const char *);
+uint64_t	 lru_total(const struct lru *);
+size_t		 lru_count(const struct lru *);
+size_t		 lru_evict(struct lru *, uint64_t,
+		    void (*)(void *, const char *), void *);
+
+/* dcache.c: the disk cache (-o cache_dir=,cache_size=) */
+#define DCACHE_BLOCK	(1024U * 1024)
+#define CACHE_SIZE_DEFAULT (1024ULL * 1024 * 1024)
+struct dcache;
+int		 dcache_open(const char *, uint64_t, struct budget *,
+		    struct dcache **, char **);
+void		 dcache_close(struct dcache *);
+void		 dcache_id(const char *, const char *,
+		    char [SHA256_HEX_LEN + 1]);
+bool		 dcache_has(struct dcache *, const char *, uint64_t);
+int		 dcache_get(struct dcache *, const char *, uint64_t, void *,
+		    size_t);
+void		 dcache_put(struct dcache *, const char *, uint64_t, char *,
+		    size_t);
+bool		 dcache_good(struct dcache *, const char *);
+void		 dcache_verdict(struct dcache *, const char *, uint64_t, bool);
+
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *, size_t);
+int		 cache_disk(struct cache *, const char *, uint64_t, char **);
 void		 cache_free(struct cache *);
 int		 cache_open(struct cache *, uint64_t, struct handle **);
 ssize_t		 cache_read(struct cache *, struct handle *, char *, size_t,

@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES=${*:-"gcc make autoconf automake pkg-config
-	fuse3 libfuse3-dev libssl-dev libcurl4-openssl-dev libxml2-dev
+	fuse3 libfuse3-dev libssl-dev libcurl4-openssl-dev libxml2-dev libzstd-dev
 	libcriterion-dev
 	mandoc rsync python3 procps"}
 

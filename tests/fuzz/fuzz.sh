@@ -19,8 +19,8 @@ mkdir -p "$dir/obj"
 flags="-g -O1 -std=gnu11 -pthread -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DFUSE_USE_VERSION=314
-	-I$top/src $(pkg-config --cflags fuse3 libcrypto libcurl libxml-2.0)"
-libs="$(pkg-config --libs fuse3 libcrypto libcurl libxml-2.0) -pthread"
+	-I$top/src $(pkg-config --cflags fuse3 libcrypto libcurl libxml-2.0 libzstd)"
+libs="$(pkg-config --libs fuse3 libcrypto libcurl libxml-2.0 libzstd) -pthread"
 
 # The library, once, instrumented for coverage.
 objs=

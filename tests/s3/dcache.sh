@@ -1,0 +1,111 @@
+#!/bin/sh
+# s3/dcache.sh - the disk cache (-o cache_dir=,cache_size=): a file read
+# through it equals its object cold, warm (served from disk, few GETs) and
+# with blocks damaged on purpose (a damaged block is a miss, never wrong
+# bytes); small files of a walk too; a damaged object fails on every mount
+# with or without the cache; the cache stays under cache_size while
+# filling and after a remount with a smaller size.
+. "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+require_prog cmp md5sum
+
+s3_start
+s3_bucket
+LOC=$W/loc
+REPO=$LOC/__palo_repository_repo1
+BIG=41943040
+mkrepo "$LOC" --label snap_big --big $BIG --files-per-tablet 6
+mkrepo "$LOC" --label snap_bad --broken flipbig
+tab=$(printf '\t')
+expect_files "$(info_file "$LOC" repo1 snap_big)" >"$W/files.txt"
+while IFS=$tab read -r path key; do
+	[ "$(stat -c %s "$REPO/__ss_snap_big/$key")" -eq $BIG ] &&
+	    big_path=$path big_key=$key
+done <"$W/files.txt"
+expect_files "$(info_file "$LOC" repo1 snap_bad)" >"$W/bad.txt"
+while IFS=$tab read -r path key; do
+	sum=$(md5sum <"$REPO/__ss_snap_bad/$key" | cut -c1-32)
+	[ "$sum" = "${key##*.}" ] || bad_path=$path
+done <"$W/bad.txt"
+[ -n "${big_path:-}" ] && [ -n "${bad_path:-}" ] || fail "generator"
+s3_publish "$LOC"
+C=$W/cache
+
+# cache_bytes: bytes of the block files in the cache.
+cache_bytes()
+{
+	find "$C" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# stat_of NAME: a counter of the mounted stats.json.
+stat_of()
+{
+	sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" "$MNT/stats.json"
+}
+
+check_bytes()
+{
+	cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
+	    fail "$1: the big file differs"
+	while IFS=$tab read -r path key; do
+		cmp "$MNT/repo1/snap_big/$path" "$REPO/__ss_snap_big/$key" ||
+		    fail "$1: $path differs"
+	done <"$W/files.txt"
+	cat "$MNT/repo1/snap_bad/$bad_path" >/dev/null 2>"$W/err" &&
+	    fail "$1: cat of the damaged file worked"
+	grep -q 'Input/output error' "$W/err" || fail "$1: $(cat "$W/err")"
+}
+
+# A cache smaller than the file: it never holds more than its size.
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=8M
+check_bytes "8M cache"
+umount_fs
+n=$(cache_bytes)
+[ "$n" -le 8388608 ] || fail "8M cache holds $n bytes"
+[ "$n" -gt 0 ] || fail "nothing was cached"
+
+# Large enough: cold, then warm from disk.
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+check_bytes cold
+umount_fs
+n=$(cache_bytes)
+[ "$n" -gt 20971520 ] || fail "only $n bytes cached of the big file"
+[ "$n" -le 209715200 ] || fail "200M cache holds $n bytes"
+ls "$C"/*/*.ok >/dev/null 2>&1 || fail "no object recorded as checked"
+
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+check_bytes warm
+hits=$(stat_of cache_hits)
+got=$(stat_of bytes_read)
+[ "$hits" -ge 20 ] || fail "warm: $hits cache hits"
+[ "$got" -lt $((BIG / 2)) ] || fail "warm: $got bytes fetched from S3"
+umount_fs
+
+# Damage blocks on purpose: a flipped byte, a truncated block, garbage.
+i=0
+for f in $(find "$C" -type f -name '*.[0-9]*' | sort | head -n 9); do
+	case $((i % 3)) in
+	0)	python3 -c 'import sys, os
+p = sys.argv[1]; f = open(p, "r+b"); n = os.path.getsize(p)
+f.seek(n // 2); b = f.read(1); f.seek(n // 2); f.write(bytes([b[0] ^ 0x40]))' "$f" ;;
+	1)	truncate -s 100 "$f" ;;
+	2)	head -c 2000 /dev/urandom >"$f" ;;
+	esac
+	i=$((i + 1))
+done
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+check_bytes damaged
+umount_fs
+grep -q 'is damaged: dropped' "$W/log" || fail "no damaged block was logged"
+
+# A smaller size at the next mount: evicted down to it at once.
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=16M
+n=$(cache_bytes)
+[ "$n" -le 16777216 ] || fail "after remount with 16M: $n bytes"
+check_bytes "16M cache"
+umount_fs
+n=$(cache_bytes)
+[ "$n" -le 16777216 ] || fail "16M cache holds $n bytes"
+
+"$SNAPFS" -f "$S3LOC" "$MNT" $S3_OPTS -o cache_size=1G 2>"$W/err" &&
+    fail "cache_size without cache_dir was accepted"
+grep -q 'cache_dir' "$W/err" || fail "cache_size alone: $(cat "$W/err")"
