@@ -884,6 +884,47 @@ end:
 	return (h->verdict < 0 ? -EIO : 0);
 }
 
+/*
+ * Serve what the disk cache holds of [off, off + len) into p, from the
+ * start: the count of bytes.  Whole blocks go straight into p.
+ */
+static size_t
+disk_span(struct cache *c, struct handle *h, char *p, size_t len,
+    uint64_t off)
+{
+	char		*tmp;
+	uint64_t	 b, start;
+	size_t		 done = 0, blen, n;
+	int		 error;
+
+	while (done < len) {
+		b = (off + done) / CHUNK;
+		start = b * CHUNK;
+		blen = h->obj.size - start < CHUNK ? h->obj.size - start : CHUNK;
+		n = start + blen - (off + done);
+		if (n > len - done)
+			n = len - done;
+		if (!dcache_has(c->dc, h->id, b))
+			break;
+		if (n == blen) {
+			if (dcache_get(c->dc, h->id, b, p + done, n) != 0)
+				break;
+		} else {
+			if (!budget_try(c->budget, blen))
+				break;
+			tmp = xmalloc(blen);
+			if ((error = dcache_get(c->dc, h->id, b, tmp, blen)) == 0)
+				memcpy(p + done, tmp + (off + done - start), n);
+			free(tmp);
+			budget_give(c->budget, blen);
+			if (error != 0)
+				break;
+		}
+		done += n;
+	}
+	return (done);
+}
+
 /* Up to len bytes of the object at off: the count, 0 at the end, -errno. */
 ssize_t
 cache_read(struct cache *c, struct handle *h, char *p, size_t len,
@@ -929,7 +970,9 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
 		done += n;
 	}
 	pthread_mutex_unlock(&h->lock);
-	/* Random, or no memory for read-ahead: straight into the reply. */
+	/* Random, or no memory for read-ahead: the disk cache, or storage. */
+	if (error == 0 && done < len && h->id[0] != '\0')
+		done += disk_span(c, h, p + done, len - done, off + done);
 	if (error == 0 && done < len)
 		error = read_exact(c, h, p + done, len - done, off + done);
 	pthread_mutex_lock(&h->lock);

@@ -2,9 +2,9 @@
 # s3/dcache.sh - the disk cache (-o cache_dir=,cache_size=): a file read
 # through it equals its object cold, warm (served from disk, few GETs) and
 # with blocks damaged on purpose (a damaged block is a miss, never wrong
-# bytes); small files of a walk too; a damaged object fails on every mount
-# with or without the cache; the cache stays under cache_size while
-# filling and after a remount with a smaller size.
+# bytes), also at random offsets; small files of a walk too; a damaged
+# object fails on every mount with or without the cache; the cache stays
+# under cache_size while filling and after a remount with a smaller size.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp md5sum
 
@@ -42,6 +42,25 @@ stat_of()
 	sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" "$MNT/stats.json"
 }
 
+# random_reads FILE SOURCE: reads at random offsets equal the source.
+random_reads()
+{
+	python3 - "$1" "$2" <<'PY' || fail "random reads of $1 differ"
+import os, random, sys
+r = random.Random(7)
+size = os.path.getsize(sys.argv[2])
+with open(sys.argv[1], "rb", buffering=0) as f, open(sys.argv[2], "rb") as g:
+    for i in range(100):
+        off = r.randrange(0, size)
+        n = r.choice([1, 4096, 131072, r.randrange(1, 3000000)])
+        f.seek(off)
+        g.seek(off)
+        a, b = f.read(n), g.read(n)
+        if a != b:
+            sys.exit("read of %d at %d: %d bytes differ" % (n, off, len(a)))
+PY
+}
+
 check_bytes()
 {
 	cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
@@ -57,7 +76,8 @@ check_bytes()
 
 # A cache smaller than the file: it never holds more than its size.
 mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=8M
-check_bytes "8M cache"
+cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
+    fail "8M cache: the big file differs"
 umount_fs
 n=$(cache_bytes)
 [ "$n" -le 8388608 ] || fail "8M cache holds $n bytes"
@@ -73,6 +93,7 @@ n=$(cache_bytes)
 ls "$C"/*/*.ok >/dev/null 2>&1 || fail "no object recorded as checked"
 
 mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+random_reads "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key"
 check_bytes warm
 hits=$(stat_of cache_hits)
 got=$(stat_of bytes_read)
@@ -93,6 +114,7 @@ f.seek(n // 2); b = f.read(1); f.seek(n // 2); f.write(bytes([b[0] ^ 0x40]))' "$
 	i=$((i + 1))
 done
 mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+random_reads "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key"
 check_bytes damaged
 umount_fs
 grep -q 'is damaged: dropped' "$W/log" || fail "no damaged block was logged"
