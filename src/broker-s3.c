@@ -379,7 +379,7 @@ s3_fetch_done(void *arg, int error)
 /* A ranged GET on the transfer thread, straight into p. */
 static void
 s3_fetch(struct broker *b, const char *key, void *p, size_t len,
-    uint64_t off, broker_done_cb done, void *arg)
+    uint64_t off, volatile bool *abort, broker_done_cb done, void *arg)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	struct s3_fetch		*f;
@@ -396,6 +396,7 @@ s3_fetch(struct broker *b, const char *key, void *p, size_t len,
 	xasprintf(&f->full, "%s%s", s->prefix, key);
 	f->req.into = p;
 	f->req.intolen = len;
+	f->req.abort = abort;
 	http_header(&f->req, "Range: bytes=%llu-%llu",
 	    (unsigned long long)off, (unsigned long long)(off + len - 1));
 	s3_request(s, &f->req, "GET", f->full, "", NULL);

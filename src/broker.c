@@ -119,11 +119,11 @@ fetch_done(void *arg, ssize_t n)
 {
 	struct fetch	*f = arg;
 
-	if (n < 0) {
+	if (n < 0 && n != -EINTR) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("read %s/%s: %s", f->b->location, f->key,
 		    strerror(-n));
-	} else
+	} else if (n >= 0)
 		stats_add(STAT_BYTES_READ, n);
 	f->done(f->arg, n);
 	free(f->key);
@@ -133,11 +133,12 @@ fetch_done(void *arg, ssize_t n)
 /*
  * Start reading up to len bytes of key at off into p; done(arg, n) is
  * called with the count or -errno, maybe on another thread, and must not
- * block.  Only for a broker_can_fetch() broker.
+ * block.  Setting *abort (if given) ends it soon with -EINTR.  Only for a
+ * broker_can_fetch() broker.
  */
 void
 broker_fetch(struct broker *b, const char *key, void *p, size_t len,
-    uint64_t off, broker_done_cb done, void *arg)
+    uint64_t off, volatile bool *abort, broker_done_cb done, void *arg)
 {
 	struct fetch	*f;
 
@@ -147,7 +148,7 @@ broker_fetch(struct broker *b, const char *key, void *p, size_t len,
 	f->key = xstrdup(key);
 	f->done = done;
 	f->arg = arg;
-	b->ops->fetch(b, key, p, len, off, fetch_done, f);
+	b->ops->fetch(b, key, p, len, off, abort, fetch_done, f);
 }
 
 /*

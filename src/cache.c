@@ -109,6 +109,7 @@ struct waiter {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	bool		 done;
+	volatile bool	 abort;
 	ssize_t		 n;
 };
 
@@ -172,6 +173,36 @@ cache_free(struct cache *c)
 	free(c);
 }
 
+/* Wait on cond for a moment: a reader may be interrupted meanwhile. */
+static void
+timed_wait(pthread_cond_t *cond, pthread_mutex_t *lock)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cond, lock, &ts);
+}
+
+/*
+ * Wait for a change on h, unless this thread's request was interrupted
+ * (the reader was killed): -EINTR then, else 0.  Caller holds h->lock.
+ */
+static int
+handle_wait(struct handle *h)
+{
+	if (http_cancelled()) {
+		log_info("%s: read interrupted", h->obj.key);
+		return (-EINTR);
+	}
+	timed_wait(&h->cond, &h->lock);
+	return (0);
+}
+
 static void
 waiter_done(void *arg, ssize_t n)
 {
@@ -196,10 +227,14 @@ read_once(struct cache *c, const char *key, char *p, size_t len,
 	memset(&w, 0, sizeof w);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
-	broker_fetch(c->broker, key, p, len, off, waiter_done, &w);
+	broker_fetch(c->broker, key, p, len, off, &w.abort, waiter_done, &w);
 	pthread_mutex_lock(&w.lock);
-	while (!w.done)
-		pthread_cond_wait(&w.cond, &w.lock);
+	while (!w.done) {
+		/* p is the caller's: wait for the end even if interrupted. */
+		timed_wait(&w.cond, &w.lock);
+		if (!w.abort && http_cancelled())
+			w.abort = true;
+	}
 	pthread_mutex_unlock(&w.lock);
 	pthread_cond_destroy(&w.cond);
 	pthread_mutex_destroy(&w.lock);
@@ -209,7 +244,7 @@ read_once(struct cache *c, const char *key, char *p, size_t len,
 static int
 io_errno(ssize_t n)
 {
-	return (n == -ENOENT || n == -EACCES ? n : -EIO);
+	return (n == -ENOENT || n == -EACCES || n == -EINTR ? n : -EIO);
 }
 
 /* Read exactly len bytes at off; a short object is an error. */
@@ -381,7 +416,7 @@ warm_ahead(struct cache *c, uint64_t ino)
 		pthread_mutex_unlock(&c->lock);
 		/* One byte more than listed shows an object that grew. */
 		broker_fetch(c->broker, obj.key, w->data, obj.size + 1, 0,
-		    warm_done, w);
+		    NULL, warm_done, w);
 		free(obj.key);
 	}
 }
@@ -700,7 +735,7 @@ chunk_start(struct handle *h, uint64_t start)
 	if (!(ch->disk = h->id[0] != '\0' &&
 	    dcache_has(h->c->dc, h->id, start / CHUNK)))
 		broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
-		    chunk_done, ch);
+		    NULL, chunk_done, ch);
 	return (ch);
 }
 
@@ -721,7 +756,7 @@ chunk_load(struct handle *h, struct chunk *ch)
 	ch->disk = ch->claimed = false;
 	if (error != 0) {
 		broker_fetch(h->c->broker, h->obj.key, ch->data, ch->len,
-		    ch->off, chunk_done, ch);
+		    ch->off, NULL, chunk_done, ch);
 		return;
 	}
 	ch->cached = true;
@@ -763,7 +798,8 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 		if (h->hashing) {
 			if (!must)
 				break;
-			pthread_cond_wait(&h->cond, &h->lock);
+			if ((error = handle_wait(h)) != 0)
+				return (error);
 			continue;
 		}
 		from = h->hashed;
@@ -773,8 +809,8 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 				break;
 			if (ch->disk && !ch->claimed)
 				chunk_load(h, ch);
-			else
-				pthread_cond_wait(&h->cond, &h->lock);
+			else if ((error = handle_wait(h)) != 0)
+				return (error);
 			continue;
 		}
 		h->hashing = true;
@@ -857,7 +893,8 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 	if ((error = hash_to(c, h, off, true)) != 0)
 		return (error);
 	while (hash_wanted(h) && h->hashing && h->hashed < off + len)
-		pthread_cond_wait(&h->cond, &h->lock);
+		if ((error = handle_wait(h)) != 0)
+			return (error);
 	if (hash_wanted(h) && h->hashed >= off && h->hashed < off + len) {
 		from = h->hashed;
 		h->hashing = true;
@@ -876,7 +913,8 @@ end:
 	if ((error = hash_to(c, h, h->obj.size, true)) != 0)
 		return (error);
 	while (h->hashing)
-		pthread_cond_wait(&h->cond, &h->lock);
+		if ((error = handle_wait(h)) != 0)
+			return (error);
 	if (h->verdict == 0 && h->hashed == h->obj.size) {
 		md5_final_hex(h->md5, md5);
 		return (verdict(c, h, md5));
@@ -955,8 +993,8 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
 			/* Look again after: the slot may be reused. */
 			if (ch->disk && !ch->claimed)
 				chunk_load(h, ch);
-			else
-				pthread_cond_wait(&h->cond, &h->lock);
+			else if ((error = handle_wait(h)) != 0)
+				break;
 			continue;
 		}
 		if (ch->state == CH_FAILED) {

@@ -302,7 +302,8 @@ struct broker_ops {
 			    size_t, uint64_t);
 	/* A read that completes later, or NULL where reads are cheap. */
 	void		 (*fetch)(struct broker *, const char *, void *,
-			    size_t, uint64_t, broker_done_cb, void *);
+			    size_t, uint64_t, volatile bool *, broker_done_cb,
+			    void *);
 	int		 (*put)(struct broker *, const char *, const void *,
 			    size_t);
 	int		 (*upload)(struct broker *, const char *, int,
@@ -328,7 +329,7 @@ int		 broker_read_all(struct broker *, const char *, uint64_t,
 		    struct buf *);
 bool		 broker_can_fetch(struct broker *);
 void		 broker_fetch(struct broker *, const char *, void *, size_t,
-		    uint64_t, broker_done_cb, void *);
+		    uint64_t, volatile bool *, broker_done_cb, void *);
 int		 broker_put(struct broker *, const char *, const void *,
 		    size_t);
 int		 broker_upload(struct broker *, const char *, int, uint64_t);

@@ -18,9 +18,10 @@ fault_start
 mount_fs "$S3LOC" $FAULT_OPTS
 RAW=$MNT/.raw
 ls -R "$RAW" >/dev/null || fail "cannot list .raw"
-# Tablet files, one per fault below, none read yet.
+# Tablet files, one per fault below, none read yet: in reverse order, so
+# that opening them is no folder walk whose next files are read ahead.
 find "$LOC/__palo_repository_repo1/__ss_snap_a" -name '*.dat.*' |
-    sed "s|^$LOC/||" | sort >"$W/files"
+    sed "s|^$LOC/||" | sort -r >"$W/files"
 
 # read_ok WHAT FILE: FILE reads through the mount with the right bytes.
 read_ok()
