@@ -663,10 +663,16 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 		error = -EBUSY;
 		goto out;
 	}
+	/*
+	 * The first record is written before the job is listed or its
+	 * thread runs: no later state can be overwritten by it, and a job
+	 * that is shown has a record.  j is not shared yet, so it is its
+	 * own state.
+	 */
 	j->id = ++js->next_id;
+	job_save(j, j);
 	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
-	job_save(j, NULL);
 	log_info("job %" PRId64 ": %s %s%s%s, repository %s", j->id,
 	    job_kind_name(kind), j->db != NULL ? j->db : "",
 	    j->db != NULL ? "." : "", j->req->label, j->repo);
