@@ -39,23 +39,13 @@ drop_check(struct job *j, char **cause)
 	struct snap_find	f;
 	int			error;
 
-	memset(&f, 0, sizeof f);
-	if ((error = job_find_repo(j, false, cause)) != 0)
-		return (error);
-	f.want = j->req->timestamp;
-	if ((error = snap_find(j, &f, cause)) != 0)
-		goto out;
-	if (f.nobjects == 0) {
-		xasprintf(cause, "snapshot %s not found in repository %s",
-		    j->req->label, j->repo);
-		error = -ENOENT;
-	} else if (f.want != NULL && f.info == NULL && f.ninfos > 0) {
+	if ((error = snap_check(j, &f, cause)) == 0 && f.want != NULL &&
+	    f.info == NULL && f.ninfos > 0) {
 		xasprintf(cause, "snapshot %s has no backup at %s",
 		    j->req->label, f.want);
 		error = -ENOENT;
-	} else if (f.want != NULL)
+	} else if (error == 0 && f.want != NULL)
 		j->timestamp = xstrdup(f.want);
-out:
 	snap_find_free(&f);
 	return (error);
 }

@@ -56,6 +56,29 @@ snap_find(struct job *j, struct snap_find *f, char **cause)
 	return (error);
 }
 
+/*
+ * The snapshot a verify or drop line names ([repo.]label [@timestamp]),
+ * its folder listed into f (free it with snap_find_free): -ENOENT when
+ * there is nothing in it.
+ */
+int
+snap_check(struct job *j, struct snap_find *f, char **cause)
+{
+	int	error;
+
+	memset(f, 0, sizeof *f);
+	f->want = j->req->timestamp;
+	if ((error = job_find_repo(j, false, cause)) != 0 ||
+	    (error = snap_find(j, f, cause)) != 0)
+		return (error);
+	if (f->nobjects == 0) {
+		xasprintf(cause, "snapshot %s not found in repository %s",
+		    j->req->label, j->repo);
+		return (-ENOENT);
+	}
+	return (0);
+}
+
 void
 snap_find_free(struct snap_find *f)
 {

@@ -81,26 +81,15 @@ verify_check(struct job *j, char **cause)
 	struct snap_find	f;
 	int			error;
 
-	memset(&f, 0, sizeof f);
-	if ((error = job_find_repo(j, false, cause)) != 0)
-		return (error);
-	f.want = j->req->timestamp;
-	if ((error = snap_find(j, &f, cause)) != 0)
-		goto out;
-	if (f.nobjects == 0) {
-		xasprintf(cause, "snapshot %s not found in repository %s",
-		    j->req->label, j->repo);
-		error = -ENOENT;
-	} else if (f.info == NULL) {
+	if ((error = snap_check(j, &f, cause)) == 0 && f.info == NULL) {
 		xasprintf(cause, "snapshot %s has no info file%s%s: nothing "
 		    "to verify against", j->req->label, f.want != NULL ?
 		    " at " : "", f.want != NULL ? f.want : "");
 		error = -ENOENT;
-	} else {
+	} else if (error == 0) {
 		j->timestamp = snap_timestamp(f.info);
 		xasprintf(&j->info_key, "%s%s", j->folder, f.info);
 	}
-out:
 	snap_find_free(&f);
 	return (error);
 }

@@ -628,6 +628,7 @@ struct snap_find {
 	size_t		 nobjects;	/* everything in the folder */
 };
 int		 snap_find(struct job *, struct snap_find *, char **);
+int		 snap_check(struct job *, struct snap_find *, char **);
 void		 snap_find_free(struct snap_find *);
 char		*snap_timestamp(const char *);
 int		 snap_read_checked(struct job *, const char *, uint64_t,
