@@ -8,7 +8,9 @@
  * fetch and ls -l one per tablet.  Each text is kept for the life of the
  * mount: headers never change.  A header that cannot be fetched is an
  * error (tried again next time); one that is damaged or does not decode
- * gives a text that says why.
+ * gives a text that says why.  ls -l of a partition looks up one tablet
+ * after the other, so the first miss fetches the headers of the next
+ * tablets too, HDRTEXT_PARALLEL at a time: one round trip per batch.
  */
 
 #include <errno.h>
@@ -19,6 +21,8 @@
 #include "snapfs.h"
 
 #define HDRTEXT_MAX	(16U * 1024 * 1024)	/* largest header read */
+#define HDRTEXT_BATCH	64	/* headers fetched on one miss */
+#define HDRTEXT_PARALLEL 16	/* of them at a time */
 
 struct hdrtext_entry {
 	uint64_t	 ino;		/* 0: free */
@@ -156,6 +160,67 @@ out:
 	return (error);
 }
 
+struct fetch {
+	struct hdrtext	*h;
+	uint64_t	 inos[HDRTEXT_BATCH];
+	size_t		 n;
+	size_t		 next;		/* under lock */
+	pthread_mutex_t	 lock;
+};
+
+static bool
+known(struct hdrtext *h, uint64_t ino)
+{
+	bool	found;
+
+	pthread_mutex_lock(&h->lock);
+	found = slot(h->table, h->mask, ino)->ino == ino;
+	pthread_mutex_unlock(&h->lock);
+	return (found);
+}
+
+static void *
+fetch_worker(void *arg)
+{
+	struct fetch	*f = arg;
+	char		*text = NULL;
+	size_t		 i, len = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&f->lock);
+		i = f->next++;
+		pthread_mutex_unlock(&f->lock);
+		if (i >= f->n)
+			break;
+		if (!known(f->h, f->inos[i]) &&
+		    make(f->h, f->inos[i], &text, &len) == 0)
+			keep(f->h, f->inos[i], text, len);
+	}
+	return (NULL);
+}
+
+/* Make the texts of ino and of the same file of the next tablets. */
+static void
+fetch_batch(struct hdrtext *h, uint64_t ino)
+{
+	struct fetch	 f;
+	pthread_t	 t[HDRTEXT_PARALLEL];
+	size_t		 i, nt;
+
+	f.h = h;
+	f.inos[0] = ino;
+	f.n = 1 + tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
+	f.next = 0;
+	pthread_mutex_init(&f.lock, NULL);
+	nt = f.n < HDRTEXT_PARALLEL ? f.n : HDRTEXT_PARALLEL;
+	for (i = 0; i < nt; i++)
+		if (pthread_create(&t[i], NULL, fetch_worker, &f) != 0)
+			fatal("pthread_create");
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&f.lock);
+}
+
 /*
  * The text of tablet.txt node ino (a copy, when text is not NULL) and its
  * length.  Unless fetch is set, only a text already made is given, else
@@ -181,6 +246,9 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 	pthread_mutex_unlock(&h->lock);
 	if (error != -EAGAIN || !fetch)
 		return (error);
+	fetch_batch(h, ino);
+	if (known(h, ino))
+		return (hdrtext_get(h, ino, false, text, len));
 	if ((error = make(h, ino, &made, &madelen)) != 0)
 		return (error);
 	*len = madelen;

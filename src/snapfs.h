@@ -394,6 +394,7 @@ int		 tree_object(struct tree *, uint64_t, struct tree_object *);
 int		 tree_text(struct tree *, uint64_t, char **, size_t *);
 void		 tree_mark_checked(struct tree *, uint64_t, bool);
 int		 tree_checked(struct tree *, uint64_t);
+size_t		 tree_cousins(struct tree *, uint64_t, uint64_t *, size_t);
 size_t		 tree_next_files(struct tree *, uint64_t, uint64_t *, size_t);
 int		 tree_reload(struct tree *, uint64_t);
 size_t		 tree_nodes(struct tree *);

@@ -932,6 +932,47 @@ out:
 	return (found);
 }
 
+/*
+ * The inode numbers of up to n nodes named like ino in the folders that
+ * follow ino's folder in its parent: the same file of the next tablets.
+ * The count.
+ */
+size_t
+tree_cousins(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+{
+	struct batch	*fc;
+	struct node	*f, *d, *g, *s, *m;
+	uint32_t	 i, di, j;
+	size_t		 found = 0, k, end;
+	uint64_t	 want;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
+		goto out;
+	f = node_at(t, i, &fc);
+	if ((di = f->parent) == 0)
+		goto out;
+	d = node_at(t, di, NULL);
+	g = node_at(t, d->parent, NULL);
+	end = g->first + g->count;
+	for (k = g->first; k < end && t->children[k] != di; k++)
+		;
+	for (k++; k < end && found < n; k++) {
+		s = node_at(t, t->children[k], NULL);
+		if (s->type != NODE_DIR)
+			continue;
+		want = ino_of(s->ino, node_str(fc, f->name), f->namelen);
+		if ((j = ino_find(t, want)) == UINT32_MAX)
+			continue;
+		m = node_at(t, j, NULL);
+		if (m->parent == t->children[k] && m->type == f->type)
+			inos[found++] = want;
+	}
+out:
+	pthread_rwlock_unlock(&t->lock);
+	return (found);
+}
+
 /* Remember that file ino matched its md5 (ok) or did not. */
 void
 tree_mark_checked(struct tree *t, uint64_t ino, bool ok)

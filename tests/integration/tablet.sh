@@ -2,7 +2,8 @@
 # tablet.sh - each tablet folder has tablet.txt, decoded from the tablet
 # header: ids, schema hash, and each rowset's id, versions, rows, sizes
 # and segments; a header that does not decode or is damaged says why;
-# sizes are exact; listing folders (find) fetches no header.
+# sizes are exact; listing folders (find) fetches no header, and the
+# first lookup fetches the next tablets' headers with its own.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 LOC=$W/loc
@@ -29,8 +30,17 @@ n=$(find "$S" -name tablet.txt | wc -l)
     fail "$n tablet.txt files"
 assert_eq "$(reads)" "$before" "reads made by find"
 
-# A good header, against what the generator wrote: one rowset per .dat.
+# The first lookup fetches the headers of the next tablets too.
 P=$S/orders/p202402
+first=$(ls "$P" | grep -v partition.txt | head -n 1)
+last=$(ls "$P" | grep -v partition.txt | tail -n 1)
+[ "$first" != "$last" ] || fail "p202402 has one tablet"
+stat "$P/$first/tablet.txt" >/dev/null
+before=$(reads)
+stat "$P/$last/tablet.txt" >/dev/null
+assert_eq "$(reads)" "$before" "reads made by the second tablet.txt"
+
+# A good header, against what the generator wrote: one rowset per .dat.
 for t in $(ls "$P" | grep -v partition.txt); do
 	pid=$(sed -n 's/^Id: //p' "$P/partition.txt")
 	hash=$(sed -n 's/^SchemaHash: //p' "$P/partition.txt")
