@@ -18,10 +18,21 @@
  * aborts its requests (an interrupted FUSE request): they end at once
  * with -EINTR, not retried; a submitted request is aborted the same way
  * through its abort flag.
+ *
+ * Some servers (radosgw) write a response's headers and its body apart,
+ * with Nagle's algorithm on: the body waits for the ACK of the headers,
+ * which Linux delays by 40 ms on a reused connection.  At the end of the
+ * headers the ACK is sent at once (TCP_QUICKACK): a small GET there goes
+ * from 44 ms to 0.3 ms.  libcurl does not tell a callback its socket, so
+ * our sockets are known by their local port.
  * libcurl's codes become errno values here.
  */
 
 #include <curl/curl.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "snapfs.h"
 
@@ -70,6 +82,15 @@ struct http {
 	int		  down_error;
 	char		 *cafile;
 };
+
+/* The sockets libcurl opened through us, for quick_ack(). */
+struct sock {
+	int	fd;
+	long	port;		/* 0 until known */
+};
+static pthread_mutex_t	socks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sock	*socks;
+static size_t		 nsocks;
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
 static __thread bool	(*cancel_fn)(void *);	/* this thread's test */
@@ -257,15 +278,90 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return (size * n);
 }
 
+static curl_socket_t
+on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	int	fd;
+
+	if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC,
+	    a->protocol)) == -1)
+		return (CURL_SOCKET_BAD);
+	pthread_mutex_lock(&socks_lock);
+	socks = xreallocarray(socks, nsocks + 1, sizeof *socks);
+	socks[nsocks++] = (struct sock){ fd, 0 };
+	pthread_mutex_unlock(&socks_lock);
+	return (fd);
+}
+
+static int
+on_close_socket(void *arg, curl_socket_t fd)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&socks_lock);
+	for (i = 0; i < nsocks; i++)
+		if (socks[i].fd == fd) {
+			socks[i] = socks[--nsocks];
+			break;
+		}
+	pthread_mutex_unlock(&socks_lock);
+	return (close(fd));
+}
+
+static long
+local_port(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (0);
+	if (ss.ss_family == AF_INET)
+		return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	if (ss.ss_family == AF_INET6)
+		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	return (0);
+}
+
+/* Send the ACK of the headers c just read now, not 40 ms later. */
+static void
+quick_ack(CURL *c)
+{
+	long	port;
+	int	one = 1;
+	size_t	i;
+
+	if (curl_easy_getinfo(c, CURLINFO_LOCAL_PORT, &port) != CURLE_OK ||
+	    port <= 0)
+		return;
+	pthread_mutex_lock(&socks_lock);
+	for (i = 0; i < nsocks; i++) {
+		if (socks[i].port == 0)
+			socks[i].port = local_port(socks[i].fd);
+		if (socks[i].port == port) {
+			setsockopt(socks[i].fd, IPPROTO_TCP, TCP_QUICKACK,
+			    &one, sizeof one);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&socks_lock);
+}
+
 /* Keep the few response headers the brokers need. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct http_request	*req = arg;
+	CURL			*c = arg;
+	struct http_request	*req;
 	size_t			 len = size * n, vlen;
 	char			 value[128];
 	const char		*v;
 
+	if (len == 2 && p[0] == '\r') {
+		quick_ack(c);
+		return (len);
+	}
+	curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&req);
 	if ((v = memchr(p, ':', len)) == NULL)
 		return (len);
 	v++;
@@ -410,7 +506,10 @@ setup(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, req);
