@@ -25,18 +25,15 @@
 #define HDRTEXT_PARALLEL 16	/* of them at a time */
 
 struct hdrtext_entry {
-	uint64_t	 ino;		/* 0: free */
 	char		*text;
 	size_t		 len;
 };
 
 struct hdrtext {
-	struct cache		*cache;
-	struct tree		*tree;
-	pthread_mutex_t		 lock;		/* the table */
-	struct hdrtext_entry	*table;
-	size_t			 mask;
-	size_t			 count;
+	struct cache	*cache;
+	struct tree	*tree;
+	pthread_mutex_t	 lock;		/* texts */
+	struct idmap	 texts;		/* ino -> struct hdrtext_entry */
 };
 
 struct hdrtext *
@@ -48,61 +45,40 @@ hdrtext_create(struct cache *cache, struct tree *tree)
 	h->cache = cache;
 	h->tree = tree;
 	pthread_mutex_init(&h->lock, NULL);
-	h->mask = 63;
-	h->table = xcalloc(h->mask + 1, sizeof *h->table);
+	idmap_init(&h->texts, 32);
 	return (h);
+}
+
+static void
+entry_free(void *arg)
+{
+	struct hdrtext_entry	*e = arg;
+
+	free(e->text);
+	free(e);
 }
 
 void
 hdrtext_free(struct hdrtext *h)
 {
-	size_t	i;
-
 	if (h == NULL)
 		return;
-	for (i = 0; i <= h->mask; i++)
-		free(h->table[i].text);
-	free(h->table);
+	idmap_free(&h->texts, entry_free);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
-}
-
-/* The slot of ino, or the free slot where it goes.  Caller locks. */
-static struct hdrtext_entry *
-slot(struct hdrtext_entry *table, size_t mask, uint64_t ino)
-{
-	size_t	i = (size_t)(ino ^ ino >> 29) & mask;
-
-	while (table[i].ino != 0 && table[i].ino != ino)
-		i = (i + 1) & mask;
-	return (&table[i]);
 }
 
 static void
 keep(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 {
-	struct hdrtext_entry	*e, *old;
-	size_t			 i, oldmask;
+	struct hdrtext_entry	*e;
 
+	e = xmalloc(sizeof *e);
+	e->text = text;
+	e->len = len;
 	pthread_mutex_lock(&h->lock);
-	if ((h->count + 1) * 2 > h->mask + 1) {
-		old = h->table;
-		oldmask = h->mask;
-		h->mask = h->mask * 2 + 1;
-		h->table = xcalloc(h->mask + 1, sizeof *h->table);
-		for (i = 0; i <= oldmask; i++)
-			if (old[i].ino != 0)
-				*slot(h->table, h->mask, old[i].ino) = old[i];
-		free(old);
-	}
-	e = slot(h->table, h->mask, ino);
-	if (e->ino == 0) {
-		e->ino = ino;
-		e->text = text;
-		e->len = len;
-		h->count++;
-	} else
-		free(text);	/* another thread made it first */
+	if (idmap_put(&h->texts, ino, e) != e)
+		entry_free(e);	/* another thread made it first */
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -163,9 +139,6 @@ out:
 struct fetch {
 	struct hdrtext	*h;
 	uint64_t	 inos[HDRTEXT_BATCH];
-	size_t		 n;
-	size_t		 next;		/* under lock */
-	pthread_mutex_t	 lock;
 };
 
 static bool
@@ -174,29 +147,22 @@ known(struct hdrtext *h, uint64_t ino)
 	bool	found;
 
 	pthread_mutex_lock(&h->lock);
-	found = slot(h->table, h->mask, ino)->ino == ino;
+	found = idmap_get(&h->texts, ino) != NULL;
 	pthread_mutex_unlock(&h->lock);
 	return (found);
 }
 
-static void *
-fetch_worker(void *arg)
+static int
+fetch_item(void *arg, size_t i)
 {
 	struct fetch	*f = arg;
 	char		*text = NULL;
-	size_t		 i, len = 0;
+	size_t		 len = 0;
 
-	for (;;) {
-		pthread_mutex_lock(&f->lock);
-		i = f->next++;
-		pthread_mutex_unlock(&f->lock);
-		if (i >= f->n)
-			break;
-		if (!known(f->h, f->inos[i]) &&
-		    make(f->h, f->inos[i], &text, &len) == 0)
-			keep(f->h, f->inos[i], text, len);
-	}
-	return (NULL);
+	if (!known(f->h, f->inos[i]) &&
+	    make(f->h, f->inos[i], &text, &len) == 0)
+		keep(f->h, f->inos[i], text, len);
+	return (0);
 }
 
 /* Make the texts of ino and of the same file of the next tablets. */
@@ -204,21 +170,12 @@ static void
 fetch_batch(struct hdrtext *h, uint64_t ino)
 {
 	struct fetch	 f;
-	pthread_t	 t[HDRTEXT_PARALLEL];
-	size_t		 i, nt;
+	size_t		 n;
 
 	f.h = h;
 	f.inos[0] = ino;
-	f.n = 1 + tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
-	f.next = 0;
-	pthread_mutex_init(&f.lock, NULL);
-	nt = f.n < HDRTEXT_PARALLEL ? f.n : HDRTEXT_PARALLEL;
-	for (i = 0; i < nt; i++)
-		if (pthread_create(&t[i], NULL, fetch_worker, &f) != 0)
-			fatal("pthread_create");
-	for (i = 0; i < nt; i++)
-		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&f.lock);
+	n = 1 + tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
+	pool_run(n, HDRTEXT_PARALLEL, fetch_item, &f, NULL, NULL);
 }
 
 /*
@@ -236,8 +193,7 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 	int			 error = -EAGAIN;
 
 	pthread_mutex_lock(&h->lock);
-	e = slot(h->table, h->mask, ino);
-	if (e->ino == ino) {
+	if ((e = idmap_get(&h->texts, ino)) != NULL) {
 		*len = e->len;
 		if (text != NULL)
 			*text = xstrndup(e->text, e->len);

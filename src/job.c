@@ -365,38 +365,10 @@ job_find_repo(struct job *j, bool may_create, char **cause)
 	return (0);
 }
 
-struct pool {
-	struct job	 *job;
-	size_t		  n;
-	job_item_fn	  fn;
-	void		 *arg;
-	pthread_mutex_t	  lock;		/* next, error */
-	size_t		  next;
-	int		  error;
-};
-
-static void *
-pool_worker(void *arg)
+static bool
+stopped(void *arg)
 {
-	struct pool	*p = arg;
-	size_t		 i;
-	int		 error;
-
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		i = p->error == 0 && p->next < p->n ? p->next++ : p->n;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->n || job_stopped(p->job))
-			break;
-		if ((error = p->fn(p->arg, i)) != 0) {
-			pthread_mutex_lock(&p->lock);
-			if (p->error == 0)
-				p->error = error;
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
-	}
-	return (NULL);
+	return (job_stopped(arg));
 }
 
 /*
@@ -407,20 +379,10 @@ int
 job_parallel(struct job *j, size_t n, int nthreads, job_item_fn fn,
     void *arg)
 {
-	struct pool	 p = { j, n, fn, arg, PTHREAD_MUTEX_INITIALIZER, 0, 0 };
-	pthread_t	*t;
-	int		 i;
+	int	error;
 
-	t = xcalloc(nthreads, sizeof *t);
-	for (i = 0; i < nthreads; i++)
-		if (pthread_create(&t[i], NULL, pool_worker, &p) != 0)
-			fatal("pthread_create");
-	for (i = 0; i < nthreads; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-	pthread_mutex_destroy(&p.lock);
-	if (p.error != 0)
-		return (p.error);
+	if ((error = pool_run(n, nthreads, fn, arg, stopped, j)) != 0)
+		return (error);
 	return (job_stopped(j) ? -ECANCELED : 0);
 }
 

@@ -455,7 +455,6 @@ out:
 
 /* Where each tablet of a snapshot is, while its content is listed. */
 struct tablet_slot {
-	int64_t				 id;
 	uint32_t			 node;
 	const struct info_table		*table;
 	const struct info_partition	*part;
@@ -465,32 +464,10 @@ struct tablet_slot {
 struct snapshot_ctx {
 	struct batch		*b;
 	const struct info	*info;
-	struct tablet_slot	*slots;
-	size_t			 mask;
+	struct idmap		 tablets;	/* id -> struct tablet_slot */
 	size_t			 prefixlen;	/* of "<snapshot>/__ss_content/" */
 	uint64_t		 files;
 };
-
-static uint64_t
-mix_id(int64_t id)
-{
-	uint64_t	x = (uint64_t)id;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (x);
-}
-
-static struct tablet_slot *
-tablet_slot(struct snapshot_ctx *ctx, int64_t id)
-{
-	size_t	i = (size_t)mix_id(id) & ctx->mask;
-
-	while (ctx->slots[i].node != UINT32_MAX && ctx->slots[i].id != id)
-		i = (i + 1) & ctx->mask;
-	return (&ctx->slots[i]);
-}
 
 /* Parse "<prefix><id>/" at *p, moving past it. */
 static bool
@@ -530,8 +507,8 @@ content_entry(void *arg, const struct broker_entry *e)
 	    !path_id(&p, "__part_", &part) || !path_id(&p, "__idx_", &idx) ||
 	    !path_id(&p, "__", &tablet) || strchr(p, '/') != NULL)
 		return (0);
-	s = tablet_slot(ctx, tablet);
-	if (s->node == UINT32_MAX || db != ctx->info->id ||
+	s = idmap_get(&ctx->tablets, (uint64_t)tablet);
+	if (s == NULL || db != ctx->info->id ||
 	    tbl != s->table->id || part != s->part->id || idx != s->index->id)
 		return (0);
 	len = strlen(p);
@@ -578,9 +555,9 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 	const struct info_table	*t;
 	const struct info_partition *p;
 	const struct info_index	*x;
-	struct tablet_slot	*s;
+	struct tablet_slot	*slots, *s;
 	char			*key, *text, id[32];
-	size_t			 ntablets = 0, i, j, k, m, len;
+	size_t			 ntablets = 0, nslots = 0, i, j, k, m, len;
 	uint32_t		 tn, pn;
 	int			 error;
 
@@ -593,11 +570,8 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 			    k++)
 				ntablets += info->tables[i].partitions[j].
 				    indexes[k].ntablets;
-	for (ctx.mask = 15; ctx.mask < ntablets * 2; ctx.mask = ctx.mask * 2 + 1)
-		;
-	ctx.slots = xcalloc(ctx.mask + 1, sizeof *ctx.slots);
-	for (i = 0; i <= ctx.mask; i++)
-		ctx.slots[i].node = UINT32_MAX;
+	idmap_init(&ctx.tablets, ntablets);
+	slots = xcalloc(ntablets == 0 ? 1 : ntablets, sizeof *slots);
 
 	for (i = 0; i < info->ntables; i++) {
 		t = &info->tables[i];
@@ -616,9 +590,11 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 			for (k = 0; k < p->nindexes; k++) {
 				x = &p->indexes[k];
 				for (m = 0; m < x->ntablets; m++) {
-					s = tablet_slot(&ctx, x->tablets[m]);
-					if (s->node != UINT32_MAX)
+					s = &slots[nslots];
+					if (idmap_put(&ctx.tablets,
+					    (uint64_t)x->tablets[m], s) != s)
 						continue;
+					nslots++;
 					snprintf(id, sizeof id, "%" PRId64,
 					    x->tablets[m]);
 					xasprintf(&key, "__idx_%" PRId64 "/__%s",
@@ -626,7 +602,6 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 					s->node = batch_dir(b, pn, id, mtime,
 					    LOAD_NONE, key, 0);
 					free(key);
-					s->id = x->tablets[m];
 					s->table = t;
 					s->part = p;
 					s->index = x;
@@ -639,7 +614,8 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 	ctx.prefixlen = strlen(key);
 	error = broker_list(r->broker, key, true, content_entry, &ctx);
 	free(key);
-	free(ctx.slots);
+	idmap_free(&ctx.tablets, NULL);
+	free(slots);
 	if (error != 0)
 		xasprintf(cause, "listing %s: %s", CONTENT_DIR, strerror(-error));
 	else

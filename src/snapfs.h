@@ -527,6 +527,24 @@ int		 ctl_props_number(const char *, uint64_t, uint64_t *);
 bool		 ctl_props_timestamp_ok(const char *);
 void		 ctl_props_lower(char *);
 
+/* pool.c: worker threads over n items */
+typedef int (*pool_fn)(void *, size_t);
+typedef bool (*pool_stop_fn)(void *);
+int		 pool_run(size_t, size_t, pool_fn, void *, pool_stop_fn,
+		    void *);
+
+/* idmap.c: 64-bit ids to pointers, an open-addressing table */
+struct idmap {
+	struct idmap_slot *slots;
+	size_t		 mask;
+	size_t		 count;
+};
+void		 idmap_init(struct idmap *, size_t);
+void		 idmap_free(struct idmap *, void (*)(void *));
+void		*idmap_get(const struct idmap *, uint64_t);
+void		*idmap_put(struct idmap *, uint64_t, void *);
+size_t		 idmap_count(const struct idmap *);
+
 /* job.c: the job engine: ids, threads, states, the files under /jobs */
 enum job_state {
 	JOB_PENDING,
@@ -606,7 +624,7 @@ void		 job_notify(struct job *);
 int		 job_find_repo(struct job *, bool, char **);
 char		*jobs_verified(struct jobs *, const char *, const char *,
 		    const char *);
-typedef int (*job_item_fn)(void *, size_t);
+typedef pool_fn job_item_fn;
 int		 job_parallel(struct job *, size_t, int, job_item_fn, void *);
 void		 job_copy_state(struct job *, struct job *);
 
