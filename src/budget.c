@@ -52,26 +52,28 @@ budget_max(struct budget *b)
 	return (b->max);
 }
 
-size_t
-budget_used(struct budget *b)
+/* A counter of b, read under its lock. */
+static size_t
+counter(struct budget *b, const size_t *field)
 {
 	size_t	n;
 
 	pthread_mutex_lock(&b->lock);
-	n = b->used;
+	n = *field;
 	pthread_mutex_unlock(&b->lock);
 	return (n);
 }
 
 size_t
+budget_used(struct budget *b)
+{
+	return (counter(b, &b->used));
+}
+
+size_t
 budget_peak(struct budget *b)
 {
-	size_t	n;
-
-	pthread_mutex_lock(&b->lock);
-	n = b->peak;
-	pthread_mutex_unlock(&b->lock);
-	return (n);
+	return (counter(b, &b->peak));
 }
 
 static void
@@ -82,30 +84,31 @@ take(struct budget *b, size_t n)
 		b->peak = b->used;
 }
 
-/* Take n bytes if they are free; false if not. */
-bool
-budget_try(struct budget *b, size_t n)
+/* Take n bytes if used stays within limit; false if not. */
+static bool
+take_within(struct budget *b, size_t n, size_t limit)
 {
 	bool	ok;
 
 	pthread_mutex_lock(&b->lock);
-	if ((ok = b->used + n <= b->max))
+	if ((ok = b->used + n <= limit))
 		take(b, n);
 	pthread_mutex_unlock(&b->lock);
 	return (ok);
+}
+
+/* Take n bytes if they are free; false if not. */
+bool
+budget_try(struct budget *b, size_t n)
+{
+	return (take_within(b, n, b->max));
 }
 
 /* Take n bytes if half the budget stays free: for guesses. */
 bool
 budget_try_spare(struct budget *b, size_t n)
 {
-	bool	ok;
-
-	pthread_mutex_lock(&b->lock);
-	if ((ok = b->used + n <= b->max / 2))
-		take(b, n);
-	pthread_mutex_unlock(&b->lock);
-	return (ok);
+	return (take_within(b, n, b->max / 2));
 }
 
 /*
