@@ -81,21 +81,21 @@ assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" 1 "problems of snap_flip2"
 grep -q "^snap_flip2	.*	OK	1 problem (job $id)\$" "$MNT/repo1/snapshots.tsv" ||
     fail "snapshots.tsv: $(cat "$MNT/repo1/snapshots.tsv")"
 
-id=$(verify snap_missing)
-report_has "$id" "__10013/$dat: missing" "missing file"
-id=$(verify snap_extra)
-report_has "$id" "__10014/stray.dat.0123456789abcdef0123456789abcdef: not in the info" "extra file"
-id=$(verify snap_notablet)
-report_has "$id" "tablet 10014 missing" "missing tablet"
-id=$(verify snap_badhdr2)
-report_has "$id" "__10013/10013.hdr.[0-9a-f]*: bad tablet header: .*adler32" "bad header"
-assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" 1 "problems of snap_badhdr2"
-id=$(verify snap_nometa)
-report_has "$id" "^__meta: missing" "no __meta"
-id=$(verify snap_badmeta)
-report_has "$id" "^__meta\.[0-9a-f]*: does not parse: its JSON" "bad __meta"
-id=$(verify snap_order)
-report_has "$id" "tablets_order lists 3 tablets, tablets 2" "tablets_order"
+# LABEL|what the report says|what is planted|how many problems, if checked
+while IFS='|' read -r label pattern what problems <&3; do
+	id=$(verify "$label")
+	report_has "$id" "$pattern" "$what"
+	[ -z "$problems" ] || assert_eq "$(wc -l <"$MNT/jobs/$id/report.txt")" \
+	    "$problems" "problems of $label"
+done 3<<EOF
+snap_missing|__10013/$dat: missing|missing file|
+snap_extra|__10014/stray.dat.0123456789abcdef0123456789abcdef: not in the info|extra file|
+snap_notablet|tablet 10014 missing|missing tablet|
+snap_badhdr2|__10013/10013.hdr.[0-9a-f]*: bad tablet header: .*adler32|bad header|1
+snap_nometa|^__meta: missing|no __meta|
+snap_badmeta|^__meta\\.[0-9a-f]*: does not parse: its JSON|bad __meta|
+snap_order|tablets_order lists 3 tablets, tablets 2|tablets_order|
+EOF
 
 # Refused: no such snapshot, no info, a bad timestamp; the mount goes on.
 ctl_refused verify snap_nosuch "not found in repository repo1"
