@@ -73,6 +73,7 @@ MNT=$W/mnt
 SNAPFS_PID=
 EXTRA_CLEANUP=		# more folders to remove on exit (scale.sh)
 EXTRA_KILL=		# more processes to kill on exit
+SAN_REPORT='runtime error:|ERROR: AddressSanitizer|LeakSanitizer'
 BACKEND=${SNAPFS_BACKEND:-local}
 RGW=			# the S3 server's folder, once s3_start ran
 OWN_RGW=		# set when this test started that server itself
@@ -133,6 +134,14 @@ lib_cleanup()
 		echo "--- last lines of the daemon log ($W/log):" >&2
 		tail -n 40 "$W/log" >&2
 	fi
+	# A daemon's stderr is a file in $W (UBSan reports there even with a
+	# log_path): what a sanitizer said goes to this test's log, where
+	# tests/run.sh looks for it, before $W goes.
+	for _f in "$W"/*; do
+		[ -f "$_f" ] && grep -aqE "$SAN_REPORT" "$_f" || continue
+		echo "--- sanitizer report in $_f:" >&2
+		grep -aE -A 30 "$SAN_REPORT" "$_f" | head -n 200 >&2
+	done
 	if [ -n "$(lib_mounts)" ]; then
 		echo "$TEST_NAME: still mounted, not removing $W" >&2
 	else

@@ -115,8 +115,8 @@ if has fuzz; then
 	step_time fuzz "$t0"
 fi
 
-# The whole suite under ASan and UBSan; a report from a daemon, whose
-# stderr no test reads, lands in $san/reports and fails the step.
+# The whole suite under ASan and UBSan; a report in $san/reports (ASan's
+# log_path) or in any test's log fails the step, naming where it is.
 if has san; then
 	t0=$(date +%s)
 	san=${build}-san
@@ -129,10 +129,20 @@ if has san; then
 		ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$san/reports/asan \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$san/reports/ubsan \
 		    check_in "$san" "san: "
+		# UBSan writes to stderr whatever log_path says: the test
+		# logs hold what the tests and their daemons (tests/lib.sh)
+		# wrote there.
+		report='runtime error:|ERROR: AddressSanitizer|LeakSanitizer'
+		_logs=$(find "$san/tests" -name '*.log' \
+		    -exec grep -alE "$report" {} + | sort)
+		for _l in $_logs; do
+			grep -aE -A 20 "$report" "$_l" | head -n 40
+			result FAIL "san: sanitizer report in ${_l#"$san"/}"
+		done
 		if [ -n "$(ls "$san/reports")" ]; then
 			head -n 40 "$san"/reports/*
 			result FAIL "san: sanitizer reports in $san/reports"
-		else
+		elif [ -z "$_logs" ]; then
 			result PASS "san: no sanitizer report"
 		fi
 	else
