@@ -18,7 +18,10 @@
  * digest, and chunks fetched ahead are hashed as the reader reaches them.
  * The read that reaches the end of the object completes the digest
  * (fetching any small gap a reordered read left) and fails with EIO if
- * it is wrong, so no copy of a damaged object can complete.  A handle that
+ * it is wrong, so no copy of a damaged object can complete.  A FUSE read
+ * (cache_read_early) leaves that digest to cache_digest, which runs after
+ * the reply is sent: the reader never waits for md5 but at the end.  A
+ * handle that
  * jumps far ahead of its digest gives it up: a random read is never made
  * to fetch the whole object first.  Such objects are not kept in the
  * kernel's page cache until checked (cache_keep), so a later copy reads
@@ -97,6 +100,7 @@ struct handle {
 	struct window		 w;
 	struct chunk		 chunks[SLOTS];
 	int			 inflight;
+	int			 digests;	/* cache_digest calls owed */
 	struct md5		*md5;		/* the running digest */
 	uint64_t		 hashed;	/* [0, hashed) is in md5 */
 	bool			 hashing;	/* a thread is adding to md5 */
@@ -112,6 +116,9 @@ struct waiter {
 	volatile bool	 abort;
 	ssize_t		 n;
 };
+
+static ssize_t	serve(struct cache *, struct handle *, char *, size_t,
+		    uint64_t, bool);
 
 struct cache *
 cache_create(struct broker *broker, struct tree *tree, size_t memory)
@@ -590,7 +597,7 @@ cache_close(struct cache *c, struct handle *h)
 			h->chunks[i].state = CH_FAILED;	/* never loaded */
 			h->inflight--;
 		}
-	while (h->inflight > 0)
+	while (h->inflight > 0 || h->digests > 0)
 		pthread_cond_wait(&h->cond, &h->lock);
 	for (i = 0; i < SLOTS; i++)
 		if (h->chunks[i].state != CH_FREE)
@@ -968,11 +975,72 @@ ssize_t
 cache_read(struct cache *c, struct handle *h, char *p, size_t len,
     uint64_t off)
 {
+	return (serve(c, h, p, len, off, false));
+}
+
+/*
+ * The same, but the digest of a read that does not reach the end of the
+ * object is left for later: the caller must call cache_digest with the
+ * same arguments and the count once it has used the bytes, even on error.
+ */
+ssize_t
+cache_read_early(struct cache *c, struct handle *h, char *p, size_t len,
+    uint64_t off)
+{
+	return (serve(c, h, p, len, off, true));
+}
+
+/* Are [off, off + len) hashed, or in chunks kept until they are? */
+static bool
+in_chunks(struct handle *h, uint64_t off, size_t len)
+{
+	struct chunk	*ch;
+	uint64_t	 at;
+
+	for (at = off > h->hashed ? off : h->hashed; at < off + len;
+	    at = ch->off + ch->len)
+		if ((ch = chunk_find(h, at)) == NULL || ch->state != CH_READY)
+			return (false);
+	return (true);
+}
+
+/*
+ * The digest cache_read_early left; h stays open until it is done.  Bytes
+ * held by chunks are hashed by whichever thread gets there first, without
+ * waiting; bytes read straight into p are hashed from p, in order.
+ */
+void
+cache_digest(struct cache *c, struct handle *h, const char *p, ssize_t n,
+    uint64_t off)
+{
+	pthread_mutex_lock(&h->lock);
+	/* The read that reached the end was judged before its reply. */
+	if (n > 0 && off + n < h->obj.size && hash_wanted(h)) {
+		if (in_chunks(h, off, n))
+			hash_to(c, h, h->obj.size, false);
+		else
+			hash_read(c, h, p, n, off);
+	}
+	chunk_reclaim(h);
+	h->digests--;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static ssize_t
+serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
+    bool early)
+{
 	struct chunk	*ch;
 	uint64_t	 ahead;
 	size_t		 done = 0, n;
 	int		 error = 0;
 
+	if (early) {
+		pthread_mutex_lock(&h->lock);
+		h->digests++;
+		pthread_mutex_unlock(&h->lock);
+	}
 	if (off >= h->obj.size)
 		return (0);
 	if (len > h->obj.size - off)
@@ -1014,7 +1082,8 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
 	if (error == 0 && done < len)
 		error = read_exact(c, h, p + done, len - done, off + done);
 	pthread_mutex_lock(&h->lock);
-	if (error == 0 && h->md5 != NULL)
+	if (error == 0 && h->md5 != NULL &&
+	    (!early || off + len == h->obj.size))
 		error = hash_read(c, h, p, len, off);
 	chunk_reclaim(h);
 	pthread_mutex_unlock(&h->lock);

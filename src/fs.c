@@ -365,16 +365,18 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct snapfs	*fs = fs_of(req);
 	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+	struct handle	*h = f->handle;
 	char		*p;
 	ssize_t		 n;
 
 	/*
 	 * Reply from a buffer of this request's own: once the reply is
 	 * written, the reader may close and a RELEASE on another thread
-	 * free the file before writev() has returned here.
+	 * free the file before writev() has returned here (the handle
+	 * waits for cache_digest).
 	 */
 	p = xmalloc(size);
-	if (f->handle == NULL) {
+	if (h == NULL) {
 		n = (size_t)off >= f->len ? 0 : f->len - off;
 		if ((size_t)n > size)
 			n = size;
@@ -383,13 +385,16 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	} else {
 		/* A reader that is killed stops waiting for the network. */
 		http_set_cancel(interrupted, req);
-		n = cache_read(fs->cache, f->handle, p, size, off);
+		n = cache_read_early(fs->cache, h, p, size, off);
 		http_set_cancel(NULL, NULL);
 	}
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
 		fuse_reply_buf(req, p, n);
+	/* The md5 of these bytes, once the reader has them. */
+	if (h != NULL)
+		cache_digest(fs->cache, h, p, n, off);
 	free(p);
 }
 

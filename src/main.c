@@ -282,7 +282,7 @@ main(int argc, char **argv)
 
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(loop, 16);
-	fuse_loop_cfg_set_idle_threads(loop, 4);
+	fuse_loop_cfg_set_idle_threads(loop, 16);
 	/* libfuse gives the number of the signal that stopped the loop. */
 	error = fuse_session_loop_mt(se, loop);
 	fuse_loop_cfg_destroy(loop);

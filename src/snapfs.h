@@ -743,6 +743,10 @@ void		 cache_free(struct cache *);
 int		 cache_open(struct cache *, uint64_t, struct handle **);
 ssize_t		 cache_read(struct cache *, struct handle *, char *, size_t,
 		    uint64_t);
+ssize_t		 cache_read_early(struct cache *, struct handle *, char *,
+		    size_t, uint64_t);
+void		 cache_digest(struct cache *, struct handle *, const char *,
+		    ssize_t, uint64_t);
 void		 cache_close(struct cache *, struct handle *);
 bool		 cache_keep(struct cache *, struct handle *);
 
