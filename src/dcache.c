@@ -37,7 +37,7 @@
 #include "snapfs.h"
 
 #define MAGIC		"snapfsC1"
-#define QUEUE_MAX	16		/* blocks waiting to be written */
+#define QUEUE_MAX	64		/* blocks waiting to be written */
 #define ZSTD_LEVEL	1
 
 struct header {
