@@ -5,8 +5,9 @@
  * (window.c): sequential reads keep up to a window of CHUNK-sized chunks
  * in flight ahead of the reader, fetched in parallel on the transfer
  * thread; a random read fetches just what it asks for, straight into the
- * reply.  A walk that opens the files of a folder one after another has
- * the next small files fetched whole before they are opened.  Every chunk
+ * reply.  A walk that opens files one after another in listing order
+ * (rsync, cp -r, tar) has the next WARM_FILES small files, across folders,
+ * fetched whole and in parallel before they are opened.  Every chunk
  * and warmed file is taken from the memory budget (budget.c); read-ahead
  * takes only what is free, and a read that finds none reads directly.
  * Local storage is read with pread straight into the reply.
@@ -41,8 +42,8 @@
 #define CHUNK		DCACHE_BLOCK	/* a chunk is a disk cache block */
 #define SLOTS		64		/* chunks a handle holds at most */
 #define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
-#define WARM_FILES	8		/* files warmed ahead of a walk */
-#define WARM_SLOTS	16
+#define WARM_FILES	32		/* files warmed ahead of a walk */
+#define WARM_SLOTS	64
 #define WARM_SIZE_MAX	SMALL_OBJECT_MAX
 #define GAP_WAIT_MS	20		/* for a reordered read to arrive */
 #define GAP_BUF		(128 * 1024)	/* a gap is hashed in such steps */
@@ -352,8 +353,8 @@ warm_done(void *arg, ssize_t n)
 }
 
 /*
- * File ino is being opened: if a walk of its folder opened its previous
- * file last, fetch the next small files whole, as far as memory allows.
+ * File ino is being opened: if a walk opened the file before it last,
+ * fetch the next small files whole, as far as memory allows.
  */
 static void
 warm_ahead(struct cache *c, uint64_t ino)

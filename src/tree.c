@@ -889,43 +889,83 @@ tree_text(struct tree *t, uint64_t ino, char **text, size_t *len)
 }
 
 /*
- * The inode numbers of up to n files that follow file ino in its folder,
- * in listing order: what a walk of the folder reads next.  The count.
+ * Where node f is among the children of its folder d: an index into
+ * t->children, or UINT32_MAX.  Children are sorted by name.  Caller holds
+ * t->lock.
  */
-size_t
-tree_next_files(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+static uint32_t
+child_pos(struct tree *t, struct node *d, struct node *f, struct batch *fc)
 {
-	struct batch	*c, *fc;
-	struct node	*d, *f, *m;
-	uint32_t	 i;
-	size_t		 found = 0, lo, hi, mid;
+	struct batch	*c;
+	struct node	*m;
+	uint32_t	 lo = d->first, hi = d->first + d->count, mid;
 	int		 r;
 
-	pthread_rwlock_rdlock(&t->lock);
-	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
-		goto out;
-	f = node_at(t, i, &fc);
-	d = node_at(t, f->parent, NULL);
-	lo = d->first;
-	hi = d->first + d->count;
-	while (lo < hi) {	/* children are sorted by name */
-		mid = (lo + hi) / 2;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
 		m = node_at(t, t->children[mid], &c);
 		r = name_cmp(node_str(fc, f->name), f->namelen,
 		    node_str(c, m->name), m->namelen);
 		if (r == 0)
-			break;
+			return (mid);
 		if (r < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	if (lo >= hi)
-		goto out;
-	for (mid++; mid < d->first + d->count && found < n; mid++) {
-		m = node_at(t, t->children[mid], NULL);
+	return (UINT32_MAX);
+}
+
+/*
+ * Add to inos the files among children [k, end) of folder d and in the
+ * folders there, depth first, visiting at most *budget nodes.  Caller
+ * holds t->lock.
+ */
+static size_t
+files_from(struct tree *t, struct node *d, uint32_t k, uint64_t *inos,
+    size_t n, size_t *budget)
+{
+	struct node	*m;
+	size_t		 found = 0;
+
+	for (; k < d->first + d->count && found < n && *budget > 0; k++) {
+		(*budget)--;
+		m = node_at(t, t->children[k], NULL);
 		if (m->type == NODE_FILE)
 			inos[found++] = m->ino;
+		else if (m->type == NODE_DIR)
+			found += files_from(t, m, m->first, inos + found,
+			    n - found, budget);
+	}
+	return (found);
+}
+
+/*
+ * The inode numbers of up to n files that follow file ino in a depth-first
+ * walk of its snapshot (or other folder that is loaded at once), as far as
+ * it is loaded: what a walk like rsync's reads next, across folders.  The
+ * count.
+ */
+size_t
+tree_next_files(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+{
+	struct batch	*c, *dc;
+	struct node	*d, *cur;
+	uint32_t	 i, k;
+	size_t		 found = 0, budget = 8 * n;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
+		goto out;
+	cur = node_at(t, i, &c);
+	while (found < n && budget > 0 && cur->load == LOAD_NONE) {
+		d = node_at(t, cur->parent, &dc);
+		if ((k = child_pos(t, d, cur, c)) == UINT32_MAX)
+			break;
+		found += files_from(t, d, k + 1, inos + found, n - found,
+		    &budget);
+		cur = d;
+		c = dc;
 	}
 out:
 	pthread_rwlock_unlock(&t->lock);
@@ -940,23 +980,23 @@ out:
 size_t
 tree_cousins(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
 {
-	struct batch	*fc;
+	struct batch	*fc, *dc;
 	struct node	*f, *d, *g, *s, *m;
-	uint32_t	 i, di, j;
-	size_t		 found = 0, k, end;
+	uint32_t	 i, j, k, end;
+	size_t		 found = 0;
 	uint64_t	 want;
 
 	pthread_rwlock_rdlock(&t->lock);
 	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
 		goto out;
 	f = node_at(t, i, &fc);
-	if ((di = f->parent) == 0)
+	if (f->parent == 0)
 		goto out;
-	d = node_at(t, di, NULL);
+	d = node_at(t, f->parent, &dc);
 	g = node_at(t, d->parent, NULL);
+	if ((k = child_pos(t, g, d, dc)) == UINT32_MAX)
+		goto out;
 	end = g->first + g->count;
-	for (k = g->first; k < end && t->children[k] != di; k++)
-		;
 	for (k++; k < end && found < n; k++) {
 		s = node_at(t, t->children[k], NULL);
 		if (s->type != NODE_DIR)

@@ -183,3 +183,60 @@ Test(tree, a_failed_load_shows_nothing_and_is_retried)
 	cr_assert_str_eq(ns.buf, "half ");
 	tree_free(t);
 }
+
+/* root -> s/ (t1/ (p1/ (f1 f2) p2/ (f3)) t2/ (p3/ (f4))), s2/ (g) */
+static int
+walk_load(void *arg, const struct tree_dir *dir, struct batch *b,
+    char **cause)
+{
+	uint32_t	t1, t2, p;
+
+	if (dir->load == LOAD_ROOT) {
+		batch_dir(b, BATCH_TOP, "s", 1, LOAD_SNAPSHOT, "s", 0);
+		batch_dir(b, BATCH_TOP, "s2", 1, LOAD_SNAPSHOT, "s2", 0);
+		return (0);
+	}
+	if (strcmp(dir->key, "s2") == 0) {
+		batch_file(b, BATCH_TOP, "g", "g", 1, 1);
+		return (0);
+	}
+	t1 = batch_dir(b, BATCH_TOP, "t1", 1, LOAD_NONE, NULL, 0);
+	t2 = batch_dir(b, BATCH_TOP, "t2", 1, LOAD_NONE, NULL, 0);
+	p = batch_dir(b, t1, "p1", 1, LOAD_NONE, NULL, 0);
+	batch_file(b, p, "f1", "f1", 1, 1);
+	batch_file(b, p, "f2", "f2", 1, 1);
+	p = batch_dir(b, t1, "p2", 1, LOAD_NONE, NULL, 0);
+	batch_file(b, p, "f3", "f3", 1, 1);
+	p = batch_dir(b, t2, "p3", 1, LOAD_NONE, NULL, 0);
+	batch_file(b, p, "f4", "f4", 1, 1);
+	return (0);
+}
+
+static uint64_t
+ino_at(struct tree *t, const char *path)
+{
+	struct tree_attr	 a = { .ino = 1 };
+	char			*copy = strdup(path), *name, *rest = copy;
+
+	while ((name = strsep(&rest, "/")) != NULL)
+		cr_assert_eq(tree_lookup(t, a.ino, name, &a), 0, "%s", name);
+	free(copy);
+	return (a.ino);
+}
+
+Test(tree, next_files_walk_across_folders_within_the_snapshot)
+{
+	struct tree	*t;
+	uint64_t	 next[8];
+
+	t = tree_create(walk_load, NULL);
+	ino_at(t, "s2/g");	/* loaded too, but another snapshot */
+	cr_assert_eq(tree_next_files(t, ino_at(t, "s/t1/p1/f1"), next, 8), 3);
+	cr_assert_eq(next[0], ino_at(t, "s/t1/p1/f2"));
+	cr_assert_eq(next[1], ino_at(t, "s/t1/p2/f3"));
+	cr_assert_eq(next[2], ino_at(t, "s/t2/p3/f4"));
+	cr_assert_eq(tree_next_files(t, ino_at(t, "s/t1/p1/f2"), next, 1), 1);
+	cr_assert_eq(next[0], ino_at(t, "s/t1/p2/f3"));
+	cr_assert_eq(tree_next_files(t, ino_at(t, "s/t2/p3/f4"), next, 8), 0);
+	tree_free(t);
+}
