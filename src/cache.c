@@ -42,6 +42,7 @@
 #define CHUNK		DCACHE_BLOCK	/* a chunk is a disk cache block */
 #define SLOTS		64		/* chunks a handle holds at most */
 #define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
+#define DIGEST_LAG	(WINDOW_MAX / 2)	/* a reader waits for md5 past this */
 #define WARM_FILES	32		/* files warmed ahead of a walk */
 #define WARM_SLOTS	64
 #define WARM_SIZE_MAX	SMALL_OBJECT_MAX
@@ -1057,6 +1058,17 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	ahead = window_update(&h->w, off, len);
 	if (c->remote && ahead > 0)
 		prefetch(h, off, ahead);
+	/*
+	 * A reader that got too far ahead of the digest left for later
+	 * brings it up to here first: a fast sequential read must not look
+	 * like a jump, which gives up the check.
+	 */
+	if (early && hash_wanted(h) && off > h->hashed + DIGEST_LAG &&
+	    off <= h->hashed + HASH_GAP_MAX &&
+	    (error = hash_to(c, h, off, true)) != 0) {
+		pthread_mutex_unlock(&h->lock);
+		return (error);
+	}
 	while (done < len && (ch = chunk_find(h, off + done)) != NULL) {
 		if (ch->state == CH_WAIT) {
 			/* Look again after: the slot may be reused. */

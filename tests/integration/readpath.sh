@@ -1,18 +1,20 @@
 #!/bin/sh
 # readpath.sh - bytes read through every path equal their objects: a 40 MiB
-# file read cold (read-ahead), again, and at random offsets; a walk of
-# the snapshot (on S3 the next files are warmed ahead, across folders); all of it again under -o memory=2M with four
-# readers at once (read-ahead starved, readers wait or read directly).  A
-# damaged 40 MiB file read at its end first (no digest: too far ahead)
-# still fails a later cat.
+# file read cold (read-ahead), again, and at random offsets; a walk of the
+# snapshot (on S3 the next files are warmed ahead, across folders); all of
+# it again under -o memory=2M with four readers at once (read-ahead
+# starved, readers wait or read directly).  A damaged 160 MiB file read at
+# its end first (no digest: too far ahead) still fails a later cat, which
+# reads faster than md5 goes.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp dd md5sum
 
 LOC=$W/loc
 REPO=$LOC/__palo_repository_repo1
 BIG=41943040
+BAD=167772160	# read faster than it is hashed: the check must keep up
 mkrepo "$LOC" --label snap_big --big $BIG --files-per-tablet 6
-mkrepo "$LOC" --label snap_bad --big $BIG
+mkrepo "$LOC" --label snap_bad --big $BAD
 tab=$(printf '\t')
 expect_files "$(info_file "$LOC" repo1 snap_big)" >"$W/files.txt"
 big_path=
@@ -23,7 +25,7 @@ done <"$W/files.txt"
 [ -n "$big_path" ] || fail "generator: no $BIG byte file"
 expect_files "$(info_file "$LOC" repo1 snap_bad)" >"$W/bad.txt"
 while IFS=$tab read -r path key; do
-	[ "$(stat -c %s "$REPO/__ss_snap_bad/$key")" -eq $BIG ] &&
+	[ "$(stat -c %s "$REPO/__ss_snap_bad/$key")" -eq $BAD ] &&
 	    bad_path=$path bad_key=$key
 done <"$W/bad.txt"
 # Flip a byte near its start: the md5 in its name no longer matches.
@@ -75,7 +77,8 @@ check_all()
 	# A damaged file read at its end first: the bytes come without a
 	# check, and a copy afterwards still fails.
 	B=$MNT/repo1/snap_bad/$bad_path
-	dd if="$B" of="$W/tail" bs=4096 skip=10239 count=1 status=none ||
+	dd if="$B" of="$W/tail" bs=4096 skip=$((BAD / 4096 - 1)) count=1 \
+	    status=none ||
 	    fail "a read at the end of the damaged file failed"
 	tail -c 4096 "$REPO/__ss_snap_bad/$bad_key" | cmp - "$W/tail" ||
 	    fail "the end of the damaged file differs"
