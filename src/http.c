@@ -50,6 +50,7 @@
 #define HTTP_BACKOFF_BASE	100	/* ms, doubled each attempt */
 #define HTTP_BACKOFF_CAP	2000	/* ms */
 #define HTTP_DOWN_TIME		5	/* seconds a dead endpoint is not tried */
+#define HTTP_BUFFER		(256 * 1024)	/* receive buffer of a big fetch */
 
 /* A transfer on the multi loop. */
 struct xfer {
@@ -514,6 +515,8 @@ setup(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, req);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (req->into != NULL && req->intolen >= HTTP_BUFFER)
+		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)HTTP_BUFFER);
 	if (h->cafile != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
 	if (strcmp(req->method, "HEAD") == 0)
