@@ -199,7 +199,7 @@ data_ids_save(struct data_ids *di, char **cause)
 	buf_printf(&b, "next\t%lld\n", (long long)di->next);
 	pthread_mutex_unlock(&di->lock);
 
-	error = file_replace(di->metafd, DATA_IDS, b.data, b.len, 0600);
+	error = file_replace(di->metafd, DATA_IDS, b.data, b.len, 0600, true);
 	if (error != 0)
 		xasprintf(cause, "%s/%s/%s: %s", di->path, DATA_META, DATA_IDS,
 		    strerror(-error));

@@ -103,30 +103,6 @@ block_name(char *name, size_t size, const char *id, uint64_t block)
 		    (unsigned long long)block);
 }
 
-/*
- * Write a cache file through name.tmp and a rename, so a reader never
- * sees half of one.  No fsync: a block torn by a crash fails its check.
- */
-static int
-put_file(int dirfd, const char *name, const void *p, size_t len)
-{
-	char	tmp[SHA256_HEX_LEN + 40];
-	int	fd, error;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return (-errno);
-	error = file_write_all(fd, p, len);
-	if (close(fd) == -1 && error == 0)
-		error = -errno;
-	if (error == 0 && renameat(dirfd, tmp, dirfd, name) == -1)
-		error = -errno;
-	if (error != 0)
-		unlinkat(dirfd, tmp, 0);
-	return (error);
-}
-
 static void
 evict_one(void *arg, const char *name)
 {
@@ -166,7 +142,9 @@ block_write(struct dcache *dc, ZSTD_CCtx *z, struct pending *p)
 		return (0);
 	}
 	block_name(name, sizeof name, p->id, p->block);
-	error = put_file(dc->dirfd, name, out, sizeof *hd + zlen);
+	/* No fsync: a block torn by a crash fails its check. */
+	error = file_replace(dc->dirfd, name, out, sizeof *hd + zlen, 0600,
+	    false);
 	free(out);
 	if (error != 0) {
 		log_debug("cache: %s: %s", name, strerror(-error));
@@ -454,7 +432,7 @@ dcache_verdict(struct dcache *dc, const char *id, uint64_t size, bool good)
 		    errno != EEXIST)
 			return;
 		block_name(name, sizeof name, id, UINT64_MAX);
-		put_file(dc->dirfd, name, "", 0);
+		file_replace(dc->dirfd, name, "", 0, 0600, false);
 		return;
 	}
 	for (b = 0; b * DCACHE_BLOCK < size || b == 0; b++) {

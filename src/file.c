@@ -61,13 +61,14 @@ file_read_all(int dirfd, const char *name, struct buf *b)
 }
 
 /*
- * Replace the file name (relative to dirfd) with len bytes of p: written
- * to name.tmp, synced, renamed, and the folder synced, so a crash leaves
- * the old file or the new one, never half of one.
+ * Replace the file name (relative to dirfd) with len bytes of p, written
+ * to name.tmp and renamed, so a reader never sees half of one.  With
+ * durable, the file and then its folder are synced too, so a crash leaves
+ * the old file or the new one; without, a crash may leave a torn file.
  */
 int
 file_replace(int dirfd, const char *name, const void *p, size_t len,
-    mode_t mode)
+    mode_t mode, bool durable)
 {
 	char	*tmp, *slash, *dir;
 	int	 fd, dfd, error;
@@ -77,7 +78,7 @@ file_replace(int dirfd, const char *name, const void *p, size_t len,
 	if (fd == -1)
 		error = -errno;
 	else {
-		if ((error = file_write_all(fd, p, len)) == 0 &&
+		if ((error = file_write_all(fd, p, len)) == 0 && durable &&
 		    fsync(fd) == -1)
 			error = -errno;
 		if (close(fd) == -1 && error == 0)
@@ -88,7 +89,7 @@ file_replace(int dirfd, const char *name, const void *p, size_t len,
 	if (error != 0)
 		unlinkat(dirfd, tmp, 0);
 	free(tmp);
-	if (error != 0)
+	if (error != 0 || !durable)
 		return (error);
 
 	dir = (slash = strrchr(name, '/')) != NULL ?

@@ -160,12 +160,12 @@ job_save(struct job *j, const struct job *state)
 		free(path);
 		xasprintf(&path, "%s/%" PRId64 ".report", dir, j->id);
 		error = file_replace(AT_FDCWD, path, now.report,
-		    strlen(now.report), 0600);
+		    strlen(now.report), 0600, true);
 		free(path);
 		xasprintf(&path, "%s/%" PRId64, dir, j->id);
 	}
 	if (error == 0)
-		error = file_replace(AT_FDCWD, path, b.data, b.len, 0600);
+		error = file_replace(AT_FDCWD, path, b.data, b.len, 0600, true);
 	if (error != 0)
 		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
 		    strerror(-error));

@@ -48,7 +48,8 @@ int		 xasprintf(char **, const char *, ...)
 /* file.c: local file helpers */
 int		 file_write_all(int, const void *, size_t);
 int		 file_read_all(int, const char *, struct buf *);
-int		 file_replace(int, const char *, const void *, size_t, mode_t);
+int		 file_replace(int, const char *, const void *, size_t, mode_t,
+		    bool);
 int		 file_mkdirs(int, const char *, mode_t);
 void		 file_remove_tree(const char *);
 
