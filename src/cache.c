@@ -1037,6 +1037,7 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	uint64_t	 ahead;
 	size_t		 done = 0, n;
 	int		 error = 0;
+	bool		 first;
 
 	if (early) {
 		pthread_mutex_lock(&h->lock);
@@ -1055,6 +1056,7 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	}
 
 	pthread_mutex_lock(&h->lock);
+	first = h->w.next == 0 && h->w.size == 0;
 	ahead = window_update(&h->w, off, len);
 	if (c->remote && ahead > 0)
 		prefetch(h, off, ahead);
@@ -1071,6 +1073,9 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	}
 	while (done < len && (ch = chunk_find(h, off + done)) != NULL) {
 		if (ch->state == CH_WAIT) {
+			/* The first bytes do not wait for a whole chunk. */
+			if (first && !ch->disk)
+				break;
 			/* Look again after: the slot may be reused. */
 			if (ch->disk && !ch->claimed)
 				chunk_load(h, ch);
