@@ -21,14 +21,14 @@
  * (fetching any small gap a reordered read left) and fails with EIO if
  * it is wrong, so no copy of a damaged object can complete.  A FUSE read
  * (cache_read_early) leaves that digest to cache_digest, which runs after
- * the reply is sent: the reader never waits for md5 but at the end.  A
- * handle that
- * jumps far ahead of its digest gives it up: a random read is never made
- * to fetch the whole object first.  Such objects are not kept in the
- * kernel's page cache until checked (cache_keep), so a later copy reads
- * every byte through here again.  The verdict is kept in the tree, so a
- * damaged object fails at once from then on and a good one is not hashed
- * again.  No lock is held across a fetch or a digest.
+ * the reply is sent: a reader waits for md5 only at the end, or when it
+ * is DIGEST_LAG ahead of it.  A handle that jumps far ahead of its digest
+ * gives it up: a random read is never made to fetch the whole object
+ * first.  Such objects are not kept in the kernel's page cache until
+ * checked (cache_keep), so a later copy reads every byte through here
+ * again.  The verdict is kept in the tree, so a damaged object fails at
+ * once from then on and a good one is not hashed again.  No lock is held
+ * across a fetch or a digest.
  */
 
 #include <errno.h>
