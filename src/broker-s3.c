@@ -451,7 +451,10 @@ s3_put(struct broker *b, const char *key, const void *p, size_t len)
 	return (error);
 }
 
-/* A POST or DELETE on an upload, whose answer must not be an <Error>. */
+/*
+ * A POST or DELETE on an upload, whose answer must not be an <Error>.
+ * The DELETE that aborts an upload is sent even by a cancelled job.
+ */
 static int
 s3_upload_call(struct broker_s3 *s, const char *method, const char *key,
     const char *query, const char *body, struct buf *out)
@@ -461,6 +464,7 @@ s3_upload_call(struct broker_s3 *s, const char *method, const char *key,
 	int			 error;
 
 	memset(&req, 0, sizeof req);
+	req.cleanup = strcmp(method, "DELETE") == 0;
 	req.out = out;
 	req.body = body;
 	req.bodylen = body != NULL ? strlen(body) : 0;

@@ -15,9 +15,10 @@
  * HTTP_DOWN_TIME seconds, in which requests fail at once: a read that
  * needs many requests (or many reads queued behind one) fails in one
  * deadline, not in one per request.  A thread can name a test that
- * aborts its requests (an interrupted FUSE request): they end at once
- * with -EINTR, not retried; a submitted request is aborted the same way
- * through its abort flag.
+ * aborts its requests (an interrupted FUSE request, a cancelled job):
+ * they end at once with -EINTR, not retried, but for a cleanup request
+ * (the DELETE that aborts an upload); a submitted request is aborted the
+ * same way through its abort flag.
  *
  * Some servers (radosgw) write a response's headers and its body apart,
  * with Nagle's algorithm on: the body waits for the ACK of the headers,
@@ -233,17 +234,18 @@ http_set_cancel(bool (*fn)(void *), void *arg)
 	cancel_arg = arg;
 }
 
+/* A cleanup request (aborting an upload) runs even then. */
 static bool
-cancelled(void)
+cancelled(const struct http_request *req)
 {
-	return (cancel_fn != NULL && cancel_fn(cancel_arg));
+	return (!req->cleanup && http_cancelled());
 }
 
 /* Is this thread's request to be given up (see http_set_cancel)? */
 bool
 http_cancelled(void)
 {
-	return (cancelled());
+	return (cancel_fn != NULL && cancel_fn(cancel_arg));
 }
 
 static bool
@@ -257,7 +259,7 @@ static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	return (cancelled() || aborted(arg) ? 1 : 0);
+	return (cancelled(arg) || aborted(arg) ? 1 : 0);
 }
 
 static size_t
@@ -619,7 +621,7 @@ http_do(struct http *h, struct http_request *req)
 	for (n = 0; n < HTTP_ATTEMPTS; n++) {
 		if (n != 0)
 			backoff(n);
-		if (cancelled() || aborted(req)) {
+		if (cancelled(req) || aborted(req)) {
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}

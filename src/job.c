@@ -257,7 +257,11 @@ job_stopped(struct job *j)
 	return (stop);
 }
 
-/* End the job CANCELLED with a reason (the first one given is kept). */
+/*
+ * End the job CANCELLED with a reason (the first one given is kept).  Once
+ * the job is cancelled, the reason is that: a transfer the cancel cut
+ * short fails too, but the cancel is why.
+ */
 void
 job_fail(struct job *j, const char *fmt, ...)
 {
@@ -269,6 +273,10 @@ job_fail(struct job *j, const char *fmt, ...)
 		fatalx("job_fail");
 	va_end(ap);
 	pthread_mutex_lock(&j->jobs->lock);
+	if (j->error == NULL && j->cancel) {
+		free(why);
+		why = xstrdup("cancelled");
+	}
 	if (j->error == NULL)
 		j->error = why;
 	else
@@ -371,6 +379,25 @@ stopped(void *arg)
 	return (job_stopped(arg));
 }
 
+struct job_pool {
+	struct job	*job;
+	job_item_fn	 fn;
+	void		*arg;
+};
+
+/* One item; its transfers end within a second of a cancel. */
+static int
+job_item(void *arg, size_t i)
+{
+	struct job_pool	*jp = arg;
+	int		 error;
+
+	http_set_cancel(stopped, jp->job);
+	error = jp->fn(jp->arg, i);
+	http_set_cancel(NULL, NULL);
+	return (error);
+}
+
 /*
  * Run fn(arg, i) for each i below n on nthreads threads; stop at the first
  * error (returned) or when the job is stopped (-ECANCELED).
@@ -379,9 +406,10 @@ int
 job_parallel(struct job *j, size_t n, int nthreads, job_item_fn fn,
     void *arg)
 {
-	int	error;
+	struct job_pool	 jp = { j, fn, arg };
+	int		 error;
 
-	if ((error = pool_run(n, nthreads, fn, arg, stopped, j)) != 0)
+	if ((error = pool_run(n, nthreads, job_item, &jp, stopped, j)) != 0)
 		return (error);
 	return (job_stopped(j) ? -ECANCELED : 0);
 }

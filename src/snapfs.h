@@ -230,6 +230,7 @@ struct http_request {
 	size_t		 intolen;	/* at most this much */
 	size_t		 got;		/* out: how much came */
 	volatile bool	*abort;		/* set: give up (-EINTR) */
+	bool		 cleanup;	/* not cancelled (http_set_cancel) */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */

@@ -27,6 +27,8 @@ faulted one itself instead of the server:
                 body cut in half, then the connection closed
     garbage     HTTP 200 with a body that is not XML (for listings)
     s3error     HTTP 500 with an S3 InternalError body
+    hold        no answer at all, the connection kept open (a stall of
+                the requests that match only)
 
 count=N faults only the first N connections or requests that match (then
 passes everything), ratio=R faults each with probability R, match=TEXT
@@ -41,7 +43,7 @@ import socket
 import struct
 import sys
 
-HTTP_MODES = ("500", "503", "short", "garbage", "s3error")
+HTTP_MODES = ("500", "503", "short", "garbage", "s3error", "hold")
 
 
 class Control:
@@ -213,6 +215,8 @@ async def http(client_r, client_w, target, ctl):
             elif mode == "garbage":
                 client_w.write(answer(200, b"OK",
                     b"<ListBucketResult><Contents><Key>x</Ke\x00\xff garbage"))
+            elif mode == "hold":
+                await client_r.read()	# until the client goes
             if mode not in ("pass", "short"):
                 await client_w.drain()
                 break			# Connection: close

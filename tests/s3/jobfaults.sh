@@ -5,7 +5,8 @@
 # every upload or download of a tablet file fails, the job ends CANCELLED
 # with the reason in job.txt, a backup leaves no snapshot shown as OK and
 # no multipart upload open, and a restore leaves the data root exactly as
-# it was (SPEC.md).
+# it was (SPEC.md).  A cancel stops an upload that waits on a server that
+# does not answer at once, and still aborts its multipart upload.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog md5sum
 
@@ -66,6 +67,30 @@ s3_aws s3api list-multipart-uploads --bucket "$BUCKET" >"$W/mpu.json" ||
     fail "cannot list multipart uploads"
 grep -q UploadId "$W/mpu.json" &&
     fail "a multipart upload is left open: $(cat "$W/mpu.json")"
+
+# A cancel stops an upload that waits on the server at once, and the
+# multipart upload is still aborted.
+fault_set "hold match=partNumber"
+echo 'sales.snap4 TO repo1 ON (orders)' >"$MNT/ctl/backup" ||
+    fail "backup 4 refused"
+job_wait 4 UPLOADING
+sleep 2
+_t0=$(now)
+echo 4 >"$MNT/ctl/cancel" || fail "cancel refused"
+assert_eq "$(job_end 4)" CANCELLED "backup 4 cancelled"
+grep -q '^TaskErrMsg: cancelled$' "$MNT/jobs/4/job.txt" ||
+    fail "backup 4: the reason is not the cancel: $(grep TaskErrMsg "$MNT/jobs/4/job.txt")"
+i=0
+while pid_alive "$SNAPFS_PID"; do
+	s3_aws s3api list-multipart-uploads --bucket "$BUCKET" >"$W/mpu.json" ||
+	    fail "cannot list multipart uploads"
+	grep -q UploadId "$W/mpu.json" || break
+	[ $i -lt 100 ] || fail "a cancelled multipart upload stays open"
+	sleep 0.1
+	i=$((i + 1))
+done
+note "backup 4: cancelled, upload aborted $(elapsed "$_t0") s after the cancel"
+fault_set pass
 umount_fs
 
 # A restore that meets resets and 500s finishes with the right bytes.
