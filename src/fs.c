@@ -138,6 +138,13 @@ fs_init(void *arg, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
+/* Whether the kernel gave up a request (its caller got a signal). */
+static bool
+interrupted(void *arg)
+{
+	return (fuse_req_interrupted(arg) != 0);
+}
+
 static void
 fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -146,7 +153,10 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct tree_attr	 a, pa;
 	int			 error;
 
+	/* A listing this needs stops when the caller is killed. */
+	http_set_cancel(interrupted, req);
 	error = tree_lookup(fs->tree, parent, name, &a);
+	http_set_cancel(NULL, NULL);
 	if (error == 0)
 		error = tablet_size(fs, &a, true);
 	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
@@ -272,8 +282,12 @@ fs_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		d.used += n;
 	}
 	error = 0;
-	if (off >= 2)
-		error = tree_readdir(d.fs->tree, ino, off - 2, dirbuf_add, &d);
+	if (off >= 2) {
+		http_set_cancel(interrupted, req);
+		error = tree_readdir(d.fs->tree, ino, off - 2, dirbuf_add,
+		    &d);
+		http_set_cancel(NULL, NULL);
+	}
 	if (error != 0)
 		fuse_reply_err(req, -error);
 	else
@@ -351,12 +365,6 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	    cache_keep(fs->cache, f->handle));
 	fi->fh = (uintptr_t)f;
 	fuse_reply_open(req, fi);
-}
-
-static bool
-interrupted(void *arg)
-{
-	return (fuse_req_interrupted(arg) != 0);
 }
 
 static void

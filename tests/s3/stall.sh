@@ -4,14 +4,15 @@
 # deadline snapfs(8) documents (about a minute), reads right after fail at
 # once, no thread of the daemon sleeps in D state (a reader waits for its
 # pages in a killable sleep, shown as D, like any read through the page
-# cache) and a reader dies at once on kill -9; once the server sends
-# again, the same files read whole and right on the same mount.
+# cache) and a reader or an ls dies at once on kill -9; once the server
+# sends again, the same files read whole and right on the same mount.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 s3_start
 LOC=$W/loc
 mkrepo "$LOC" --label snap_a --big 8000000
 mkrepo "$LOC" --label snap_b --big 6000000
+mkrepo "$LOC" --label snap_c
 s3_publish "$LOC"
 fault_start
 mount_fs "$S3LOC" $FAULT_OPTS
@@ -19,7 +20,8 @@ BIG=$(cd "$LOC" && find . -name '*.dat.*' -size +7M | sed 's|^\./||')
 BIG2=$(cd "$LOC" && find . -name '*.dat.*' -size +5M -size -7M |
     sed 's|^\./||')
 [ -n "$BIG" ] && [ -n "$BIG2" ] || fail "no big files in $LOC"
-ls -R "$MNT/.raw" >/dev/null || fail "cannot list .raw"
+R=$MNT/.raw/__palo_repository_repo1
+ls -R "$R/__ss_snap_a" "$R/__ss_snap_b" >/dev/null || fail "cannot list .raw"
 
 # Every answer stops after 100000 bytes, and the connection stays open.
 fault_set "stall after=100000"
@@ -74,6 +76,24 @@ else
 	note "no INTERRUPT came (a read-ahead request)"
 fi
 
+# The same for a listing: ls of a folder not loaded yet, killed.
+fault_set "stall after=0"
+ls "$R/__ss_snap_c" >"$W/ls.out" 2>&1 &
+READER=$!
+EXTRA_KILL="$EXTRA_KILL $READER"
+sleep 2
+pid_alive "$READER" ||
+    fail "the listing ended before the kill: $(head -n 3 "$W/ls.out")"
+_t0=$(now)
+kill -KILL "$READER"
+i=0
+while pid_alive "$READER"; do
+	[ $i -lt 100 ] || fail "a killed ls still runs after 10 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+note "an ls waiting on a stall died $(elapsed "$_t0") s after kill -9"
+
 # The server sends again: both files read whole and right.
 fault_set pass
 _t0=$(now)
@@ -81,4 +101,7 @@ cmp "$MNT/.raw/$BIG" "$LOC/$BIG" || fail "$BIG differs after recovery"
 sleep 6		# the endpoint is tried again after 5 s
 cmp "$MNT/.raw/$BIG2" "$LOC/$BIG2" || fail "$BIG2 differs after recovery"
 note "both files read right $(elapsed "$_t0") s after the server came back"
+ls "$R/__ss_snap_c" >"$W/ls.out" || fail "cannot list the folder given up"
+grep -q '^__info_' "$W/ls.out" ||
+    fail "the folder given up lists: $(cat "$W/ls.out")"
 umount_fs
