@@ -18,7 +18,8 @@
  * is done with (their memory comes with them, and goes back to the budget
  * once written); when the writer is behind, blocks are dropped rather than
  * queued.  Past cache_size the least recently used blocks go (lru.c); a
- * hit updates the file's time, so the order survives a remount.
+ * hit updates the file's time (to the minute), so the order survives a
+ * remount.
  */
 
 #include <sys/stat.h>
@@ -309,6 +310,7 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 {
 	struct header	 hd;
 	struct stat	 st;
+	struct timespec	 now;
 	char		 name[SHA256_HEX_LEN + 32], *z = NULL;
 	size_t		 n;
 	ssize_t		 r;
@@ -341,7 +343,10 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 	if (ZSTD_isError(r) || (size_t)r != len)
 		goto bad;
 	free(z);
-	futimens(fd, NULL);
+	/* The time orders eviction across remounts: a minute is close enough. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec - st.st_mtim.tv_sec > 60)
+		futimens(fd, NULL);
 	close(fd);
 	pthread_mutex_lock(&dc->lock);
 	lru_touch(dc->lru, name, n, now_ns());
