@@ -468,11 +468,12 @@ measure_fs()
 	rm -rf "$D/dst"
 	_t=$(timed "$_lim" rsync -a "$P_SMALL/" "$D/dst/")
 	res rsync "$_c" "$_t"
+	_n=$(find "$D/dst" -type f -name '*.dat*' | wc -l)
+	_w=$(find "$LOC/$REPO/__ss_small" -type f -name '*.dat*' | wc -l)
 	case $_t in
-	[0-9]*)	_n=$(find "$D/dst" -type f -name '*.dat*' | wc -l)
-		_w=$(find "$LOC/$REPO/__ss_small" -type f -name '*.dat*' | wc -l)
-		[ "$_n" -eq "$_w" ] ||
+	[0-9]*)	[ "$_n" -eq "$_w" ] ||
 		    die "$_c: rsync copied $_n .dat files, not $_w" ;;
+	">"*)	res rsync_part "$_c" "$_n/$_w" ;;	# how far it got
 	esac
 	rm -rf "$D/dst"
 	umount_fs
@@ -619,6 +620,19 @@ END {
 		printf "| %-38s |", name[rows[j]]
 		for (i = 1; i <= 5; i++) printf " %17s |", val(rows[j], cs[i])
 		printf "\n"
+	}
+	# A peer whose rsync ran out of time: how far it got, and the pace.
+	sep = "\n"
+	for (i = 1; i <= 5; i++) {
+		if (!(("rsync_part", cs[i]) in v))
+			continue
+		split(v["rsync_part", cs[i]], f, "/")
+		if (f[1] == 0)
+			continue
+		t = lo(v["rsync", cs[i]])
+		printf "%s%s rsync: %d of %d .dat files in %s s, about %.0f s for all\n",
+		    sep, head[cs[i]], f[1], f[2], t, t * f[2] / f[1]
+		sep = ""
 	}
 	printf "\ncurl column: find and ls -lR cold are one paginated ListObjectsV2\n"
 	printf "of the files (1,000 keys a page); warm, find and ls -lR of the same\n"
