@@ -96,6 +96,18 @@ pid_alive()
 	return 0
 }
 
+# wait_gone PID SECONDS WHAT: wait for process PID to end; fail with
+# "WHAT still runs after SECONDS s" if it does not.
+wait_gone()
+{
+	_wg=0
+	while pid_alive "$1"; do
+		[ $_wg -lt $(($2 * 10)) ] || fail "$3 still runs after $2 s"
+		sleep 0.1
+		_wg=$((_wg + 1))
+	done
+}
+
 # Mount points below $W, deepest first (paths here contain no blanks).
 lib_mounts()
 {

@@ -34,12 +34,7 @@ export SNAPFS_TEST_PAUSE_MS
 stop_with()
 {
 	kill -"$1" "$SNAPFS_PID"
-	_i=0
-	while pid_alive "$SNAPFS_PID"; do
-		[ $_i -lt 600 ] || fail "SIG$1: snapfs still runs after 60 s"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_gone "$SNAPFS_PID" 60 "SIG$1: snapfs"
 	_st=0
 	wait "$SNAPFS_PID" || _st=$?
 	SNAPFS_PID=
