@@ -414,8 +414,8 @@ s3_put_part(struct broker_s3 *s, const char *key, const char *query,
 	char			 want[MD5_HEX_LEN + 3];
 	int			 error;
 
-	md5_hex(p, len, md5);
-	md5_hex_base64(md5, b64);
+	digest_md5_hex(p, len, md5);
+	digest_md5_base64(md5, b64);
 	buf_init(&out, ERROR_BODY_MAX);
 	memset(&req, 0, sizeof req);
 	req.out = &out;

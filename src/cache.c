@@ -509,7 +509,7 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 	h->whole = data;
 	if (!check)
 		return (0);
-	md5_hex(h->whole, size, md5);
+	digest_md5_hex(h->whole, size, md5);
 	if ((error = verdict(c, h, md5)) == 0 && h->id[0] != '\0' && !disk)
 		disk_write(c, h->id, data, size);
 	return (error);
@@ -560,7 +560,7 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 	    checked == 0))
 		error = load_small(c, h, warmed, checked == 0);
 	else if (checked == 0)
-		h->md5 = md5_create();
+		h->md5 = digest_md5_create();
 	if (error != 0) {
 		cache_close(c, h);
 		return (error);
@@ -609,7 +609,7 @@ cache_close(struct cache *c, struct handle *h)
 		budget_give(c->budget, h->obj.size + 1);
 		free(h->whole);
 	}
-	md5_free(h->md5);
+	digest_md5_free(h->md5);
 	free(h->obj.key);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
@@ -826,7 +826,7 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 		if (ch != NULL && ch->state == CH_READY) {
 			/* The chunk stays: only what is hashed is freed. */
 			pthread_mutex_unlock(&h->lock);
-			md5_update(h->md5, ch->data + (from - ch->off),
+			digest_md5_update(h->md5, ch->data + (from - ch->off),
 			    ch->off + ch->len - from);
 			pthread_mutex_lock(&h->lock);
 			h->hashed = ch->off + ch->len;
@@ -846,7 +846,7 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 			pthread_mutex_unlock(&h->lock);
 			tmp = xmalloc(n);
 			if ((error = read_exact(c, h, tmp, n, from)) == 0)
-				md5_update(h->md5, tmp, n);
+				digest_md5_update(h->md5, tmp, n);
 			free(tmp);
 			pthread_mutex_lock(&h->lock);
 			if (error == 0)
@@ -908,7 +908,7 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 		from = h->hashed;
 		h->hashing = true;
 		pthread_mutex_unlock(&h->lock);
-		md5_update(h->md5, p + (from - off), off + len - from);
+		digest_md5_update(h->md5, p + (from - off), off + len - from);
 		pthread_mutex_lock(&h->lock);
 		h->hashed = off + len;
 		h->hashing = false;
@@ -925,7 +925,7 @@ end:
 		if ((error = handle_wait(h)) != 0)
 			return (error);
 	if (h->verdict == 0 && h->hashed == h->obj.size) {
-		md5_final_hex(h->md5, md5);
+		digest_md5_final(h->md5, md5);
 		return (verdict(c, h, md5));
 	}
 	return (h->verdict < 0 ? -EIO : 0);

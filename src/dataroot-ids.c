@@ -134,7 +134,7 @@ data_id_get(struct data_ids *di, size_t nsorted, enum data_kind kind,
 
 /* Give ids to everything in d that has none and copy them into d. */
 void
-data_ids_assign(struct data_ids *di, struct data_db *d)
+dataroot_ids_assign(struct data_ids *di, struct data_db *d)
 {
 	struct data_id		*id;
 	struct data_table	*t;
@@ -169,7 +169,7 @@ data_ids_assign(struct data_ids *di, struct data_db *d)
 
 /* Rewrite the ids file if ids were given since it was last written. */
 int
-data_ids_save(struct data_ids *di, char **cause)
+dataroot_ids_save(struct data_ids *di, char **cause)
 {
 	struct data_id	*id;
 	struct buf	 b;
@@ -372,7 +372,7 @@ out:
  * is DIR, open, and dir its name, for messages.
  */
 int
-data_ids_open(int rootfd, const char *dir, struct data_ids **dip,
+dataroot_ids_open(int rootfd, const char *dir, struct data_ids **dip,
     char **cause)
 {
 	struct data_ids	*di;
@@ -409,7 +409,7 @@ fail:
 }
 
 void
-data_ids_close(struct data_ids *di)
+dataroot_ids_close(struct data_ids *di)
 {
 	size_t	i;
 

@@ -74,7 +74,7 @@ data_name_bad(const char *name)
 	return (NULL);
 }
 
-/* Check every part of db/table/partition given to data_link or data_switch. */
+/* Check every part of db/table/partition given to dataroot_link or dataroot_switch. */
 static int
 data_names_ok(const char *db, const char *table, const char *partition,
     char **cause)
@@ -340,7 +340,7 @@ data_walk_db(int rootfd, struct data_db *d, char **cause)
 }
 
 int
-data_open(const char *dir, struct data_root **rp, char **cause)
+dataroot_open(const char *dir, struct data_root **rp, char **cause)
 {
 	struct data_root	*r;
 	int			 fd, error;
@@ -365,7 +365,7 @@ data_open(const char *dir, struct data_root **rp, char **cause)
 	r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(dir);
 	r->fd = fd;
-	if ((error = data_ids_open(fd, dir, &r->ids, cause)) != 0) {
+	if ((error = dataroot_ids_open(fd, dir, &r->ids, cause)) != 0) {
 		close(r->fd);
 		free(r->path);
 		free(r);
@@ -376,25 +376,25 @@ data_open(const char *dir, struct data_root **rp, char **cause)
 }
 
 void
-data_close(struct data_root *r)
+dataroot_close(struct data_root *r)
 {
 	if (r == NULL)
 		return;
-	data_ids_close(r->ids);
+	dataroot_ids_close(r->ids);
 	close(r->fd);
 	free(r->path);
 	free(r);
 }
 
 const char *
-data_path(const struct data_root *r)
+dataroot_path(const struct data_root *r)
 {
 	return (r->path);
 }
 
 /* The database folders, sorted; the caller frees each name and the array. */
 int
-data_databases(struct data_root *r, char ***namesp, size_t *np)
+dataroot_databases(struct data_root *r, char ***namesp, size_t *np)
 {
 	struct data_ent	*e;
 	char		*cause = NULL, **names;
@@ -424,7 +424,7 @@ data_databases(struct data_root *r, char ***namesp, size_t *np)
 }
 
 int
-data_scan(struct data_root *r, const char *db, struct data_db **dbp,
+dataroot_scan(struct data_root *r, const char *db, struct data_db **dbp,
     char **cause)
 {
 	struct data_db	*d;
@@ -453,19 +453,19 @@ data_scan(struct data_root *r, const char *db, struct data_db **dbp,
 	if ((error = data_walk_db(r->fd, d, cause)) != 0)
 		goto fail;
 
-	data_ids_assign(r->ids, d);
-	if ((error = data_ids_save(r->ids, cause)) != 0)
+	dataroot_ids_assign(r->ids, d);
+	if ((error = dataroot_ids_save(r->ids, cause)) != 0)
 		goto fail;
 	*dbp = d;
 	return (0);
 
 fail:
-	data_db_free(d);
+	dataroot_db_free(d);
 	return (error);
 }
 
 void
-data_db_free(struct data_db *d)
+dataroot_db_free(struct data_db *d)
 {
 	struct data_table	*t;
 	struct data_partition	*p;
@@ -502,7 +502,7 @@ data_db_free(struct data_db *d)
  * do it again.
  */
 int
-data_link(const struct data_root *r, const char *db, const char *table,
+dataroot_link(const struct data_root *r, const char *db, const char *table,
     const char *partition, const struct data_tablet *t, const char *dest,
     char **cause)
 {
@@ -586,7 +586,7 @@ data_parent(const char *path)
  * partition there) is done again as a no-op.
  */
 int
-data_switch(struct data_root *r, const char *db, const char *table,
+dataroot_switch(struct data_root *r, const char *db, const char *table,
     const char *partition, const char *staged, const char *aside,
     char **cause)
 {

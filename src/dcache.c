@@ -89,7 +89,7 @@ dcache_id(const char *key, const char *md5, char id[SHA256_HEX_LEN + 1])
 	buf_init(&b, SIZE_MAX);
 	buf_add(&b, key, strlen(key) + 1);
 	buf_add(&b, md5, strlen(md5));
-	sha256_hex(b.data, b.len, id);
+	digest_sha256_hex(b.data, b.len, id);
 	buf_free(&b);
 }
 

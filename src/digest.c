@@ -18,7 +18,7 @@ struct md5 {
 };
 
 struct md5 *
-md5_create(void)
+digest_md5_create(void)
 {
 	struct md5	*m;
 
@@ -30,7 +30,7 @@ md5_create(void)
 }
 
 void
-md5_update(struct md5 *m, const void *p, size_t len)
+digest_md5_update(struct md5 *m, const void *p, size_t len)
 {
 	if (EVP_DigestUpdate(m->ctx, p, len) != 1)
 		fatalx("md5: digest update failed");
@@ -39,7 +39,7 @@ md5_update(struct md5 *m, const void *p, size_t len)
 /* Finish the digest as 32 lowercase hex characters; m can be freed. */
 /* Write n bytes as 2n lowercase hex digits and a NUL. */
 void
-hex_encode(const unsigned char *p, size_t n, char *hex)
+digest_hex(const unsigned char *p, size_t n, char *hex)
 {
 	static const char	digits[] = "0123456789abcdef";
 	size_t			i;
@@ -52,18 +52,18 @@ hex_encode(const unsigned char *p, size_t n, char *hex)
 }
 
 void
-md5_final_hex(struct md5 *m, char hex[MD5_HEX_LEN + 1])
+digest_md5_final(struct md5 *m, char hex[MD5_HEX_LEN + 1])
 {
 	unsigned char	d[EVP_MAX_MD_SIZE];
 	unsigned int	n;
 
 	if (EVP_DigestFinal_ex(m->ctx, d, &n) != 1 || n != 16)
 		fatalx("md5: digest final failed");
-	hex_encode(d, 16, hex);
+	digest_hex(d, 16, hex);
 }
 
 void
-md5_free(struct md5 *m)
+digest_md5_free(struct md5 *m)
 {
 	if (m == NULL)
 		return;
@@ -72,14 +72,14 @@ md5_free(struct md5 *m)
 }
 
 void
-md5_hex(const void *p, size_t len, char hex[MD5_HEX_LEN + 1])
+digest_md5_hex(const void *p, size_t len, char hex[MD5_HEX_LEN + 1])
 {
 	struct md5	*m;
 
-	m = md5_create();
-	md5_update(m, p, len);
-	md5_final_hex(m, hex);
-	md5_free(m);
+	m = digest_md5_create();
+	digest_md5_update(m, p, len);
+	digest_md5_final(m, hex);
+	digest_md5_free(m);
 }
 
 /* Is s (len bytes) exactly 32 lowercase hex digits? */
@@ -112,7 +112,7 @@ md5_suffix(const char *name, size_t len)
 
 /* The base64 of the 16 bytes that md5 hex digits stand for (Content-MD5). */
 void
-md5_hex_base64(const char hex[MD5_HEX_LEN], char b64[MD5_BASE64_LEN + 1])
+digest_md5_base64(const char hex[MD5_HEX_LEN], char b64[MD5_BASE64_LEN + 1])
 {
 	unsigned char	raw[16];
 	int		i, hi, lo;
@@ -128,18 +128,18 @@ md5_hex_base64(const char hex[MD5_HEX_LEN], char b64[MD5_BASE64_LEN + 1])
 }
 
 void
-sha256_hex(const void *p, size_t len, char hex[SHA256_HEX_LEN + 1])
+digest_sha256_hex(const void *p, size_t len, char hex[SHA256_HEX_LEN + 1])
 {
 	unsigned char	d[EVP_MAX_MD_SIZE];
 	unsigned int	n;
 
 	if (EVP_Digest(p, len, d, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		fatalx("sha256: digest failed");
-	hex_encode(d, 32, hex);
+	digest_hex(d, 32, hex);
 }
 
 void
-hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+digest_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
     unsigned char out[32])
 {
 	unsigned int	n;

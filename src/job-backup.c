@@ -137,10 +137,10 @@ backup_check(struct job *j, char **cause)
 	size_t		 n = 0;
 	int		 error;
 
-	if ((error = data_scan(job_data(j), j->db, &db, cause)) != 0)
+	if ((error = dataroot_scan(job_data(j), j->db, &db, cause)) != 0)
 		return (error);
 	error = check_objects(j->req, db, cause);
-	data_db_free(db);
+	dataroot_db_free(db);
 	if (error != 0)
 		return (error);
 
@@ -185,7 +185,7 @@ snapshot(struct backup *bk)
 					free(dest);
 					return (-ECANCELED);
 				}
-				if ((error = data_link(job_data(j), j->db,
+				if ((error = dataroot_link(job_data(j), j->db,
 				    t->name, p->name, tb, dest, &cause)) != 0) {
 					job_fail(j, "snapshot: %s", cause);
 					free(cause);
@@ -234,7 +234,7 @@ file_md5(int fd, uint64_t size, char md5[MD5_HEX_LEN + 1])
 	ssize_t		 n;
 	int		 error = 0;
 
-	m = md5_create();
+	m = digest_md5_create();
 	chunk = xmalloc(1024 * 1024);
 	while (off < size) {
 		n = pread(fd, chunk, 1024 * 1024, off);
@@ -242,11 +242,11 @@ file_md5(int fd, uint64_t size, char md5[MD5_HEX_LEN + 1])
 			error = n == 0 ? -EIO : -errno;
 			break;
 		}
-		md5_update(m, chunk, n);
+		digest_md5_update(m, chunk, n);
 		off += n;
 	}
-	md5_final_hex(m, md5);
-	md5_free(m);
+	digest_md5_final(m, md5);
+	digest_md5_free(m);
 	free(chunk);
 	return (error);
 }
@@ -413,7 +413,7 @@ put_checked(struct job *j, const char *name, const char *p, size_t len)
 	char	 md5[MD5_HEX_LEN + 1], *key;
 	int	 error;
 
-	md5_hex(p, len, md5);
+	digest_md5_hex(p, len, md5);
 	xasprintf(&key, "%s/__ss_%s/%s.%s", j->repo_key, j->req->label, name,
 	    md5);
 	error = broker_put(job_broker(j), key, p, len);
@@ -453,7 +453,7 @@ backup_free(struct backup *bk)
 	if (bk->snapdir != NULL)
 		file_remove_tree(bk->snapdir);	/* release the snapshot */
 	free(bk->snapdir);
-	data_db_free(bk->db);
+	dataroot_db_free(bk->db);
 }
 
 /* The job's thread: from PENDING to FINISHED or CANCELLED. */
@@ -471,7 +471,7 @@ backup_run(struct job *j)
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))
 		goto out;
-	if ((error = data_scan(job_data(j), j->db, &bk.db, &cause)) != 0 ||
+	if ((error = dataroot_scan(job_data(j), j->db, &bk.db, &cause)) != 0 ||
 	    (error = check_objects(j->req, bk.db, &cause)) != 0) {
 		job_fail(j, "%s", cause);
 		goto out;
@@ -484,7 +484,7 @@ backup_run(struct job *j)
 
 	job_set_state(j, JOB_SNAPSHOTING);
 	xasprintf(&bk.snapdir, "%s/.snapfs/jobs/%" PRId64 "/snapshot",
-	    data_path(job_data(j)), j->id);
+	    dataroot_path(job_data(j)), j->id);
 	if (snapshot(&bk) != 0)
 		goto out;
 

@@ -9,7 +9,7 @@
  *			checked against the md5 in its name
  *	COMMIT, COMMITTING
  *			each partition switched into the data root by two
- *			renames (data_switch), what it replaces kept aside
+ *			renames (dataroot_switch), what it replaces kept aside
  *			until every partition is in, then removed
  *	FINISHED
  *
@@ -304,7 +304,7 @@ download_one(struct restore *rs, struct download *d)
 	fd = open(d->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return (-errno);
-	m = md5_create();
+	m = digest_md5_create();
 	chunk = xmalloc(DOWNLOAD_CHUNK);
 	while (error == 0 && off < d->size) {
 		n = broker_read(job_broker(rs->job), d->key, chunk,
@@ -313,12 +313,12 @@ download_one(struct restore *rs, struct download *d)
 		if (n <= 0)
 			error = n == 0 ? -EIO : n;
 		else if ((error = file_write_all(fd, chunk, n)) == 0) {
-			md5_update(m, chunk, n);
+			digest_md5_update(m, chunk, n);
 			off += n;
 		}
 	}
-	md5_final_hex(m, md5);
-	md5_free(m);
+	digest_md5_final(m, md5);
+	digest_md5_free(m);
 	free(chunk);
 	if (error == 0 && strcmp(md5, want) != 0) {
 		log_warn("%s: invalid md5 of downloaded file: %s", d->key, md5);
@@ -358,7 +358,7 @@ commit(struct restore *rs)
 		t = &rs->targets[i];
 		xasprintf(&aside, "%s/aside/%s/%s", rs->jobdir, t->name,
 		    t->part->name);
-		error = data_switch(job_data(j), j->db, t->name, t->part->name,
+		error = dataroot_switch(job_data(j), j->db, t->name, t->part->name,
 		    t->staged, aside, &cause);
 		free(aside);
 		if (error != 0) {
@@ -385,7 +385,7 @@ restore_resume(struct job *j)
 	int		 error = 0;
 
 	xasprintf(&jobdir, "%s/.snapfs/jobs/%" PRId64,
-	    data_path(job_data(j)), j->id);
+	    dataroot_path(job_data(j)), j->id);
 	xasprintf(&staged, "%s/staging", jobdir);
 	if ((tables = opendir(staged)) != NULL) {
 		while (error == 0 && (t = readdir(tables)) != NULL) {
@@ -402,7 +402,7 @@ restore_resume(struct job *j)
 					    t->d_name, p->d_name);
 					xasprintf(&aside, "%s/aside/%s/%s",
 					    jobdir, t->d_name, p->d_name);
-					error = data_switch(job_data(j), j->db,
+					error = dataroot_switch(job_data(j), j->db,
 					    t->d_name, p->d_name, path, aside,
 					    &cause);
 					free(aside);
@@ -437,7 +437,7 @@ restore_run(struct job *j)
 	memset(&rs, 0, sizeof rs);
 	rs.job = j;
 	xasprintf(&rs.jobdir, "%s/.snapfs/jobs/%" PRId64,
-	    data_path(job_data(j)), j->id);
+	    dataroot_path(job_data(j)), j->id);
 
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))

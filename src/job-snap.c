@@ -108,7 +108,7 @@ snap_read_checked(struct job *j, const char *key, uint64_t size,
 		xasprintf(cause, "cannot read %s: %s", key, strerror(-error));
 		return (error);
 	}
-	md5_hex(b->data, b->len, md5);
+	digest_md5_hex(b->data, b->len, md5);
 	if (strcmp(md5, key + strlen(key) - MD5_HEX_LEN) != 0) {
 		xasprintf(cause, "invalid md5 of %s: %s", key, md5);
 		return (-EIO);

@@ -87,7 +87,7 @@ job_store_dir(struct data_root *data)
 {
 	char	*dir;
 
-	xasprintf(&dir, "%s/.snapfs/history", data_path(data));
+	xasprintf(&dir, "%s/.snapfs/history", dataroot_path(data));
 	return (dir);
 }
 

@@ -359,7 +359,7 @@ verify_item(void *arg, size_t i)
 	is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
 	xasprintf(&key, "%s%s", j->folder, o->key);
 	chunk = xmalloc(VERIFY_CHUNK);
-	md5 = md5_create();
+	md5 = digest_md5_create();
 	buf_init(&hdr, VERIFY_HDR_MAX);
 	while (off < o->size && !job_stopped(j)) {
 		n = broker_read(job_broker(j), key, chunk, o->size - off <
@@ -369,13 +369,13 @@ verify_item(void *arg, size_t i)
 			    "listed" : strerror(-n));
 			break;
 		}
-		md5_update(md5, chunk, n);
+		digest_md5_update(md5, chunk, n);
 		if (is_hdr && buf_add(&hdr, chunk, n) != 0)
 			is_hdr = false;
 		off += n;
 		job_progress(j, 0, n);
 	}
-	md5_final_hex(md5, hex);
+	digest_md5_final(md5, hex);
 	if (off == o->size && base == len)
 		problem(v, "%s: no md5 in its name", o->key);
 	else if (off == o->size && strcmp(hex, name + base + 1) != 0)
@@ -401,7 +401,7 @@ verify_item(void *arg, size_t i)
 	}
 	job_progress(j, 1, 0);
 	buf_free(&hdr);
-	md5_free(md5);
+	digest_md5_free(md5);
 	free(chunk);
 	free(key);
 	return (0);

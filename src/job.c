@@ -120,7 +120,7 @@ jobs_reload(struct jobs *js)
 			j->state = JOB_CANCELLED;
 			j->finished = time(NULL);
 			xasprintf(&work, "%s/.snapfs/jobs/%" PRId64,
-			    data_path(js->data), j->id);
+			    dataroot_path(js->data), j->id);
 			file_remove_tree(work);
 			free(work);
 			job_save(j, NULL);
@@ -479,7 +479,7 @@ default_db(struct jobs *js, char **db, char **cause)
 	size_t	  n = 0, i;
 	int	  error;
 
-	if ((error = data_databases(js->data, &names, &n)) != 0) {
+	if ((error = dataroot_databases(js->data, &names, &n)) != 0) {
 		xasprintf(cause, "cannot list the data root: %s",
 		    strerror(-error));
 		return (error);
@@ -811,15 +811,15 @@ jobs_load(struct jobs *js, const struct tree_dir *dir, struct batch *b)
 		if (t > newest)
 			newest = t;
 		snprintf(name, sizeof name, "%" PRId64, js->list[i]->id);
-		d = batch_dir(b, BATCH_TOP, name, t, LOAD_NONE, NULL, 0);
-		batch_dynamic(b, d, "state", DYN_JOB(js->list[i]->id, 0));
-		batch_dynamic(b, d, "job.txt", DYN_JOB(js->list[i]->id, 1));
+		d = tree_add_dir(b, BATCH_TOP, name, t, LOAD_NONE, NULL, 0);
+		tree_add_dynamic(b, d, "state", DYN_JOB(js->list[i]->id, 0));
+		tree_add_dynamic(b, d, "job.txt", DYN_JOB(js->list[i]->id, 1));
 		if (js->list[i]->req->kind == CTL_VERIFY)
-			batch_dynamic(b, d, "report.txt",
+			tree_add_dynamic(b, d, "report.txt",
 			    DYN_JOB(js->list[i]->id, 2));
 	}
 	pthread_mutex_unlock(&js->lock);
-	batch_set_mtime(b, newest);
+	tree_batch_mtime(b, newest);
 	return (0);
 }
 

@@ -239,7 +239,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.data != NULL) {
-		if ((error = data_open(o.data, &data, &cause)) != 0) {
+		if ((error = dataroot_open(o.data, &data, &cause)) != 0) {
 			fprintf(stderr, "snapfs: %s\n", cause);
 			free(cause);
 			goto out;
@@ -305,7 +305,7 @@ out_session:
 	fuse_session_destroy(se);
 out:
 	jobs_free(fs.jobs);
-	data_close(data);
+	dataroot_close(data);
 	hdrtext_free(fs.hdrtext);
 	cache_free(fs.cache);
 	tree_free(fs.tree);

@@ -37,17 +37,17 @@ ns_load(void *arg, const struct tree_dir *dir, struct batch *b, char **cause)
 	switch (dir->load) {
 	case LOAD_ROOT:
 		if (fs->jobs != NULL) {
-			ctl = batch_dir(b, BATCH_TOP, "ctl", 0, LOAD_NONE, NULL,
+			ctl = tree_add_dir(b, BATCH_TOP, "ctl", 0, LOAD_NONE, NULL,
 			    0);
 			for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0];
 			    i++)
-				batch_ctl(b, ctl, ctl_files[i].name,
+				tree_add_ctl(b, ctl, ctl_files[i].name,
 				    ctl_files[i].kind);
-			batch_dynamic(b, ctl, "last_error", DYN_LAST_ERROR);
-			batch_set_mutable(b, batch_dir(b, BATCH_TOP, "jobs", 0,
+			tree_add_dynamic(b, ctl, "last_error", DYN_LAST_ERROR);
+			tree_batch_mutable(b, tree_add_dir(b, BATCH_TOP, "jobs", 0,
 			    LOAD_JOBS, NULL, 0));
 		}
-		batch_dynamic(b, BATCH_TOP, "stats.json", DYN_STATS);
+		tree_add_dynamic(b, BATCH_TOP, "stats.json", DYN_STATS);
 		return (repo_load(fs->repo, dir, b, cause));
 	case LOAD_JOBS:
 		return (jobs_load(fs->jobs, dir, b));

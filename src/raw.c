@@ -31,9 +31,9 @@ folder_entry(void *arg, const struct broker_entry *e)
 	const char	*name = last_part(e->key);
 
 	if (e->is_dir)
-		batch_dir(b, BATCH_TOP, name, e->mtime, LOAD_RAW, name, 0);
+		tree_add_dir(b, BATCH_TOP, name, e->mtime, LOAD_RAW, name, 0);
 	else
-		batch_file(b, BATCH_TOP, name, name, e->size, e->mtime);
+		tree_add_file(b, BATCH_TOP, name, name, e->size, e->mtime);
 	return (0);
 }
 
@@ -116,7 +116,7 @@ walk_folder(struct walk *w, const char *path, size_t len, int64_t mtime)
 		return (BATCH_TOP);
 	s = folder_slot(w, path, len);
 	if (s->path != NULL) {
-		batch_touch(w->b, s->node, mtime);
+		tree_batch_touch(w->b, s->node, mtime);
 		return (s->node);
 	}
 	slash = memrchr(path, '/', len);
@@ -124,7 +124,7 @@ walk_folder(struct walk *w, const char *path, size_t len, int64_t mtime)
 		parent = walk_folder(w, path, slash - path, mtime);
 	name = xstrndup(slash != NULL ? slash + 1 : path,
 	    len - (slash != NULL ? slash + 1 - path : 0));
-	node = batch_dir(w->b, parent, name, mtime, LOAD_NONE, name, 0);
+	node = tree_add_dir(w->b, parent, name, mtime, LOAD_NONE, name, 0);
 	free(name);
 	if ((w->count + 1) * 2 > w->mask)
 		walk_grow(w);
@@ -147,7 +147,7 @@ walk_entry(void *arg, const struct broker_entry *e)
 	slash = strrchr(rel, '/');
 	parent = walk_folder(w, rel, slash != NULL ? slash - rel : 0,
 	    e->mtime);
-	batch_file(w->b, parent, last_part(rel), last_part(rel), e->size,
+	tree_add_file(w->b, parent, last_part(rel), last_part(rel), e->size,
 	    e->mtime);
 	return (0);
 }

@@ -135,7 +135,7 @@ read_info(struct repo *r, const char *key, uint64_t size, struct info **ip,
 		xasprintf(cause, "Failed to get info: %s", strerror(-error));
 		goto out;
 	}
-	md5_hex(b.data, b.len, md5);
+	digest_md5_hex(b.data, b.len, md5);
 	stats_add(STAT_MD5_CHECKED, 1);
 	if (memcmp(md5, key + base + 1, MD5_HEX_LEN) != 0) {
 		stats_add(STAT_MD5_ERRORS, 1);
@@ -184,8 +184,8 @@ root_entry(void *arg, const struct broker_entry *e)
 	free(key);
 	if (st.mtime > ctx->newest)
 		ctx->newest = st.mtime;
-	i = batch_dir(ctx->b, BATCH_TOP, name, st.mtime, LOAD_REPO, e->key, 0);
-	batch_set_mutable(ctx->b, i);
+	i = tree_add_dir(ctx->b, BATCH_TOP, name, st.mtime, LOAD_REPO, e->key, 0);
+	tree_batch_mutable(ctx->b, i);
 	return (0);
 }
 
@@ -197,8 +197,8 @@ load_root(struct repo *r, struct batch *b)
 
 	if ((error = broker_list(r->broker, "", false, root_entry, &ctx)) != 0)
 		return (error);
-	batch_set_mtime(b, ctx.newest);
-	batch_dir(b, BATCH_TOP, ".raw", ctx.newest, LOAD_RAW, NULL, 0);
+	tree_batch_mtime(b, ctx.newest);
+	tree_add_dir(b, BATCH_TOP, ".raw", ctx.newest, LOAD_RAW, NULL, 0);
 	return (0);
 }
 
@@ -395,14 +395,14 @@ repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
 		    (int)(base - strlen(INFO_PREFIX)),
 		    l->infos[i].name + strlen(INFO_PREFIX));
 		xasprintf(&key, "%s%s", SNAPSHOT_PREFIX, l->label);
-		batch_dir(b, BATCH_TOP, name, mtimes[i], LOAD_SNAPSHOT, key,
+		tree_add_dir(b, BATCH_TOP, name, mtimes[i], LOAD_SNAPSHOT, key,
 		    views[i]);
 		free(key);
 		free(name);
 	}
 	if (newest != -1) {
 		xasprintf(&key, "%s%s", SNAPSHOT_PREFIX, l->label);
-		batch_dir(b, BATCH_TOP, l->label, mtimes[newest],
+		tree_add_dir(b, BATCH_TOP, l->label, mtimes[newest],
 		    LOAD_SNAPSHOT, key, views[newest]);
 		free(key);
 	}
@@ -441,12 +441,12 @@ load_repo(struct repo *r, const struct tree_dir *dir, struct batch *b)
 	buf_printf(&tsv, "Snapshot\tTimestamp\tStatus\tVerified\n");
 	for (i = 0; i < f.nlabels; i++)
 		repo_label(r, dir, &f.labels[i], b, &tsv);
-	n = batch_text(b, BATCH_TOP, "snapshots.tsv", tsv.data, tsv.len,
+	n = tree_add_text(b, BATCH_TOP, "snapshots.tsv", tsv.data, tsv.len,
 	    dir->mtime);
-	batch_set_mutable(b, n);
+	tree_batch_mutable(b, n);
 	buf_free(&tsv);
 	if (f.has_repo_info)
-		batch_file(b, BATCH_TOP, "repo_info.json", "__repo_info",
+		tree_add_file(b, BATCH_TOP, "repo_info.json", "__repo_info",
 		    f.repo_info.size, f.repo_info.mtime);
 out:
 	found_free(&f);
@@ -516,9 +516,9 @@ content_entry(void *arg, const struct broker_entry *e)
 		return (0);
 	memcpy(name, p, shown);
 	name[shown] = '\0';
-	batch_file(ctx->b, s->node, name, p, e->size, e->mtime);
+	tree_add_file(ctx->b, s->node, name, p, e->size, e->mtime);
 	if (shown > 4 && strcmp(name + shown - 4, ".hdr") == 0)
-		batch_tablet(ctx->b, s->node, "tablet.txt", p, e->size,
+		tree_add_tablet(ctx->b, s->node, "tablet.txt", p, e->size,
 		    e->mtime);
 	ctx->files++;
 	return (0);
@@ -577,15 +577,15 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 		t = &info->tables[i];
 		xasprintf(&key, "%s/__db_%" PRId64 "/__tbl_%" PRId64,
 		    CONTENT_DIR, info->id, t->id);
-		tn = batch_dir(b, BATCH_TOP, t->name, mtime, LOAD_NONE, key, 0);
+		tn = tree_add_dir(b, BATCH_TOP, t->name, mtime, LOAD_NONE, key, 0);
 		free(key);
 		for (j = 0; j < t->npartitions; j++) {
 			p = &t->partitions[j];
 			xasprintf(&key, "__part_%" PRId64, p->id);
-			pn = batch_dir(b, tn, p->name, mtime, LOAD_NONE, key, 0);
+			pn = tree_add_dir(b, tn, p->name, mtime, LOAD_NONE, key, 0);
 			free(key);
 			text = partition_text(p, &len);
-			batch_text(b, pn, "partition.txt", text, len, mtime);
+			tree_add_text(b, pn, "partition.txt", text, len, mtime);
 			free(text);
 			for (k = 0; k < p->nindexes; k++) {
 				x = &p->indexes[k];
@@ -599,7 +599,7 @@ snapshot_tree(struct repo *r, const char *snapkey, const struct info *info,
 					    x->tablets[m]);
 					xasprintf(&key, "__idx_%" PRId64 "/__%s",
 					    x->id, id);
-					s->node = batch_dir(b, pn, id, mtime,
+					s->node = tree_add_dir(b, pn, id, mtime,
 					    LOAD_NONE, key, 0);
 					free(key);
 					s->table = t;
@@ -653,13 +653,13 @@ load_snapshot(struct repo *r, const struct tree_dir *dir, struct batch *b,
 
 	xasprintf(&text, "Snapshot: %s\nTimestamp: %s\nDatabase: %s\n"
 	    "Status: OK\n", v.label, v.timestamp, info->database);
-	batch_text(b, BATCH_TOP, "snapshot.txt", text, strlen(text),
+	tree_add_text(b, BATCH_TOP, "snapshot.txt", text, strlen(text),
 	    dir->mtime);
 	free(text);
 	text = info_details(info, &len);
-	batch_text(b, BATCH_TOP, "details.json", text, len, dir->mtime);
+	tree_add_text(b, BATCH_TOP, "details.json", text, len, dir->mtime);
 	free(text);
-	batch_file(b, BATCH_TOP, "info.json", v.info, v.size, v.mtime);
+	tree_add_file(b, BATCH_TOP, "info.json", v.info, v.size, v.mtime);
 	error = snapshot_tree(r, dir->key, info, dir->mtime, b, cause);
 	info_free(info);
 	if (error == 0)

@@ -116,7 +116,7 @@ sigv4_sign(const struct sigv4_key *key, struct http_request *req,
 		free(h[i].value);
 	}
 	buf_printf(&creq, "\n%s\n%s", names.data, payload);
-	sha256_hex(creq.data, creq.len, hash);
+	digest_sha256_hex(creq.data, creq.len, hash);
 
 	buf_init(&sts, SIZE_MAX);
 	buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s",
@@ -124,14 +124,14 @@ sigv4_sign(const struct sigv4_key *key, struct http_request *req,
 
 	/* The signing key: HMACs chained from the secret; no output aliases. */
 	xasprintf(&secret, "AWS4%s", key->secret);
-	hmac_sha256(secret, strlen(secret), date, strlen(date), k[0]);
+	digest_hmac_sha256(secret, strlen(secret), date, strlen(date), k[0]);
 	explicit_bzero(secret, strlen(secret));
 	free(secret);
-	hmac_sha256(k[0], 32, key->region, strlen(key->region), k[1]);
-	hmac_sha256(k[1], 32, "s3", 2, k[0]);
-	hmac_sha256(k[0], 32, "aws4_request", 12, k[1]);
-	hmac_sha256(k[1], 32, sts.data, sts.len, k[0]);
-	hex_encode(k[0], 32, sig);
+	digest_hmac_sha256(k[0], 32, key->region, strlen(key->region), k[1]);
+	digest_hmac_sha256(k[1], 32, "s3", 2, k[0]);
+	digest_hmac_sha256(k[0], 32, "aws4_request", 12, k[1]);
+	digest_hmac_sha256(k[1], 32, sts.data, sts.len, k[0]);
+	digest_hex(k[0], 32, sig);
 	explicit_bzero(k, sizeof k);
 
 	http_header(req, "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/%s/"

@@ -87,21 +87,21 @@ __attribute__((noreturn)) void fatalx(const char *, ...)
 /* digest.c: md5 (the Doris checksum), SHA-256 and HMAC over libcrypto */
 #define MD5_HEX_LEN	32
 struct md5;
-struct md5	*md5_create(void);
-void		 md5_update(struct md5 *, const void *, size_t);
-void		 md5_final_hex(struct md5 *, char [MD5_HEX_LEN + 1]);
-void		 md5_free(struct md5 *);
-void		 md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
+struct md5	*digest_md5_create(void);
+void		 digest_md5_update(struct md5 *, const void *, size_t);
+void		 digest_md5_final(struct md5 *, char [MD5_HEX_LEN + 1]);
+void		 digest_md5_free(struct md5 *);
+void		 digest_md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
 bool		 md5_is_hex(const char *, size_t);
 size_t		 md5_suffix(const char *, size_t);
 #define MD5_BASE64_LEN	24
-void		 md5_hex_base64(const char [MD5_HEX_LEN],
+void		 digest_md5_base64(const char [MD5_HEX_LEN],
 		    char [MD5_BASE64_LEN + 1]);
 #define SHA256_HEX_LEN	64
-void		 sha256_hex(const void *, size_t, char [SHA256_HEX_LEN + 1]);
-void		 hmac_sha256(const void *, size_t, const void *, size_t,
+void		 digest_sha256_hex(const void *, size_t, char [SHA256_HEX_LEN + 1]);
+void		 digest_hmac_sha256(const void *, size_t, const void *, size_t,
 		    unsigned char [32]);
-void		 hex_encode(const unsigned char *, size_t, char *);
+void		 digest_hex(const unsigned char *, size_t, char *);
 
 /* stats.c: counters shown in /stats.json */
 enum stat_counter {
@@ -401,22 +401,22 @@ size_t		 tree_next_files(struct tree *, uint64_t, uint64_t *, size_t);
 int		 tree_reload(struct tree *, uint64_t);
 size_t		 tree_nodes(struct tree *);
 
-struct batch	*batch_create(void);
-void		 batch_free(struct batch *);
-uint32_t	 batch_dir(struct batch *, uint32_t, const char *, int64_t,
+struct batch	*tree_batch_create(void);
+void		 tree_batch_free(struct batch *);
+uint32_t	 tree_add_dir(struct batch *, uint32_t, const char *, int64_t,
 		    enum node_load, const char *, uint32_t);
-uint32_t	 batch_file(struct batch *, uint32_t, const char *,
+uint32_t	 tree_add_file(struct batch *, uint32_t, const char *,
 		    const char *, uint64_t, int64_t);
-uint32_t	 batch_tablet(struct batch *, uint32_t, const char *,
+uint32_t	 tree_add_tablet(struct batch *, uint32_t, const char *,
 		    const char *, uint64_t, int64_t);
-uint32_t	 batch_text(struct batch *, uint32_t, const char *,
+uint32_t	 tree_add_text(struct batch *, uint32_t, const char *,
 		    const char *, size_t, int64_t);
-uint32_t	 batch_dynamic(struct batch *, uint32_t, const char *, uint32_t);
-uint32_t	 batch_ctl(struct batch *, uint32_t, const char *, uint32_t);
-void		 batch_set_mutable(struct batch *, uint32_t);
-void		 batch_set_mtime(struct batch *, int64_t);
-void		 batch_touch(struct batch *, uint32_t, int64_t);
-size_t		 batch_count(struct batch *);
+uint32_t	 tree_add_dynamic(struct batch *, uint32_t, const char *, uint32_t);
+uint32_t	 tree_add_ctl(struct batch *, uint32_t, const char *, uint32_t);
+void		 tree_batch_mutable(struct batch *, uint32_t);
+void		 tree_batch_mtime(struct batch *, int64_t);
+void		 tree_batch_touch(struct batch *, uint32_t, int64_t);
+size_t		 tree_batch_count(struct batch *);
 
 /* repo.c: Doris repositories, snapshots and their trees */
 struct repo;
@@ -458,26 +458,26 @@ struct data_db {
 	size_t			 ntables;
 };
 struct data_root;
-int		 data_open(const char *, struct data_root **, char **);
-void		 data_close(struct data_root *);
-const char	*data_path(const struct data_root *);
-int		 data_databases(struct data_root *, char ***, size_t *);
-int		 data_scan(struct data_root *, const char *, struct data_db **,
+int		 dataroot_open(const char *, struct data_root **, char **);
+void		 dataroot_close(struct data_root *);
+const char	*dataroot_path(const struct data_root *);
+int		 dataroot_databases(struct data_root *, char ***, size_t *);
+int		 dataroot_scan(struct data_root *, const char *, struct data_db **,
 		    char **);
-void		 data_db_free(struct data_db *);
-int		 data_link(const struct data_root *, const char *, const char *,
+void		 dataroot_db_free(struct data_db *);
+int		 dataroot_link(const struct data_root *, const char *, const char *,
 		    const char *, const struct data_tablet *, const char *,
 		    char **);
-int		 data_switch(struct data_root *, const char *, const char *,
+int		 dataroot_switch(struct data_root *, const char *, const char *,
 		    const char *, const char *, const char *, char **);
 const char	*data_name_bad(const char *);
 bool		 data_number(const char *, int64_t, int64_t *);
 /* dataroot-ids.c */
 struct data_ids;
-int		 data_ids_open(int, const char *, struct data_ids **, char **);
-void		 data_ids_close(struct data_ids *);
-void		 data_ids_assign(struct data_ids *, struct data_db *);
-int		 data_ids_save(struct data_ids *, char **);
+int		 dataroot_ids_open(int, const char *, struct data_ids **, char **);
+void		 dataroot_ids_close(struct data_ids *);
+void		 dataroot_ids_assign(struct data_ids *, struct data_db *);
+int		 dataroot_ids_save(struct data_ids *, char **);
 
 /* ctl.c: control lines, in Doris's grammar, parsed into requests */
 #define CTL_NAME_MAX	256		/* db, table, partition, alias, repo */

@@ -208,7 +208,7 @@ ino_grow(struct tree *t, size_t want)
 }
 
 struct batch *
-batch_create(void)
+tree_batch_create(void)
 {
 	struct batch	*b;
 
@@ -218,7 +218,7 @@ batch_create(void)
 }
 
 void
-batch_free(struct batch *b)
+tree_batch_free(struct batch *b)
 {
 	if (b == NULL)
 		return;
@@ -228,7 +228,7 @@ batch_free(struct batch *b)
 }
 
 size_t
-batch_count(struct batch *b)
+tree_batch_count(struct batch *b)
 {
 	return (b->n);
 }
@@ -300,7 +300,7 @@ batch_node(struct batch *b, uint32_t parent, const char *name,
  * this batch adds them).
  */
 uint32_t
-batch_dir(struct batch *b, uint32_t parent, const char *name, int64_t mtime,
+tree_add_dir(struct batch *b, uint32_t parent, const char *name, int64_t mtime,
     enum node_load load, const char *key, uint32_t aux)
 {
 	uint32_t	 i;
@@ -345,7 +345,7 @@ batch_object(struct batch *b, uint32_t parent, const char *name,
 }
 
 uint32_t
-batch_file(struct batch *b, uint32_t parent, const char *name,
+tree_add_file(struct batch *b, uint32_t parent, const char *name,
     const char *obj, uint64_t size, int64_t mtime)
 {
 	return (batch_object(b, parent, name, NODE_FILE, obj, size, mtime));
@@ -353,14 +353,14 @@ batch_file(struct batch *b, uint32_t parent, const char *name,
 
 /* A text made from the tablet header obj when it is first asked for. */
 uint32_t
-batch_tablet(struct batch *b, uint32_t parent, const char *name,
+tree_add_tablet(struct batch *b, uint32_t parent, const char *name,
     const char *obj, uint64_t size, int64_t mtime)
 {
 	return (batch_object(b, parent, name, NODE_TABLET, obj, size, mtime));
 }
 
 uint32_t
-batch_text(struct batch *b, uint32_t parent, const char *name,
+tree_add_text(struct batch *b, uint32_t parent, const char *name,
     const char *text, size_t len, int64_t mtime)
 {
 	uint32_t	 i;
@@ -377,7 +377,7 @@ batch_text(struct batch *b, uint32_t parent, const char *name,
 
 /* A file whose content is made when it is opened; aux says which. */
 uint32_t
-batch_dynamic(struct batch *b, uint32_t parent, const char *name,
+tree_add_dynamic(struct batch *b, uint32_t parent, const char *name,
     uint32_t aux)
 {
 	uint32_t	i;
@@ -391,7 +391,7 @@ batch_dynamic(struct batch *b, uint32_t parent, const char *name,
 
 /* A control file: lines written to it are requests of kind aux. */
 uint32_t
-batch_ctl(struct batch *b, uint32_t parent, const char *name, uint32_t aux)
+tree_add_ctl(struct batch *b, uint32_t parent, const char *name, uint32_t aux)
 {
 	uint32_t	i;
 
@@ -404,21 +404,21 @@ batch_ctl(struct batch *b, uint32_t parent, const char *name, uint32_t aux)
 
 /* Give the folder being loaded a time, when only its loader knows it. */
 void
-batch_set_mtime(struct batch *b, int64_t mtime)
+tree_batch_mtime(struct batch *b, int64_t mtime)
 {
 	b->mtime = mtime;
 }
 
 /* Make node i at least as new as mtime. */
 void
-batch_touch(struct batch *b, uint32_t i, int64_t mtime)
+tree_batch_touch(struct batch *b, uint32_t i, int64_t mtime)
 {
 	if (i < b->n && b->nodes[i].mtime < mtime)
 		b->nodes[i].mtime = mtime;
 }
 
 void
-batch_set_mutable(struct batch *b, uint32_t i)
+tree_batch_mutable(struct batch *b, uint32_t i)
 {
 	if (i < b->n)
 		b->nodes[i].flags |= NF_MUTABLE;
@@ -440,8 +440,8 @@ tree_create(tree_load_cb load, void *arg)
 	t->inomask = 1023;
 	t->inos = xcalloc(t->inomask + 1, sizeof *t->inos);
 
-	root = batch_create();
-	i = batch_dir(root, BATCH_TOP, "root", 0, LOAD_ROOT, NULL, 0);
+	root = tree_batch_create();
+	i = tree_add_dir(root, BATCH_TOP, "root", 0, LOAD_ROOT, NULL, 0);
 	root->nodes[i].parent = 0;
 	root->nodes[i].ino = 1;
 	root->nodes[i].flags = NF_MUTABLE;
@@ -460,7 +460,7 @@ tree_free(struct tree *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nchunks; i++)
-		batch_free(t->chunks[i]);
+		tree_batch_free(t->chunks[i]);
 	free(t->chunks);
 	free(t->children);
 	free(t->inos);
@@ -704,7 +704,7 @@ tree_load_dir(struct tree *t, uint32_t i)
 	dir.key = key.data == NULL ? "" : key.data;
 	dir.name = name;
 
-	b = batch_create();
+	b = tree_batch_create();
 	error = t->load(t->arg, &dir, b, &cause);
 	if (error == 0) {
 		pthread_rwlock_wrlock(&t->lock);
@@ -713,7 +713,7 @@ tree_load_dir(struct tree *t, uint32_t i)
 	} else {
 		log_warn("%s: %s", *dir.key != '\0' ? dir.key : "/",
 		    cause != NULL ? cause : strerror(-error));
-		batch_free(b);
+		tree_batch_free(b);
 	}
 	free(cause);
 	free(name);

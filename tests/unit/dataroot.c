@@ -150,8 +150,8 @@ open_root(void)
 	struct data_root	*r;
 	char			*cause = NULL;
 
-	cr_assert_eq(data_open(top, &r, &cause), 0, "%s", cause);
-	cr_assert_str_eq(data_path(r), top);
+	cr_assert_eq(dataroot_open(top, &r, &cause), 0, "%s", cause);
+	cr_assert_str_eq(dataroot_path(r), top);
 	return (r);
 }
 
@@ -161,7 +161,7 @@ scan(struct data_root *r, const char *db)
 	struct data_db	*d;
 	char		*cause = NULL;
 
-	cr_assert_eq(data_scan(r, db, &d, &cause), 0, "%s", cause);
+	cr_assert_eq(dataroot_scan(r, db, &d, &cause), 0, "%s", cause);
 	cr_assert_str_eq(d->name, db);
 	return (d);
 }
@@ -173,7 +173,7 @@ scan_fails(struct data_root *r, const char *db, int error, const char *want)
 	struct data_db	*d = NULL;
 	char		*cause = NULL;
 
-	cr_assert_eq(data_scan(r, db, &d, &cause), error, "%s",
+	cr_assert_eq(dataroot_scan(r, db, &d, &cause), error, "%s",
 	    cause == NULL ? "no cause" : cause);
 	cr_assert_null(d);
 	cr_assert_not_null(cause);
@@ -248,13 +248,13 @@ Test(dataroot, ids_given_once_and_kept)
 			    "next\t10006\n"));
 		} else	/* nothing new: the file is not rewritten */
 			cr_assert_eq(inode(".snapfs/ids"), ino);
-		data_db_free(d);
+		dataroot_db_free(d);
 		if (round == 1) {
-			data_close(r);
+			dataroot_close(r);
 			r = open_root();
 		}
 	}
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, new_things_get_new_ids)
@@ -271,11 +271,11 @@ Test(dataroot, new_things_get_new_ids)
 	tid = d->tables[0].id;
 	hash = d->tables[0].schema_hash;
 	p1 = d->tables[0].partitions[0].id;
-	data_db_free(d);
+	dataroot_db_free(d);
 
 	put("db1/t1/p3/10003/c.dat", "c");
 	put("db1/t0/p1/10004/d.dat", "d");
-	data_close(r);
+	dataroot_close(r);
 	r = open_root();
 	d = scan(r, "db1");
 	cr_assert_eq(d->ntables, 2);
@@ -287,21 +287,21 @@ Test(dataroot, new_things_get_new_ids)
 	cr_assert_eq(t->id, tid);
 	cr_assert_eq(partition(t, "p1")->id, p1);
 	cr_assert_eq(partition(t, "p3")->id, 10009);
-	data_db_free(d);
+	dataroot_db_free(d);
 
 	/* A table dropped and made again keeps its ids. */
 	rmrf(at("db1/t1"));
 	d = scan(r, "db1");
 	cr_assert_eq(d->ntables, 1);
-	data_db_free(d);
+	dataroot_db_free(d);
 	put("db1/t1/p1/20001/e.dat", "e");
 	d = scan(r, "db1");
 	t = table(d, "t1");
 	cr_assert_eq(t->id, tid);
 	cr_assert_eq(t->schema_hash, hash);
 	cr_assert_eq(partition(t, "p1")->id, p1);
-	data_db_free(d);
-	data_close(r);
+	dataroot_db_free(d);
+	dataroot_close(r);
 }
 
 Test(dataroot, sorted_output)
@@ -325,7 +325,7 @@ Test(dataroot, sorted_output)
 	put("README", "not a database");
 	r = open_root();
 
-	cr_assert_eq(data_databases(r, &names, &n), 0);
+	cr_assert_eq(dataroot_databases(r, &names, &n), 0);
 	cr_assert_eq(n, 3);
 	cr_assert_str_eq(names[0], "adb");
 	cr_assert_str_eq(names[1], "mdb");
@@ -359,12 +359,12 @@ Test(dataroot, sorted_output)
 	cr_assert_lt(d->tables[0].id, d->tables[1].id);
 	cr_assert_lt(d->tables[0].partitions[0].id,
 	    d->tables[0].partitions[1].id);
-	data_db_free(d);
+	dataroot_db_free(d);
 
 	d = scan(r, "adb");
 	cr_assert_eq(d->ntables, 0);
-	data_db_free(d);
-	data_close(r);
+	dataroot_db_free(d);
+	dataroot_close(r);
 }
 
 Test(dataroot, hidden_folders_ignored)
@@ -381,7 +381,7 @@ Test(dataroot, hidden_folders_ignored)
 	put("db/t/p/.restore/f", "");
 	put("db/t/p/1/.nfs0001", "");
 	r = open_root();
-	cr_assert_eq(data_databases(r, &names, &n), 0);
+	cr_assert_eq(dataroot_databases(r, &names, &n), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(names[0], "db");
 	free(names[0]);
@@ -393,10 +393,10 @@ Test(dataroot, hidden_folders_ignored)
 	cr_assert_eq(d->tables[0].partitions[0].ntablets, 1);
 	cr_assert_eq(d->tables[0].partitions[0].tablets[0].nfiles, 1);
 	cr_assert_str_eq(d->tables[0].partitions[0].tablets[0].files[0], "f");
-	data_db_free(d);
+	dataroot_db_free(d);
 	scan_fails(r, ".trash", -EINVAL, "bad database name");
 	scan_fails(r, ".snapfs", -EINVAL, "bad database name");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, empty_root)
@@ -406,11 +406,11 @@ Test(dataroot, empty_root)
 	size_t			 n;
 
 	r = open_root();
-	cr_assert_eq(data_databases(r, &names, &n), 0);
+	cr_assert_eq(dataroot_databases(r, &names, &n), 0);
 	cr_assert_eq(n, 0);
 	free(names);
 	scan_fails(r, "nope", -ENOENT, "unknown database nope");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, tablet_folder_names)
@@ -434,7 +434,7 @@ Test(dataroot, tablet_folder_names)
 	rmrf(at("db/t/p/99999999999999999999"));
 	put("db/t/p/7", "a file where a tablet should be");
 	scan_fails(r, "db", -EINVAL, "\"db/t/p/7\": a tablet must be a folder");
-	data_close(r);
+	dataroot_close(r);
 	cr_assert_not(exists(".snapfs/ids"));
 }
 
@@ -450,7 +450,7 @@ Test(dataroot, only_files_in_a_tablet)
 	rmrf(at("db/t/p/1/sub"));
 	cr_assert_eq(symlink("f", at("db/t/p/1/link")), 0);
 	scan_fails(r, "db", -EINVAL, "\"db/t/p/1/link\": only files");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, bad_names)
@@ -483,7 +483,7 @@ Test(dataroot, bad_names)
 	scan_fails(r, longname, -ENOENT, "unknown database");
 	put("notadb", "");
 	scan_fails(r, "notadb", -ENOTDIR, "a database must be a folder");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, open_errors)
@@ -491,12 +491,12 @@ Test(dataroot, open_errors)
 	struct data_root	*r = NULL;
 	char			*cause = NULL;
 
-	cr_assert_eq(data_open(at("missing"), &r, &cause), -ENOENT);
+	cr_assert_eq(dataroot_open(at("missing"), &r, &cause), -ENOENT);
 	cr_assert_not_null(strstr(cause, "missing"));
 	free(cause);
 	cause = NULL;
 	put("file", "");
-	cr_assert_eq(data_open(at("file"), &r, &cause), -ENOTDIR);
+	cr_assert_eq(dataroot_open(at("file"), &r, &cause), -ENOTDIR);
 	cr_assert_not_null(strstr(cause, "not a folder"), "%s", cause);
 	free(cause);
 	cr_assert_null(r);
@@ -535,7 +535,7 @@ Test(dataroot, malformed_ids_file)
 		put(".snapfs/ids", cases[i].text);
 		r = NULL;
 		cause = NULL;
-		cr_assert_eq(data_open(top, &r, &cause), -EINVAL, "case %zu",
+		cr_assert_eq(dataroot_open(top, &r, &cause), -EINVAL, "case %zu",
 		    i);
 		cr_assert_null(r);
 		cr_assert_not_null(cause);
@@ -552,7 +552,7 @@ Test(dataroot, malformed_ids_file)
 	    26);
 	cr_assert_eq(fclose(f), 0);
 	cause = NULL;
-	cr_assert_eq(data_open(top, &r, &cause), -EINVAL);
+	cr_assert_eq(dataroot_open(top, &r, &cause), -EINVAL);
 	cr_assert_not_null(strstr(cause, "ids:2: NUL byte"), "%s", cause);
 	free(cause);
 }
@@ -577,14 +577,14 @@ Test(dataroot, ids_file_read_back)
 	cr_assert_eq(d->tables[0].partitions[0].version, 9);
 	cr_assert_eq(d->tables[0].partitions[1].id, 10001);
 	cr_assert_eq(d->tables[0].partitions[1].version, 1);
-	data_db_free(d);
+	dataroot_db_free(d);
 	cr_assert_str_eq(slurp(".snapfs/ids"),
 	    "db\tdb\t500\n"
 	    "table\tdb/t\t600\t601\t42\n"
 	    "partition\tdb/t/p\t700\t9\n"
 	    "partition\tdb/t/q\t10001\t1\n"
 	    "next\t10002\n");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, link_makes_hard_links)
@@ -601,7 +601,7 @@ Test(dataroot, link_makes_hard_links)
 	d = scan(r, "db1");
 	t = &d->tables[0].partitions[0].tablets[0];
 	for (round = 0; round < 2; round++) {
-		cr_assert_eq(data_link(r, "db1", "t1", "p1", t,
+		cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t,
 		    at("snap/job1/p1"), &cause), 0, "%s", cause);
 		cr_assert_eq(stat(at("db1/t1/p1/10001/a.dat"), &a), 0);
 		cr_assert_eq(stat(at("snap/job1/p1/10001/a.dat"), &b), 0);
@@ -615,7 +615,7 @@ Test(dataroot, link_makes_hard_links)
 
 	/* Another file in the way. */
 	put("snap/job2/10001/a.dat", "other");
-	cr_assert_eq(data_link(r, "db1", "t1", "p1", t, at("snap/job2"),
+	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, at("snap/job2"),
 	    &cause), -EEXIST);
 	cr_assert_not_null(strstr(cause, "a.dat"), "%s", cause);
 	free(cause);
@@ -623,18 +623,18 @@ Test(dataroot, link_makes_hard_links)
 
 	/* A file that vanished since the scan. */
 	cr_assert_eq(unlink(at("db1/t1/p1/10001/a.hdr")), 0);
-	cr_assert_eq(data_link(r, "db1", "t1", "p1", t, at("snap/job3"),
+	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, at("snap/job3"),
 	    &cause), -ENOENT);
 	cr_assert_not_null(strstr(cause, "\"db1/t1/p1/10001/a.hdr\""), "%s",
 	    cause);
 	free(cause);
 	cause = NULL;
 
-	cr_assert_eq(data_link(r, "db1", "..", "p1", t, at("snap/job4"),
+	cr_assert_eq(dataroot_link(r, "db1", "..", "p1", t, at("snap/job4"),
 	    &cause), -EINVAL);
 	free(cause);
-	data_db_free(d);
-	data_close(r);
+	dataroot_db_free(d);
+	dataroot_close(r);
 }
 
 Test(dataroot, switch_new_partition)
@@ -647,13 +647,13 @@ Test(dataroot, switch_new_partition)
 	r = open_root();
 	for (round = 0; round < 2; round++) {
 		/* The second round is a resumed job: already done. */
-		cr_assert_eq(data_switch(r, "newdb", "t", "p9", at("stage/p9"),
+		cr_assert_eq(dataroot_switch(r, "newdb", "t", "p9", at("stage/p9"),
 		    at("aside/newdb/t/p9"), &cause), 0, "%s", cause);
 		cr_assert_str_eq(slurp("newdb/t/p9/5/a.dat"), "new");
 		cr_assert_not(exists("stage/p9"));
 		cr_assert_not(exists("aside/newdb/t/p9"));
 	}
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, switch_existing_partition)
@@ -668,7 +668,7 @@ Test(dataroot, switch_existing_partition)
 	put("stage/p1/3/new.dat", "new");
 	r = open_root();
 	for (round = 0; round < 2; round++) {
-		cr_assert_eq(data_switch(r, "db", "t", "p1", at("stage/p1"),
+		cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
 		    at("aside/job7/db/t/p1"), &cause), 0, "%s", cause);
 		cr_assert_str_eq(slurp("db/t/p1/3/new.dat"), "new");
 		cr_assert_not(exists("db/t/p1/1"));
@@ -679,8 +679,8 @@ Test(dataroot, switch_existing_partition)
 	}
 	d = scan(r, "db");
 	cr_assert_eq(d->tables[0].partitions[0].tablets[0].id, 3);
-	data_db_free(d);
-	data_close(r);
+	dataroot_db_free(d);
+	dataroot_close(r);
 }
 
 Test(dataroot, switch_rolls_back)
@@ -692,7 +692,7 @@ Test(dataroot, switch_rolls_back)
 	put("stage/p1/3/new.dat", "new");
 	r = open_root();
 	fail_rename = 2;	/* the one that moves the staged folder in */
-	cr_assert_eq(data_switch(r, "db", "t", "p1", at("stage/p1"),
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
 	    at("aside/p1"), &cause), -EIO);
 	cr_assert_eq(fail_rename, 0);
 	cr_assert_not_null(strstr(cause, "stage/p1"), "%s", cause);
@@ -703,11 +703,11 @@ Test(dataroot, switch_rolls_back)
 	cr_assert_str_eq(slurp("stage/p1/3/new.dat"), "new");
 
 	/* Once the fault is gone, the same call does the switch. */
-	cr_assert_eq(data_switch(r, "db", "t", "p1", at("stage/p1"),
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
 	    at("aside/p1"), &cause), 0, "%s", cause);
 	cr_assert_str_eq(slurp("db/t/p1/3/new.dat"), "new");
 	cr_assert_str_eq(slurp("aside/p1/1/old.dat"), "old");
-	data_close(r);
+	dataroot_close(r);
 }
 
 Test(dataroot, switch_refuses)
@@ -721,12 +721,12 @@ Test(dataroot, switch_refuses)
 	r = open_root();
 
 	/* Nothing staged and nothing in place. */
-	cr_assert_eq(data_switch(r, "db", "t", "p2", at("stage/p2"),
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p2", at("stage/p2"),
 	    at("aside/p2"), &cause), -ENOENT);
 	cr_assert_not_null(strstr(cause, "stage/p2"), "%s", cause);
 	free(cause);
 	cause = NULL;
-	cr_assert_eq(data_switch(r, "db", "t", "p.1", at("stage/p2"),
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p.1", at("stage/p2"),
 	    at("aside/p2"), &cause), -EINVAL);
 	free(cause);
 	cause = NULL;
@@ -739,7 +739,7 @@ Test(dataroot, switch_refuses)
 	cr_assert_eq(stat(top, &b), 0);
 	cr_assert_neq(a.st_dev, b.st_dev, "/dev/shm is not a file system "
 	    "of its own here");
-	cr_assert_eq(data_switch(r, "db", "t", "p1", staged, at("aside/p1"),
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", staged, at("aside/p1"),
 	    &cause), -EXDEV);
 	cr_assert_not_null(strstr(cause, "different file systems"), "%s",
 	    cause);
@@ -748,7 +748,7 @@ Test(dataroot, switch_refuses)
 	rmdir(shm);
 	cr_assert_str_eq(slurp("db/t/p1/1/old.dat"), "old");
 	cr_assert_not(exists("aside/p1"));
-	data_close(r);
+	dataroot_close(r);
 }
 
 #define NTHREADS	4
@@ -772,14 +772,14 @@ scanner(void *arg)
 	int		 i;
 
 	for (i = 0; i < NROUNDS; i++) {
-		if ((s->error = data_scan(s->r, s->db, &d, &cause)) != 0) {
+		if ((s->error = dataroot_scan(s->r, s->db, &d, &cause)) != 0) {
 			free(cause);
 			return (NULL);
 		}
 		if (s->d == NULL)
 			s->d = d;
 		else
-			data_db_free(d);
+			dataroot_db_free(d);
 	}
 	return (NULL);
 }
@@ -858,7 +858,7 @@ Test(dataroot, concurrent_scans)
 	cr_assert_eq(ids[n - 1], 10001 + (int64_t)n - 1);
 
 	/* And the ids file holds them all. */
-	data_close(r);
+	dataroot_close(r);
 	r = open_root();
 	for (i = 0; i < 2; i++) {
 		d = scan(r, dbs[i]);
@@ -866,9 +866,9 @@ Test(dataroot, concurrent_scans)
 		m = collect(d, again);
 		cr_assert_eq(n, m);
 		cr_assert_arr_eq(ids, again, n * sizeof ids[0]);
-		data_db_free(d);
+		dataroot_db_free(d);
 	}
 	for (i = 0; i < NTHREADS; i++)
-		data_db_free(s[i].d);
-	data_close(r);
+		dataroot_db_free(s[i].d);
+	dataroot_close(r);
 }

@@ -9,9 +9,9 @@ Test(digest, md5_of_known_strings)
 {
 	char	hex[MD5_HEX_LEN + 1];
 
-	md5_hex("", 0, hex);
+	digest_md5_hex("", 0, hex);
 	cr_assert_str_eq(hex, "d41d8cd98f00b204e9800998ecf8427e");
-	md5_hex("abc", 3, hex);
+	digest_md5_hex("abc", 3, hex);
 	cr_assert_str_eq(hex, "900150983cd24fb0d6963f7d28e17f72");
 }
 
@@ -24,13 +24,13 @@ Test(digest, streaming_equals_one_shot)
 
 	for (i = 0; i < sizeof data; i++)
 		data[i] = (char)(i * 7);
-	md5_hex(data, sizeof data, a);
-	m = md5_create();
+	digest_md5_hex(data, sizeof data, a);
+	m = digest_md5_create();
 	for (i = 0; i < sizeof data; i += 333)
-		md5_update(m, data + i, sizeof data - i < 333 ?
+		digest_md5_update(m, data + i, sizeof data - i < 333 ?
 		    sizeof data - i : 333);
-	md5_final_hex(m, b);
-	md5_free(m);
+	digest_md5_final(m, b);
+	digest_md5_free(m);
 	cr_assert_str_eq(a, b);
 }
 

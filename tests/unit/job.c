@@ -62,7 +62,7 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	char			*cause = NULL, *path;
 
 	cr_assert_not_null(mkdtemp(root));
-	cr_assert_eq(data_open(root, &data, &cause), 0, "%s", cause);
+	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
 	js = jobs_create(NULL, data, notify, NULL);
 
 	j = make_job(js, "sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
@@ -88,7 +88,7 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	drop_job(j);
 
 	jobs_free(js);
-	data_close(data);
+	dataroot_close(data);
 	xasprintf(&path, "rm -rf %s", root);
 	cr_assert_eq(system(path), 0);
 	free(path);

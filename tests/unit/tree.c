@@ -23,26 +23,26 @@ fake_load(void *arg, const struct tree_dir *dir, struct batch *b,
 	loads++;
 	if (dir->load == LOAD_ROOT) {
 		if (reversed) {
-			batch_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
-			batch_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
+			tree_add_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
+			tree_add_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
 		} else {
-			batch_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
-			batch_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
+			tree_add_dir(b, BATCH_TOP, "a", 5, LOAD_RAW, "pa", 0);
+			tree_add_text(b, BATCH_TOP, "t.txt", "hello\n", 6, 7);
 		}
 		return (0);
 	}
 	if (dir->load == LOAD_RAW) {
 		cr_assert_str_eq(dir->key, "pa");
 		cr_assert_str_eq(dir->name, "a");
-		a = batch_dir(b, BATCH_TOP, "b", 1, LOAD_NONE, "pb", 0);
-		bb = batch_file(b, a, "y", "y.0123456789abcdef0123456789abcdef",
+		a = tree_add_dir(b, BATCH_TOP, "b", 1, LOAD_NONE, "pb", 0);
+		bb = tree_add_file(b, a, "y", "y.0123456789abcdef0123456789abcdef",
 		    10, 2);
 		cr_assert_neq(bb, BATCH_NONE);
-		batch_file(b, a, "x", "obj-x", 20, 3);
-		batch_file(b, a, "x", "obj-x2", 30, 3);	/* a repeat */
-		batch_file(b, a, "..", "bad", 1, 1);		/* refused */
-		batch_file(b, a, "a/b", "bad", 1, 1);		/* refused */
-		cr_assert_eq(batch_dir(b, BATCH_NONE, "c", 0, LOAD_NONE, NULL,
+		tree_add_file(b, a, "x", "obj-x", 20, 3);
+		tree_add_file(b, a, "x", "obj-x2", 30, 3);	/* a repeat */
+		tree_add_file(b, a, "..", "bad", 1, 1);		/* refused */
+		tree_add_file(b, a, "a/b", "bad", 1, 1);		/* refused */
+		cr_assert_eq(tree_add_dir(b, BATCH_NONE, "c", 0, LOAD_NONE, NULL,
 		    0), BATCH_NONE);
 		return (0);
 	}
@@ -163,7 +163,7 @@ failing_load(void *arg, const struct tree_dir *dir, struct batch *b,
 {
 	int	*calls = arg;
 
-	batch_dir(b, BATCH_TOP, "half", 0, LOAD_NONE, NULL, 0);
+	tree_add_dir(b, BATCH_TOP, "half", 0, LOAD_NONE, NULL, 0);
 	if ((*calls)++ == 0)
 		return (-EIO);	/* the partial batch must not show */
 	return (0);
@@ -192,23 +192,23 @@ walk_load(void *arg, const struct tree_dir *dir, struct batch *b,
 	uint32_t	t1, t2, p;
 
 	if (dir->load == LOAD_ROOT) {
-		batch_dir(b, BATCH_TOP, "s", 1, LOAD_SNAPSHOT, "s", 0);
-		batch_dir(b, BATCH_TOP, "s2", 1, LOAD_SNAPSHOT, "s2", 0);
+		tree_add_dir(b, BATCH_TOP, "s", 1, LOAD_SNAPSHOT, "s", 0);
+		tree_add_dir(b, BATCH_TOP, "s2", 1, LOAD_SNAPSHOT, "s2", 0);
 		return (0);
 	}
 	if (strcmp(dir->key, "s2") == 0) {
-		batch_file(b, BATCH_TOP, "g", "g", 1, 1);
+		tree_add_file(b, BATCH_TOP, "g", "g", 1, 1);
 		return (0);
 	}
-	t1 = batch_dir(b, BATCH_TOP, "t1", 1, LOAD_NONE, NULL, 0);
-	t2 = batch_dir(b, BATCH_TOP, "t2", 1, LOAD_NONE, NULL, 0);
-	p = batch_dir(b, t1, "p1", 1, LOAD_NONE, NULL, 0);
-	batch_file(b, p, "f1", "f1", 1, 1);
-	batch_file(b, p, "f2", "f2", 1, 1);
-	p = batch_dir(b, t1, "p2", 1, LOAD_NONE, NULL, 0);
-	batch_file(b, p, "f3", "f3", 1, 1);
-	p = batch_dir(b, t2, "p3", 1, LOAD_NONE, NULL, 0);
-	batch_file(b, p, "f4", "f4", 1, 1);
+	t1 = tree_add_dir(b, BATCH_TOP, "t1", 1, LOAD_NONE, NULL, 0);
+	t2 = tree_add_dir(b, BATCH_TOP, "t2", 1, LOAD_NONE, NULL, 0);
+	p = tree_add_dir(b, t1, "p1", 1, LOAD_NONE, NULL, 0);
+	tree_add_file(b, p, "f1", "f1", 1, 1);
+	tree_add_file(b, p, "f2", "f2", 1, 1);
+	p = tree_add_dir(b, t1, "p2", 1, LOAD_NONE, NULL, 0);
+	tree_add_file(b, p, "f3", "f3", 1, 1);
+	p = tree_add_dir(b, t2, "p3", 1, LOAD_NONE, NULL, 0);
+	tree_add_file(b, p, "f4", "f4", 1, 1);
 	return (0);
 }
 
