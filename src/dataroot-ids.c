@@ -224,7 +224,7 @@ data_key_ok(const char *key, size_t want)
 
 	p = copy = xstrdup(key);
 	while (ok && (part = strsep(&p, "/")) != NULL) {
-		ok = (data_name_bad(part) == NULL);
+		ok = (layout_name_bad(part) == NULL);
 		n++;
 	}
 	free(copy);
@@ -241,7 +241,7 @@ data_load_line(struct data_ids *di, char **f, size_t nf, unsigned int line,
 	int64_t		 v;
 
 	if (strcmp(f[0], "next") == 0) {
-		if (nf != 2 || !data_number(f[1], DATA_ID_MAX, next))
+		if (nf != 2 || !layout_number(f[1], DATA_ID_MAX, next))
 			return ("expected next, an id");
 		return (NULL);
 	}
@@ -256,16 +256,16 @@ data_load_line(struct data_ids *di, char **f, size_t nf, unsigned int line,
 		return ("bad name");
 	id = data_id_add(di, kind, f[1]);
 	id->line = line;
-	if (!data_number(f[2], DATA_ID_MAX, &id->id))
+	if (!layout_number(f[2], DATA_ID_MAX, &id->id))
 		return ("bad id");
 	if (kind == DATA_TABLE) {
-		if (!data_number(f[3], DATA_ID_MAX, &id->extra))
+		if (!layout_number(f[3], DATA_ID_MAX, &id->extra))
 			return ("bad index id");
-		if (!data_number(f[4], INT32_MAX, &v))
+		if (!layout_number(f[4], INT32_MAX, &v))
 			return ("bad schema hash");
 		id->schema_hash = v;
 	} else if (kind == DATA_PARTITION &&
-	    !data_number(f[3], INT64_MAX, &id->extra))
+	    !layout_number(f[3], INT64_MAX, &id->extra))
 		return ("bad version");
 	return (NULL);
 }

@@ -23,7 +23,6 @@
 
 #include "snapfs.h"
 
-#define DATA_NAME_MAX	256
 
 struct data_root {
 	char		*path;
@@ -53,27 +52,6 @@ data_tablet_cmp(const void *a0, const void *b0)
 	return (a->id < b->id ? -1 : a->id > b->id);
 }
 
-/* Why name cannot be a database, table or partition, or NULL if it can. */
-const char *
-data_name_bad(const char *name)
-{
-	const unsigned char	*p;
-
-	if (*name == '\0')
-		return ("empty name");
-	if (strlen(name) > DATA_NAME_MAX)
-		return ("name longer than 256 bytes");
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (*p == '.')
-			return ("name must not contain '.'");
-		if (*p == '/')
-			return ("name must not contain '/'");
-		if (*p < 0x20 || *p == 0x7f)
-			return ("name must not contain control characters");
-	}
-	return (NULL);
-}
-
 /* Check every part of db/table/partition given to dataroot_link or dataroot_switch. */
 static int
 data_names_ok(const char *db, const char *table, const char *partition,
@@ -83,29 +61,12 @@ data_names_ok(const char *db, const char *table, const char *partition,
 	size_t		 i;
 
 	for (i = 0; i < 3; i++) {
-		if ((why = data_name_bad(names[i])) != NULL) {
+		if ((why = layout_name_bad(names[i])) != NULL) {
 			xasprintf(cause, "\"%s\": %s", names[i], why);
 			return (-EINVAL);
 		}
 	}
 	return (0);
-}
-
-/* A positive decimal number up to max, with no sign or leading zero. */
-bool
-data_number(const char *s, int64_t max, int64_t *v)
-{
-	int64_t	n = 0;
-
-	if (*s < '1' || *s > '9')
-		return (false);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10)
-			return (false);
-		n = n * 10 + (*s - '0');
-	}
-	*v = n;
-	return (true);
 }
 
 static int
@@ -235,7 +196,7 @@ data_walk_partition(int rootfd, const char *rel, struct data_partition *p,
 	p->tablets = xcalloc(n, sizeof *p->tablets);
 	p->ntablets = n;
 	for (i = 0; i < n; i++) {
-		if (!data_number(e[i].name, INT64_MAX, &p->tablets[i].id)) {
+		if (!layout_number(e[i].name, INT64_MAX, &p->tablets[i].id)) {
 			xasprintf(cause, "\"%s/%s\": a tablet folder must be "
 			    "named by its tablet id", rel, e[i].name);
 			error = -EINVAL;
@@ -276,7 +237,7 @@ data_subfolders(int rootfd, const char *rel, const char *what,
 	if ((error = data_list(rootfd, rel, ep, np, cause)) != 0)
 		return (error);
 	for (i = 0; i < *np; i++) {
-		why = data_name_bad((*ep)[i].name);
+		why = layout_name_bad((*ep)[i].name);
 		if (why == NULL && !S_ISDIR((*ep)[i].st.st_mode))
 			why = what;
 		if (why != NULL) {
@@ -432,7 +393,7 @@ dataroot_scan(struct data_root *r, const char *db, struct data_db **dbp,
 	const char	*why;
 	int		 error;
 
-	if ((why = data_name_bad(db)) != NULL) {
+	if ((why = layout_name_bad(db)) != NULL) {
 		xasprintf(cause, "bad database name \"%s\": %s", db, why);
 		return (-EINVAL);
 	}

@@ -82,34 +82,6 @@ digest_md5_hex(const void *p, size_t len, char hex[MD5_HEX_LEN + 1])
 	digest_md5_free(m);
 }
 
-/* Is s (len bytes) exactly 32 lowercase hex digits? */
-bool
-md5_is_hex(const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len != MD5_HEX_LEN)
-		return (false);
-	for (i = 0; i < len; i++) {
-		if (strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
-			return (false);
-	}
-	return (true);
-}
-
-/*
- * The length of name without its ".<md5>" suffix, or len itself when it
- * has none.  Doris splits at the last '.', so must we.
- */
-size_t
-md5_suffix(const char *name, size_t len)
-{
-	if (len > MD5_HEX_LEN + 1 && name[len - MD5_HEX_LEN - 1] == '.' &&
-	    md5_is_hex(name + len - MD5_HEX_LEN, MD5_HEX_LEN))
-		return (len - MD5_HEX_LEN - 1);
-	return (len);
-}
-
 /* The base64 of the 16 bytes that md5 hex digits stand for (Content-MD5). */
 void
 digest_md5_base64(const char hex[MD5_HEX_LEN], char b64[MD5_BASE64_LEN + 1])

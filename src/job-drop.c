@@ -160,7 +160,7 @@ drop_run(struct job *j)
 		if (is_info(d.keys[i], j->timestamp)) {
 			ninfos++;
 			infobytes += d.sizes[i];
-		} else if (is_info(d.keys[i], NULL) && md5_suffix(d.keys[i],
+		} else if (is_info(d.keys[i], NULL) && layout_md5_suffix(d.keys[i],
 		    strlen(d.keys[i])) != strlen(d.keys[i]))
 			others++;
 	}

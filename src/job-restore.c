@@ -196,7 +196,7 @@ content_entry(void *arg, const struct broker_entry *e)
 		return (0);
 	p++;
 	len = strlen(p);
-	if ((base = md5_suffix(p, len)) == len)
+	if ((base = layout_md5_suffix(p, len)) == len)
 		return (0);	/* a .part or stray object: not the tablet's */
 	for (i = 0; i < rs->ntargets; i++) {
 		t = &rs->targets[i];

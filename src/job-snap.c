@@ -21,7 +21,7 @@ snap_entry(void *arg, const struct broker_entry *e)
 	size_t			 len = strlen(name), base;
 
 	f->nobjects++;
-	base = md5_suffix(name, len);
+	base = layout_md5_suffix(name, len);
 	if (!e->is_dir && base == 6 && strncmp(name, "__meta", 6) == 0) {
 		free(f->meta);
 		f->meta = xstrdup(name);
@@ -90,7 +90,7 @@ snap_find_free(struct snap_find *f)
 char *
 snap_timestamp(const char *info)
 {
-	size_t	base = md5_suffix(info, strlen(info));
+	size_t	base = layout_md5_suffix(info, strlen(info));
 
 	return (xstrndup(info + 7, base - 7));
 }

@@ -217,7 +217,7 @@ check_meta(struct verify *v, int64_t meta_version)
 	for (i = 0; i < v->nobjs; i++) {
 		if (strncmp(v->objs[i].key, "__meta.", 7) != 0)
 			continue;
-		v->objs[i].known = md5_suffix(v->objs[i].key,
+		v->objs[i].known = layout_md5_suffix(v->objs[i].key,
 		    strlen(v->objs[i].key)) == 6;
 		if (!v->objs[i].known)
 			continue;
@@ -355,7 +355,7 @@ verify_item(void *arg, size_t i)
 	int64_t		 id;
 	bool		 is_hdr;
 
-	base = md5_suffix(name, len);
+	base = layout_md5_suffix(name, len);
 	is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
 	xasprintf(&key, "%s%s", j->folder, o->key);
 	chunk = xmalloc(VERIFY_CHUNK);
@@ -470,7 +470,7 @@ verify_run(struct job *j)
 	for (i = 0; i < v.nobjs; i++)
 		if (strncmp(v.objs[i].key, "__info_", 7) == 0 &&
 		    strchr(v.objs[i].key, '/') == NULL &&
-		    md5_suffix(v.objs[i].key, strlen(v.objs[i].key)) !=
+		    layout_md5_suffix(v.objs[i].key, strlen(v.objs[i].key)) !=
 		    strlen(v.objs[i].key))
 			v.objs[i].known = true;
 	if ((o = object_find(&v, infoname)) == NULL)

@@ -125,7 +125,7 @@ read_info(struct repo *r, const char *key, uint64_t size, struct info **ip,
 	int		 error;
 
 	*ip = NULL;
-	base = md5_suffix(key, len);
+	base = layout_md5_suffix(key, len);
 	if (base == len) {
 		xasprintf(cause, "file name should contain checksum");
 		return (-EINVAL);
@@ -315,7 +315,7 @@ same_ts(const struct found_label *l, size_t i, size_t base)
 
 	for (k = i == 0 ? 1 : i - 1; k <= i + 1 && k < l->ninfos; k += 2) {
 		o = l->infos[k].name;
-		if (md5_suffix(o, strlen(o)) == base &&
+		if (layout_md5_suffix(o, strlen(o)) == base &&
 		    strncmp(o, l->infos[i].name, base) == 0)
 			return (true);
 	}
@@ -349,7 +349,7 @@ repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
 	mtimes = xcalloc(l->ninfos, sizeof *mtimes);
 	for (i = 0; i < l->ninfos; i++) {
 		views[i] = UINT32_MAX;
-		base = md5_suffix(l->infos[i].name, strlen(l->infos[i].name));
+		base = layout_md5_suffix(l->infos[i].name, strlen(l->infos[i].name));
 		ts = xstrndup(l->infos[i].name + strlen(INFO_PREFIX),
 		    base - strlen(INFO_PREFIX));
 		xasprintf(&key, "%s/%s%s/%s", repokey, SNAPSHOT_PREFIX,
@@ -390,7 +390,7 @@ repo_label(struct repo *r, const struct tree_dir *dir, struct found_label *l,
 	for (i = 0; i < l->ninfos && ngood > 1; i++) {
 		if (views[i] == UINT32_MAX)
 			continue;
-		base = md5_suffix(l->infos[i].name, strlen(l->infos[i].name));
+		base = layout_md5_suffix(l->infos[i].name, strlen(l->infos[i].name));
 		xasprintf(&name, "%s@%.*s", l->label,
 		    (int)(base - strlen(INFO_PREFIX)),
 		    l->infos[i].name + strlen(INFO_PREFIX));
@@ -512,7 +512,7 @@ content_entry(void *arg, const struct broker_entry *e)
 	    tbl != s->table->id || part != s->part->id || idx != s->index->id)
 		return (0);
 	len = strlen(p);
-	if ((shown = md5_suffix(p, len)) == len || shown > NAME_MAX_BYTES)
+	if ((shown = layout_md5_suffix(p, len)) == len || shown > NAME_MAX_BYTES)
 		return (0);
 	memcpy(name, p, shown);
 	name[shown] = '\0';

@@ -92,8 +92,6 @@ void		 digest_md5_update(struct md5 *, const void *, size_t);
 void		 digest_md5_final(struct md5 *, char [MD5_HEX_LEN + 1]);
 void		 digest_md5_free(struct md5 *);
 void		 digest_md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
-bool		 md5_is_hex(const char *, size_t);
-size_t		 md5_suffix(const char *, size_t);
 #define MD5_BASE64_LEN	24
 void		 digest_md5_base64(const char [MD5_HEX_LEN],
 		    char [MD5_BASE64_LEN + 1]);
@@ -102,6 +100,41 @@ void		 digest_sha256_hex(const void *, size_t, char [SHA256_HEX_LEN + 1]);
 void		 digest_hmac_sha256(const void *, size_t, const void *, size_t,
 		    unsigned char [32]);
 void		 digest_hex(const unsigned char *, size_t, char *);
+
+/* layout.c: the keys of a Doris repository location, built and parsed */
+#define LAYOUT_TS_MAX	32	/* a timestamp, as a backup's is written */
+struct layout_tablet {
+	int64_t		 db;
+	int64_t		 table;
+	int64_t		 partition;
+	int64_t		 index;
+	int64_t		 tablet;
+};
+const char	*layout_repo_name(const char *);
+char		*layout_repo_key(const char *);
+char		*layout_repo_info(const char *);
+bool		 layout_is_repo_info(const char *);
+const char	*layout_label(const char *);
+char		*layout_snapshot_name(const char *);
+char		*layout_snapshot_dir(const char *, const char *);
+bool		 layout_is_snapshot_dir(const char *);
+bool		 layout_md5_is_hex(const char *, size_t);
+size_t		 layout_md5_suffix(const char *, size_t);
+bool		 layout_info(const char *, const char **, size_t *, bool *);
+char		*layout_info_name(const char *, const char *);
+void		 layout_timestamp(time_t, char [LAYOUT_TS_MAX]);
+bool		 layout_is_meta(const char *);
+char		*layout_meta_name(const char *);
+bool		 layout_in_content(const char *);
+const char	*layout_content(void);
+char		*layout_table_key(int64_t, int64_t);
+char		*layout_partition_key(int64_t);
+char		*layout_tablet_key(int64_t, int64_t);
+char		*layout_tablet_dir(const struct layout_tablet *);
+bool		 layout_tablet_file(const char *, struct layout_tablet *,
+		    const char **);
+const char	*layout_name_bad(const char *);
+bool		 layout_number(const char *, int64_t, int64_t *);
 
 /* stats.c: counters shown in /stats.json */
 enum stat_counter {
@@ -470,8 +503,6 @@ int		 dataroot_link(const struct data_root *, const char *, const char *,
 		    char **);
 int		 dataroot_switch(struct data_root *, const char *, const char *,
 		    const char *, const char *, const char *, char **);
-const char	*data_name_bad(const char *);
-bool		 data_number(const char *, int64_t, int64_t *);
 /* dataroot-ids.c */
 struct data_ids;
 int		 dataroot_ids_open(int, const char *, struct data_ids **, char **);

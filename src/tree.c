@@ -850,7 +850,7 @@ tree_object(struct tree *t, uint64_t ino, struct tree_object *obj)
 		node_key(t, i, &key);
 		obj->size = n->size;
 		name = node_str(c, n->key);
-		len = md5_suffix(name, n->keylen);
+		len = layout_md5_suffix(name, n->keylen);
 		if (len != n->keylen)
 			memcpy(obj->md5, name + len + 1, MD5_HEX_LEN + 1);
 		else
