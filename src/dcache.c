@@ -194,14 +194,36 @@ writer(void *arg)
 	return (NULL);
 }
 
-/* Index what an earlier mount left: every block file, by its time. */
+struct scanned {
+	char		*name;
+	uint64_t	 size;
+	int64_t		 stamp;
+};
+
+/* Oldest first, as lru.c orders them (by time, then by name). */
+static int
+scanned_cmp(const void *a, const void *b)
+{
+	const struct scanned	*x = a, *y = b;
+
+	if (x->stamp != y->stamp)
+		return (x->stamp < y->stamp ? -1 : 1);
+	return (strcmp(x->name, y->name));
+}
+
+/*
+ * Index what an earlier mount left: every block file, by its time.  The
+ * files are sorted once, oldest first, so each goes in at the index's end.
+ */
 static void
 scan(struct dcache *dc)
 {
 	struct dirent	*d, *f;
 	struct stat	 st;
+	struct scanned	*all = NULL, *s;
 	DIR		*top, *sub;
 	char		 name[300];
+	size_t		 i, n = 0, nalloc = 0;
 	int		 fd;
 
 	if ((fd = dup(dc->dirfd)) == -1 || (top = fdopendir(fd)) == NULL) {
@@ -232,13 +254,27 @@ scan(struct dcache *dc)
 				unlinkat(dc->dirfd, name, 0);	/* leftover */
 				continue;
 			}
-			lru_touch(dc->lru, name, st.st_size,
-			    (int64_t)st.st_mtim.tv_sec * 1000000000 +
-			    st.st_mtim.tv_nsec);
+			if (n == nalloc) {
+				nalloc = nalloc == 0 ? 1024 : nalloc * 2;
+				all = xreallocarray(all, nalloc, sizeof *all);
+			}
+			s = &all[n++];
+			s->name = xstrdup(name);
+			s->size = st.st_size;
+			s->stamp = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+			    st.st_mtim.tv_nsec;
 		}
 		closedir(sub);
 	}
 	closedir(top);
+
+	if (n != 0)
+		qsort(all, n, sizeof *all, scanned_cmp);
+	for (i = 0; i < n; i++) {
+		lru_touch(dc->lru, all[i].name, all[i].size, all[i].stamp);
+		free(all[i].name);
+	}
+	free(all);
 }
 
 int
