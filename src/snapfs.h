@@ -246,6 +246,9 @@ int		 info_parse_files(const char *, size_t, struct info **,
 void		 info_free(struct info *);
 char		*info_details(const struct info *, size_t *);
 
+/* info-write.c: the job-info JSON, as a Doris 3.0 writer emits it */
+char		*info_write(const struct info *, size_t *);
+
 /* http.c: requests over libcurl, retried with backoff */
 #define HTTP_HEADERS_MAX 16
 #define HTTP_ATTEMPTS	4	/* a dead endpoint fails within about 60 s */

@@ -3,7 +3,8 @@
  * (tests/data/info/, found under $srcdir), the values each must give, the
  * Details text of SHOW SNAPSHOT, the messages for malformed files, and a
  * smoke fuzz (every truncation and byte flips of every fixture) that must
- * never crash or leak.
+ * never crash or leak.  And for info-write.c: the bytes a backup uploads,
+ * and every fixture read, written and read back equal.
  */
 
 #include <criterion/criterion.h>
@@ -705,4 +706,306 @@ Test(info, file_lists_refused)
 	free(cause);
 	cr_assert_eq(info_parse(doc, strlen(doc), &info, &cause), 0);
 	info_free(info);
+}
+
+/* A tablet's file list; none (NULL) and an empty one are the same. */
+static const char *
+files_of(const struct info_index *x, size_t i)
+{
+	if (x->files == NULL || x->files[i] == NULL)
+		return ("");
+	return (x->files[i]);
+}
+
+static void
+index_equal(const struct info_index *a, const struct info_index *b,
+    bool files, const char *where)
+{
+	size_t	i;
+
+	cr_expect_str_eq(b->name, a->name, "%s", where);
+	cr_expect_eq(b->id, a->id, "%s: id", where);
+	cr_expect_eq(b->schema_hash, a->schema_hash, "%s: schema_hash", where);
+	ids_are(b->tablets, b->ntablets, a->tablets, a->ntablets);
+	ids_are(b->order, b->norder, a->order, a->norder);
+	for (i = 0; files && i < a->ntablets; i++)
+		cr_expect_str_eq(files_of(b, i), files_of(a, i),
+		    "%s: tablet %lld", where, (long long)a->tablets[i]);
+}
+
+/* b, read back from what a was written as, holds what a holds. */
+static void
+info_equal(const struct info *a, const struct info *b, bool files,
+    const char *what)
+{
+	const struct info_table		*ta, *tb;
+	const struct info_partition	*pa, *pb;
+	char				*where;
+	size_t				 i, k, m;
+
+	cr_expect_str_eq(b->name, a->name, "%s", what);
+	cr_expect_str_eq(b->database, a->database, "%s", what);
+	cr_expect_eq(b->id, a->id, "%s: id", what);
+	cr_expect_eq(b->backup_time, a->backup_time, "%s", what);
+	cr_expect_str_eq(b->content, a->content, "%s", what);
+	cr_expect_eq(b->meta_version, a->meta_version, "%s", what);
+	cr_assert_eq(b->ntables, a->ntables, "%s: tables", what);
+	for (i = 0; i < a->ntables; i++) {
+		ta = &a->tables[i];
+		tb = &b->tables[i];
+		cr_expect_str_eq(tb->name, ta->name, "%s", what);
+		cr_expect_eq(tb->id, ta->id, "%s: %s", what, ta->name);
+		cr_assert_eq(tb->npartitions, ta->npartitions, "%s: %s", what,
+		    ta->name);
+		for (k = 0; k < ta->npartitions; k++) {
+			pa = &ta->partitions[k];
+			pb = &tb->partitions[k];
+			xasprintf(&where, "%s: %s.%s", what, ta->name,
+			    pa->name);
+			cr_expect_str_eq(pb->name, pa->name, "%s", where);
+			cr_expect_eq(pb->id, pa->id, "%s: id", where);
+			cr_expect_eq(pb->version, pa->version, "%s", where);
+			cr_assert_eq(pb->nindexes, pa->nindexes, "%s", where);
+			for (m = 0; m < pa->nindexes; m++)
+				index_equal(&pa->indexes[m], &pb->indexes[m],
+				    files, where);
+			free(where);
+		}
+	}
+	cr_assert_eq(b->nviews, a->nviews, "%s: views", what);
+	for (i = 0; i < a->nviews; i++) {
+		cr_expect_eq(b->views[i].id, a->views[i].id, "%s", what);
+		cr_expect_str_eq(b->views[i].name, a->views[i].name, "%s",
+		    what);
+	}
+	cr_assert_eq(b->nodbc_tables, a->nodbc_tables, "%s", what);
+	for (i = 0; i < a->nodbc_tables; i++)
+		cr_expect_str_eq(b->odbc_tables[i], a->odbc_tables[i], "%s",
+		    what);
+	cr_assert_eq(b->nodbc_resources, a->nodbc_resources, "%s", what);
+	for (i = 0; i < a->nodbc_resources; i++)
+		cr_expect_str_eq(b->odbc_resources[i], a->odbc_resources[i],
+		    "%s", what);
+}
+
+/*
+ * Write info, read it back with the file lists, and check it holds the
+ * same; the text written is returned (caller frees).
+ */
+static char *
+write_read(const struct info *info, bool files, const char *what)
+{
+	struct info	*back;
+	char		*text, *cause = NULL;
+	size_t		 len;
+
+	text = info_write(info, &len);
+	cr_assert_not_null(text);
+	cr_assert_eq(len, strlen(text), "%s", what);
+	cr_assert_eq(info_parse_files(text, len, &back, &cause), 0,
+	    "%s: %s\n%s", what, cause != NULL ? cause : "?", text);
+	info_equal(info, back, files, what);
+	info_free(back);
+	return (text);
+}
+
+/*
+ * What job-backup.c builds from a backup of two tables, two partitions
+ * and three tablets (one index per partition named like its table, the
+ * files of each tablet in order, tablets_order the tablet ids in order,
+ * content ALL, no views) is written byte for byte as its info_json() did.
+ */
+static const char backup_json[] =
+	    "{\"name\":\"snap_20240301\",\"database\":\"sales\",\"id\":10001,"
+	    "\"backup_time\":1709280000000,\"content\":\"ALL\","
+	    "\"backup_objects\":{"
+	    "\"orders\":{\"id\":10010,\"partitions\":{"
+	    "\"p202401\":{\"id\":10011,\"version\":5,\"indexes\":{"
+	    "\"orders\":{\"id\":10012,\"schema_hash\":1520397563,"
+	    "\"tablets\":{"
+	    "\"10013\":[\"10013.hdr.df290ba5b1e4840507b6391d5546449c\","
+	    "\"x_0.dat.c8a380254573a1d0664475eb8d01a455\"],"
+	    "\"10014\":[\"10014.hdr.c49293d8739a7dcdcdc8294718fb73b0\"]},"
+	    "\"tablets_order\":[10013,10014]}}}}},"
+	    "\"users\":{\"id\":10030,\"partitions\":{"
+	    "\"users\":{\"id\":10031,\"version\":2,\"indexes\":{"
+	    "\"users\":{\"id\":10032,\"schema_hash\":-1928374650,"
+	    "\"tablets\":{"
+	    "\"10033\":[\"10033.hdr.43c413a0f524807baf4b74d6749a807a\"]},"
+	    "\"tablets_order\":[10033]}}}}}},"
+	    "\"new_backup_objects\":{\"views\":[],\"odbc_tables\":[],"
+	    "\"odbc_resources\":[]},"
+	    "\"backup_result\":\"succeed\",\"meta_version\":140,"
+	    "\"major_version\":3,\"minor_version\":0,\"patch_version\":0,"
+	    "\"is_force_replication_allocation\":false,\"tablet_be_map\":{},"
+	    "\"tablet_snapshot_path_map\":{},\"table_commit_seq_map\":{},"
+	    "\"tblalias\":{}}";
+
+Test(info, write_as_backup_does)
+{
+	int64_t			 orders_ids[] = { 10013, 10014 };
+	int64_t			 users_ids[] = { 10033 };
+	char			*orders_files[] = {
+		"10013.hdr.df290ba5b1e4840507b6391d5546449c\n"
+		"x_0.dat.c8a380254573a1d0664475eb8d01a455\n",
+		"10014.hdr.c49293d8739a7dcdcdc8294718fb73b0\n"
+	};
+	char			*users_files[] = {
+		"10033.hdr.43c413a0f524807baf4b74d6749a807a\n"
+	};
+	struct info_index	 orders_index = {
+		.name = "orders", .id = 10012, .schema_hash = 1520397563,
+		.tablets = orders_ids, .ntablets = 2,
+		.order = orders_ids, .norder = 2, .files = orders_files
+	};
+	struct info_index	 users_index = {
+		.name = "users", .id = 10032, .schema_hash = -1928374650,
+		.tablets = users_ids, .ntablets = 1,
+		.order = users_ids, .norder = 1, .files = users_files
+	};
+	struct info_partition	 orders_part = {
+		.name = "p202401", .id = 10011, .version = 5,
+		.indexes = &orders_index, .nindexes = 1
+	};
+	struct info_partition	 users_part = {
+		.name = "users", .id = 10031, .version = 2,
+		.indexes = &users_index, .nindexes = 1
+	};
+	struct info_table	 tables[] = {
+		{ .name = "orders", .id = 10010, .partitions = &orders_part,
+		  .npartitions = 1 },
+		{ .name = "users", .id = 10030, .partitions = &users_part,
+		  .npartitions = 1 }
+	};
+	struct info		 info = {
+		.name = "snap_20240301", .database = "sales", .id = 10001,
+		.backup_time = 1709280000000LL, .content = "ALL",
+		.meta_version = 140, .tables = tables, .ntables = 2
+	};
+	char			*text;
+	size_t			 len;
+
+	text = info_write(&info, &len);
+	cr_expect_str_eq(text, backup_json);
+	cr_expect_eq(len, sizeof backup_json - 1);
+	free(text);
+
+	free(write_read(&info, true, "backup"));
+}
+
+/* Every good fixture: read, written, read back equal, written the same. */
+Test(info, write_round_trip_fixtures)
+{
+	const char	*srcdir = getenv("srcdir");
+	struct dirent	*de;
+	struct info	*info, *back;
+	char		*path, *data, *text, *again, *cause = NULL;
+	size_t		 len, n2, n = 0;
+	DIR		*d;
+
+	xasprintf(&path, "%s/tests/data/info", srcdir ? srcdir : ".");
+	d = opendir(path);
+	cr_assert_not_null(d, "%s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, "bad-", 4) == 0)
+			continue;
+		n++;
+		data = load(de->d_name, &len);
+		cr_assert_eq(info_parse_files(data, len, &info, &cause), 0,
+		    "%s: %s", de->d_name, cause != NULL ? cause : "?");
+		text = write_read(info, true, de->d_name);
+
+		/* What was written once is written again the same. */
+		cr_assert_eq(info_parse_files(text, strlen(text), &back,
+		    &cause), 0);
+		again = info_write(back, &n2);
+		cr_expect_str_eq(again, text, "%s", de->d_name);
+		cr_expect_eq(n2, strlen(text), "%s", de->d_name);
+		free(again);
+		info_free(back);
+		free(text);
+		info_free(info);
+
+		/* Without file lists (info_parse), every tablet has none. */
+		cr_assert_eq(info_parse(data, len, &info, &cause), 0);
+		free(write_read(info, false, de->d_name));
+		info_free(info);
+		free(data);
+	}
+	closedir(d);
+	free(path);
+	cr_expect_geq(n, 9);
+}
+
+/*
+ * Names that need escaping (quotes, backslashes, Gson's HTML characters,
+ * U+2028, UTF-8 of two to four bytes), several indexes, an order that is
+ * not the key order, views and ODBC lists, read back as they were.
+ */
+Test(info, write_escapes)
+{
+	int64_t			 ids_a[] = { 7, -3, 5 }, ids_b[] = { 9 };
+	int64_t			 order_a[] = { -3, 5, 7 };
+	char			*files_a[] = {
+		"a\"b.dat.c8a380254573a1d0664475eb8d01a455\n"
+		"c\\d_0.dat.2f3387235b14d040e140d25553f9b9cf\n",
+		"",
+		"<&='>/\xe4\xb8\xad\xe2\x80\xa8.idx\n"
+	};
+	char			*files_b[] = { NULL };
+	struct info_index	 indexes[] = {
+		{ .name = "t\"\\\xe2\x80\xa8", .id = 12, .schema_hash = -1,
+		  .tablets = ids_a, .ntablets = 3, .order = order_a,
+		  .norder = 3, .files = files_a },
+		{ .name = "r_\xf0\x9f\x98\x80", .id = INT64_MAX,
+		  .schema_hash = INT32_MIN, .tablets = ids_b, .ntablets = 1,
+		  .order = ids_b, .norder = 1, .files = files_b }
+	};
+	struct info_partition	 parts[] = {
+		{ .name = "p1=<>", .id = 11, .version = 3, .indexes = indexes,
+		  .nindexes = 2 },
+		{ .name = "empty", .id = 13, .version = 0 }
+	};
+	struct info_table	 tables[] = {
+		{ .name = "t\"\\\xe2\x80\xa8", .id = -10, .partitions = parts,
+		  .npartitions = 2 },
+		{ .name = "\xe8\xae\xa2\xe5\x8d\x95 \xc3\xa9", .id = 20 }
+	};
+	struct info_view	 views[] = {
+		{ .name = "v_\"\xc3\xa9\"", .id = 40 },
+		{ .name = "", .id = 41 }
+	};
+	char			*odbc_tables[] = { "ext_\\x", "ext_'y'" };
+	char			*odbc_resources[] = {
+		"res_&_\xf0\x9f\x98\x80"
+	};
+	struct info		 info = {
+		.name = "snap_\"q\"_\\_\xe4\xb8\xad\xe6\x96\x87",
+		.database = "db/<&='>", .id = 1, .backup_time = -1,
+		.content = "METADATA_ONLY", .meta_version = 129,
+		.tables = tables, .ntables = 2, .views = views, .nviews = 2,
+		.odbc_tables = odbc_tables, .nodbc_tables = 2,
+		.odbc_resources = odbc_resources, .nodbc_resources = 1
+	};
+	struct info		*back;
+	char			*text, *cause = NULL;
+
+	text = write_read(&info, true, "escapes");
+	cr_expect_not_null(strstr(text, "{\"name\":\"snap_\\\"q\\\"_\\\\_"
+	    "\xe4\xb8\xad\xe6\x96\x87\",\"database\":"
+	    "\"db/\\u003c\\u0026\\u003d\\u0027\\u003e\","), "%s", text);
+	cr_expect_not_null(strstr(text, "\"t\\\"\\\\\\u2028\":"), "%s", text);
+	cr_expect_not_null(strstr(text, "\"tablets\":{\"9\":[]},"
+	    "\"tablets_order\":[9]}"), "%s", text);
+	cr_expect_not_null(strstr(text, "\"odbc_tables\":[{\"doris_table_"
+	    "name\":\"ext_\\\\x\"},{\"doris_table_name\":\"ext_\\u0027y\\u0027"
+	    "\"}],\"odbc_resources\":[{\"name\":\"res_\\u0026_"
+	    "\xf0\x9f\x98\x80\"}]},"), "%s", text);
+
+	/* info_parse reads the same, without the file lists. */
+	cr_assert_eq(info_parse(text, strlen(text), &back, &cause), 0);
+	info_equal(&info, back, false, "escapes, info_parse");
+	cr_expect_null(back->tables[0].partitions[0].indexes[0].files);
+	info_free(back);
+	free(text);
 }
