@@ -97,11 +97,12 @@ local_entry(struct broker_entry *e, const struct stat *st)
 /*
  * List one folder (fd, whose key is prefix); recurse into sub-folders when
  * asked.  Only regular files and folders are shown; links are followed to
- * files but never into folders, so a link loop cannot trap the walk.
+ * files but never into folders, so a link loop cannot trap the walk.  An
+ * abort is seen at each folder.
  */
 static int
 local_walk(int fd, struct buf *prefix, bool recursive, broker_list_cb cb,
-    void *arg, int depth)
+    void *arg, volatile bool *abort, int depth)
 {
 	struct broker_entry	 e;
 	struct stat		 st;
@@ -110,8 +111,10 @@ local_walk(int fd, struct buf *prefix, bool recursive, broker_list_cb cb,
 	size_t			 plen = prefix->len;
 	int			 sub, error = 0;
 
-	if (depth > 64)
-		return (-ELOOP);
+	if (depth > 64 || (abort != NULL && *abort)) {
+		close(fd);
+		return (depth > 64 ? -ELOOP : -EINTR);
+	}
 	if ((dir = fdopendir(fd)) == NULL) {
 		close(fd);
 		return (-errno);
@@ -135,7 +138,8 @@ local_walk(int fd, struct buf *prefix, bool recursive, broker_list_cb cb,
 		if (S_ISDIR(st.st_mode) && d->d_type == DT_LNK)
 			continue;
 		prefix->len = plen;
-		if ((error = buf_add(prefix, d->d_name, strlen(d->d_name))) != 0)
+		if ((error = buf_add(prefix, d->d_name,
+		    strlen(d->d_name))) != 0)
 			break;
 		local_entry(&e, &st);
 		e.key = prefix->data;
@@ -151,7 +155,7 @@ local_walk(int fd, struct buf *prefix, bool recursive, broker_list_cb cb,
 			break;
 		}
 		if ((error = buf_addc(prefix, '/')) != 0 ||
-		    (error = local_walk(sub, prefix, true, cb, arg,
+		    (error = local_walk(sub, prefix, true, cb, arg, abort,
 		    depth + 1)) != 0)
 			break;
 	}
@@ -162,7 +166,7 @@ local_walk(int fd, struct buf *prefix, bool recursive, broker_list_cb cb,
 
 static int
 local_list(struct broker *b, const char *folder, bool recursive,
-    broker_list_cb cb, void *arg)
+    broker_list_cb cb, void *arg, volatile bool *abort)
 {
 	struct broker_local	*l = (struct broker_local *)b;
 	struct buf		 prefix;
@@ -176,13 +180,14 @@ local_list(struct broker *b, const char *folder, bool recursive,
 		return (errno == ENOENT || errno == ENOTDIR ? 0 : -errno);
 	buf_init(&prefix, PATH_MAX * 4);
 	buf_add(&prefix, folder, strlen(folder));
-	error = local_walk(fd, &prefix, recursive, cb, arg, 0);
+	error = local_walk(fd, &prefix, recursive, cb, arg, abort, 0);
 	buf_free(&prefix);
 	return (error);
 }
 
 static int
-local_stat(struct broker *b, const char *key, struct broker_entry *e)
+local_stat(struct broker *b, const char *key, struct broker_entry *e,
+    volatile bool *abort)
 {
 	struct broker_local	*l = (struct broker_local *)b;
 	struct stat		 st;
@@ -198,7 +203,7 @@ local_stat(struct broker *b, const char *key, struct broker_entry *e)
 
 static ssize_t
 local_read(struct broker *b, const char *key, void *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
 	struct broker_local	*l = (struct broker_local *)b;
 	ssize_t			 n;
@@ -270,7 +275,8 @@ fill_buffer(void *arg, int fd)
 }
 
 static int
-local_put(struct broker *b, const char *key, const void *p, size_t len)
+local_put(struct broker *b, const char *key, const void *p, size_t len,
+    volatile bool *abort)
 {
 	struct local_buffer	lb = { p, len };
 
@@ -309,7 +315,8 @@ fill_copy(void *arg, int out)
 }
 
 static int
-local_upload(struct broker *b, const char *key, int fd, uint64_t size)
+local_upload(struct broker *b, const char *key, int fd, uint64_t size,
+    volatile bool *abort)
 {
 	struct local_copy	c = { fd, size };
 
@@ -319,7 +326,7 @@ local_upload(struct broker *b, const char *key, int fd, uint64_t size)
 
 /* Remove an object, then the folders it leaves empty. */
 static int
-local_remove(struct broker *b, const char *key)
+local_remove(struct broker *b, const char *key, volatile bool *abort)
 {
 	struct broker_local	*l = (struct broker_local *)b;
 	char			*path, *p;

@@ -206,7 +206,8 @@ list_query(const char *prefix, const char *token, bool delimiter,
 
 static int
 list_pages(struct broker_s3 *s, const char *folder, bool recursive,
-    int max_keys, bool one_page, broker_list_cb cb, void *arg, char **cause)
+    int max_keys, bool one_page, broker_list_cb cb, void *arg,
+    volatile bool *abort, char **cause)
 {
 	struct http_request	 req;
 	struct xml_list		 x;
@@ -221,6 +222,7 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 	for (;;) {
 		memset(&req, 0, sizeof req);
 		req.out = &body;
+		req.abort = abort;
 		req.log_name = *prefix != '\0' ? prefix : s->bucket;
 		query = list_query(prefix, token, !recursive, max_keys);
 		s3_request(s, &req, "GET", "", query, NULL);
@@ -265,13 +267,14 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 
 static int
 s3_list(struct broker *b, const char *folder, bool recursive,
-    broker_list_cb cb, void *arg)
+    broker_list_cb cb, void *arg, volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	char			*cause = NULL;
 	int			 error;
 
-	error = list_pages(s, folder, recursive, 1000, false, cb, arg, &cause);
+	error = list_pages(s, folder, recursive, 1000, false, cb, arg, abort,
+	    &cause);
 	if (error != 0)
 		log_warn("list %s%s: %s", s->prefix, folder,
 		    cause != NULL ? cause : strerror(-error));
@@ -280,7 +283,8 @@ s3_list(struct broker *b, const char *folder, bool recursive,
 }
 
 static int
-s3_stat(struct broker *b, const char *key, struct broker_entry *e)
+s3_stat(struct broker *b, const char *key, struct broker_entry *e,
+    volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	struct http_request	 req;
@@ -289,6 +293,7 @@ s3_stat(struct broker *b, const char *key, struct broker_entry *e)
 
 	xasprintf(&full, "%s%s", s->prefix, key);
 	memset(&req, 0, sizeof req);
+	req.abort = abort;
 	s3_request(s, &req, "HEAD", full, "", NULL);
 	if ((error = s3_do(s, &req, NULL)) == 0) {
 		memset(e, 0, sizeof *e);
@@ -302,7 +307,8 @@ s3_stat(struct broker *b, const char *key, struct broker_entry *e)
 }
 
 static ssize_t
-s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
+s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off,
+    volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	struct http_request	 req;
@@ -316,6 +322,7 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off)
 	buf_init(&out, len + ERROR_BODY_MAX);	/* room for an error body */
 	memset(&req, 0, sizeof req);
 	req.out = &out;
+	req.abort = abort;
 	http_header(&req, "Range: bytes=%llu-%llu", (unsigned long long)off,
 	    (unsigned long long)(off + len - 1));
 	s3_request(s, &req, "GET", full, "", NULL);
@@ -406,7 +413,8 @@ s3_fetch(struct broker *b, const char *key, void *p, size_t len,
 /* PUT one object, or one part of an upload, checked with Content-MD5. */
 static int
 s3_put_part(struct broker_s3 *s, const char *key, const char *query,
-    const void *p, size_t len, char *etag, size_t etagsize)
+    const void *p, size_t len, char *etag, size_t etagsize,
+    volatile bool *abort)
 {
 	struct http_request	 req;
 	struct buf		 out;
@@ -419,6 +427,7 @@ s3_put_part(struct broker_s3 *s, const char *key, const char *query,
 	buf_init(&out, ERROR_BODY_MAX);
 	memset(&req, 0, sizeof req);
 	req.out = &out;
+	req.abort = abort;
 	req.body = p;
 	req.bodylen = len;
 	http_header(&req, "Content-MD5: %s", b64);
@@ -439,32 +448,35 @@ s3_put_part(struct broker_s3 *s, const char *key, const char *query,
 }
 
 static int
-s3_put(struct broker *b, const char *key, const void *p, size_t len)
+s3_put(struct broker *b, const char *key, const void *p, size_t len,
+    volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	char			*full;
 	int			 error;
 
 	xasprintf(&full, "%s%s", s->prefix, key);
-	error = s3_put_part(s, full, "", p, len, NULL, 0);
+	error = s3_put_part(s, full, "", p, len, NULL, 0, abort);
 	free(full);
 	return (error);
 }
 
 /*
  * A POST or DELETE on an upload, whose answer must not be an <Error>.
- * The DELETE that aborts an upload is sent even by a cancelled job.
+ * The DELETE that aborts an upload is given no abort flag: it is sent
+ * even by a cancelled job.
  */
 static int
 s3_upload_call(struct broker_s3 *s, const char *method, const char *key,
-    const char *query, const char *body, struct buf *out)
+    const char *query, const char *body, struct buf *out,
+    volatile bool *abort)
 {
 	struct http_request	 req;
 	char			*code, *message;
 	int			 error;
 
 	memset(&req, 0, sizeof req);
-	req.cleanup = strcmp(method, "DELETE") == 0;
+	req.abort = abort;
 	req.out = out;
 	req.body = body;
 	req.bodylen = body != NULL ? strlen(body) : 0;
@@ -484,7 +496,8 @@ s3_upload_call(struct broker_s3 *s, const char *method, const char *key,
 
 /* Upload size bytes of fd in parts; abort the upload on any failure. */
 static int
-s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
+s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size,
+    volatile bool *abort)
 {
 	struct buf	 out, done, q;
 	char		*id = NULL, *part, etag[128];
@@ -493,7 +506,8 @@ s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
 	int		 nparts, i, error;
 
 	buf_init(&out, ERROR_BODY_MAX);
-	error = s3_upload_call(s, "POST", key, "uploads=", NULL, &out);
+	error = s3_upload_call(s, "POST", key, "uploads=", NULL, &out,
+	    abort);
 	if (error == 0 && (error = xml_upload_id(out.data, out.len, &id)) != 0)
 		log_warn("POST %s?uploads: no UploadId in the answer", key);
 	buf_free(&out);
@@ -514,7 +528,8 @@ s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
 		buf_init(&q, SIZE_MAX);
 		buf_printf(&q, "partNumber=%d&uploadId=", i + 1);
 		sigv4_encode(&q, id, strlen(id), false);
-		error = s3_put_part(s, key, q.data, part, n, etag, sizeof etag);
+		error = s3_put_part(s, key, q.data, part, n, etag, sizeof etag,
+		    abort);
 		buf_free(&q);
 		buf_printf(&done, "<Part><PartNumber>%d</PartNumber>"
 		    "<ETag>%s</ETag></Part>", i + 1, etag);
@@ -528,11 +543,12 @@ s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
 		error = -EIO;
 	if (error == 0) {
 		buf_init(&out, ERROR_BODY_MAX);
-		error = s3_upload_call(s, "POST", key, q.data, done.data, &out);
+		error = s3_upload_call(s, "POST", key, q.data, done.data, &out,
+		    abort);
 		buf_free(&out);
 	}
 	if (error != 0 && s3_upload_call(s, "DELETE", key, q.data, NULL,
-	    NULL) != 0)
+	    NULL, NULL) != 0)
 		log_warn("%s: could not abort upload %s", key, id);
 	buf_free(&q);
 	buf_free(&done);
@@ -541,7 +557,8 @@ s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size)
 }
 
 static int
-s3_upload(struct broker *b, const char *key, int fd, uint64_t size)
+s3_upload(struct broker *b, const char *key, int fd, uint64_t size,
+    volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	char			*full, *p;
@@ -550,7 +567,7 @@ s3_upload(struct broker *b, const char *key, int fd, uint64_t size)
 
 	xasprintf(&full, "%s%s", s->prefix, key);
 	if (size > PART_SIZE)
-		error = s3_multipart(s, full, fd, size);
+		error = s3_multipart(s, full, fd, size, abort);
 	else {
 		p = xmalloc(size);
 		n = pread(fd, p, size, 0);
@@ -559,7 +576,8 @@ s3_upload(struct broker *b, const char *key, int fd, uint64_t size)
 		else if ((uint64_t)n != size)
 			error = -EIO;
 		else
-			error = s3_put_part(s, full, "", p, size, NULL, 0);
+			error = s3_put_part(s, full, "", p, size, NULL, 0,
+			    abort);
 		free(p);
 	}
 	free(full);
@@ -567,7 +585,7 @@ s3_upload(struct broker *b, const char *key, int fd, uint64_t size)
 }
 
 static int
-s3_remove(struct broker *b, const char *key)
+s3_remove(struct broker *b, const char *key, volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	struct http_request	 req;
@@ -579,6 +597,7 @@ s3_remove(struct broker *b, const char *key)
 	buf_init(&out, ERROR_BODY_MAX);
 	memset(&req, 0, sizeof req);
 	req.out = &out;
+	req.abort = abort;
 	s3_request(s, &req, "DELETE", full, "", NULL);
 	error = s3_do(s, &req, NULL);
 	if (error == -ENOENT)
@@ -786,7 +805,7 @@ s3_open(const char *location, const struct broker_options *o,
 
 	/* One cheap request proves the endpoint, the bucket and the key. */
 	if ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
-	    &why)) != 0) {
+	    NULL, &why)) != 0) {
 		xasprintf(cause, "%s: %s", location, why);
 		free(why);
 		goto fail;

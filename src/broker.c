@@ -59,12 +59,12 @@ broker_close(struct broker *b)
 /* Call cb for each entry below folder; on error nothing is partial. */
 int
 broker_list(struct broker *b, const char *folder, bool recursive,
-    broker_list_cb cb, void *arg)
+    broker_list_cb cb, void *arg, volatile bool *abort)
 {
 	int	error;
 
 	stats_add(STAT_LIST_REQUESTS, 1);
-	if ((error = b->ops->list(b, folder, recursive, cb, arg)) < 0) {
+	if ((error = b->ops->list(b, folder, recursive, cb, arg, abort)) < 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("list %s/%s: %s", b->location, folder,
 		    strerror(-error));
@@ -73,12 +73,13 @@ broker_list(struct broker *b, const char *folder, bool recursive,
 }
 
 int
-broker_stat(struct broker *b, const char *key, struct broker_entry *e)
+broker_stat(struct broker *b, const char *key, struct broker_entry *e,
+    volatile bool *abort)
 {
 	int	error;
 
 	stats_add(STAT_STAT_REQUESTS, 1);
-	error = b->ops->stat(b, key, e);
+	error = b->ops->stat(b, key, e, abort);
 	if (error < 0 && error != -ENOENT) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("stat %s/%s: %s", b->location, key, strerror(-error));
@@ -88,12 +89,12 @@ broker_stat(struct broker *b, const char *key, struct broker_entry *e)
 
 ssize_t
 broker_read(struct broker *b, const char *key, void *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
 	ssize_t	n;
 
 	stats_add(STAT_READ_REQUESTS, 1);
-	if ((n = b->ops->read(b, key, p, len, off)) < 0) {
+	if ((n = b->ops->read(b, key, p, len, off, abort)) < 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("read %s/%s: %s", b->location, key, strerror(-n));
 	} else
@@ -158,7 +159,7 @@ broker_fetch(struct broker *b, const char *key, void *p, size_t len,
  */
 int
 broker_read_all(struct broker *b, const char *key, uint64_t size,
-    struct buf *out)
+    struct buf *out, volatile bool *abort)
 {
 	uint64_t	off = 0;
 	ssize_t		n;
@@ -170,7 +171,7 @@ broker_read_all(struct broker *b, const char *key, uint64_t size,
 	out->size = size + 1;
 	while (off < size) {
 		if ((n = broker_read(b, key, out->data + off, size - off,
-		    off)) < 0)
+		    off, abort)) < 0)
 			return (n);
 		if (n == 0)
 			break;
@@ -178,7 +179,7 @@ broker_read_all(struct broker *b, const char *key, uint64_t size,
 	}
 	out->len = off;
 	out->data[off] = '\0';
-	if (off != size || broker_read(b, key, &extra, 1, off) != 0) {
+	if (off != size || broker_read(b, key, &extra, 1, off, abort) != 0) {
 		log_warn("%s/%s: size changed while reading", b->location,
 		    key);
 		return (-EIO);
@@ -187,12 +188,13 @@ broker_read_all(struct broker *b, const char *key, uint64_t size,
 }
 
 int
-broker_put(struct broker *b, const char *key, const void *p, size_t len)
+broker_put(struct broker *b, const char *key, const void *p, size_t len,
+    volatile bool *abort)
 {
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->put(b, key, p, len)) != 0) {
+	if ((error = b->ops->put(b, key, p, len, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("put %s/%s: %s", b->location, key, strerror(-error));
 	} else
@@ -202,12 +204,13 @@ broker_put(struct broker *b, const char *key, const void *p, size_t len)
 
 /* Store size bytes of the local file fd as key. */
 int
-broker_upload(struct broker *b, const char *key, int fd, uint64_t size)
+broker_upload(struct broker *b, const char *key, int fd, uint64_t size,
+    volatile bool *abort)
 {
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->upload(b, key, fd, size)) != 0) {
+	if ((error = b->ops->upload(b, key, fd, size, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("upload %s/%s: %s", b->location, key,
 		    strerror(-error));
@@ -218,12 +221,12 @@ broker_upload(struct broker *b, const char *key, int fd, uint64_t size)
 
 /* Delete key; a key that is not there is no error. */
 int
-broker_remove(struct broker *b, const char *key)
+broker_remove(struct broker *b, const char *key, volatile bool *abort)
 {
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->remove(b, key)) != 0) {
+	if ((error = b->ops->remove(b, key, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("remove %s/%s: %s", b->location, key,
 		    strerror(-error));

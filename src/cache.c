@@ -1,16 +1,14 @@
 /*
- * Every read of file bytes: read-ahead, warming, and the md5 check.
+ * Every read of file bytes: the read window and the md5 check.
  *
  * Where storage is remote (broker_can_fetch), each open file has a window
  * (window.c): sequential reads keep up to a window of CHUNK-sized chunks
  * in flight ahead of the reader, fetched in parallel on the transfer
  * thread; a random read fetches just what it asks for, straight into the
- * reply.  A walk that opens files one after another in listing order
- * (rsync, cp -r, tar) has the next WARM_FILES small files, across folders,
- * fetched whole and in parallel before they are opened.  Every chunk
- * and warmed file is taken from the memory budget (budget.c); read-ahead
- * takes only what is free, and a read that finds none reads directly.
- * Local storage is read with pread straight into the reply.
+ * reply.  Small files a walk is about to open are fetched ahead by
+ * cache-warm.c.  Every chunk is taken from the memory budget (budget.c);
+ * read-ahead takes only what is free, and a read that finds none reads
+ * directly.  Local storage is read with pread straight into the reply.
  *
  * An object whose name ends in ".<md5>" never gives out bad bytes
  * silently.  One up to SMALL_OBJECT_MAX is read whole at open and checked
@@ -43,9 +41,6 @@
 #define SLOTS		64		/* chunks a handle holds at most */
 #define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
 #define DIGEST_LAG	(WINDOW_MAX / 2)	/* a reader waits for md5 past this */
-#define WARM_FILES	32		/* files warmed ahead of a walk */
-#define WARM_SLOTS	64
-#define WARM_SIZE_MAX	SMALL_OBJECT_MAX
 #define GAP_WAIT_MS	20		/* for a reordered read to arrive */
 #define GAP_BUF		(128 * 1024)	/* a gap is hashed in such steps */
 
@@ -68,27 +63,13 @@ struct chunk {
 	bool		 cached;	/* came from the disk cache */
 };
 
-/* A small file fetched whole before it is opened. */
-struct warm {
-	struct cache	*c;
-	uint64_t	 ino;
-	char		*data;
-	size_t		 size;		/* the listed size */
-	ssize_t		 got;		/* bytes, or -errno */
-	int		 state;		/* CH_* */
-	bool		 orphan;	/* dropped while in flight */
-};
-
 struct cache {
 	struct broker	*broker;
 	struct tree	*tree;
 	struct budget	*budget;
 	struct dcache	*dc;		/* or NULL */
 	bool		 remote;	/* fetches are worth doing ahead */
-	pthread_mutex_t	 lock;		/* the fields below */
-	pthread_cond_t	 cond;
-	struct warm	*warm[WARM_SLOTS];
-	uint64_t	 expect;	/* the file a walk opens next */
+	struct cache_warm *warm;	/* or NULL */
 };
 
 struct handle {
@@ -115,12 +96,11 @@ struct waiter {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	bool		 done;
-	volatile bool	 abort;
 	ssize_t		 n;
 };
 
 static ssize_t	serve(struct cache *, struct handle *, char *, size_t,
-		    uint64_t, bool);
+		    uint64_t, bool, volatile bool *);
 
 struct cache *
 cache_create(struct broker *broker, struct tree *tree, size_t memory)
@@ -132,8 +112,8 @@ cache_create(struct broker *broker, struct tree *tree, size_t memory)
 	c->tree = tree;
 	c->budget = budget_create(memory);
 	c->remote = broker_can_fetch(broker);
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	if (c->remote)
+		c->warm = cache_warm_create(broker, tree, c->budget);
 	return (c);
 }
 
@@ -144,72 +124,39 @@ cache_disk(struct cache *c, const char *dir, uint64_t size, char **cause)
 	return (dcache_open(dir, size, c->budget, &c->dc, cause));
 }
 
-static void
-warm_drop(struct cache *c, int i)
-{
-	struct warm	*w = c->warm[i];
-
-	c->warm[i] = NULL;
-	if (w->state == CH_WAIT) {
-		w->orphan = true;	/* its fetch frees it */
-		return;
-	}
-	budget_give(c->budget, w->size + 1);
-	free(w->data);
-	free(w);
-}
-
 void
 cache_free(struct cache *c)
 {
-	int	i;
-
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < WARM_SLOTS; i++) {
-		if (c->warm[i] == NULL)
-			continue;
-		while (c->warm[i]->state == CH_WAIT)
-			pthread_cond_wait(&c->cond, &c->lock);
-		warm_drop(c, i);
-	}
-	pthread_mutex_unlock(&c->lock);
+	cache_warm_free(c->warm);
 	dcache_close(c->dc);
-	pthread_cond_destroy(&c->cond);
-	pthread_mutex_destroy(&c->lock);
 	budget_free(c->budget);
 	free(c);
 }
 
-/* Wait on cond for a moment: a reader may be interrupted meanwhile. */
-static void
-timed_wait(pthread_cond_t *cond, pthread_mutex_t *lock)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 50 * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(cond, lock, &ts);
-}
-
 /*
- * Wait for a change on h, unless this thread's request was interrupted
- * (the reader was killed): -EINTR then, else 0.  Caller holds h->lock.
+ * Wait for a change on h, unless the reader's abort flag is set (the
+ * reader was killed): -EINTR then, else 0.  Caller holds h->lock.
  */
 static int
-handle_wait(struct handle *h)
+handle_wait(struct handle *h, volatile bool *abort)
 {
-	if (http_cancelled()) {
+	if (abort != NULL && *abort) {
 		log_info("%s: read interrupted", h->obj.key);
 		return (-EINTR);
 	}
-	timed_wait(&h->cond, &h->lock);
+	pthread_cond_wait(&h->cond, &h->lock);
 	return (0);
+}
+
+/* A reader of h was aborted: its waits end (handle_wait). */
+void
+cache_wake(struct cache *c, struct handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
 }
 
 static void
@@ -227,23 +174,20 @@ waiter_done(void *arg, ssize_t n)
 /* One read of up to len bytes at off: the count, or -errno. */
 static ssize_t
 read_once(struct cache *c, const char *key, char *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
 	struct waiter	w;
 
 	if (!c->remote)
-		return (broker_read(c->broker, key, p, len, off));
+		return (broker_read(c->broker, key, p, len, off, abort));
 	memset(&w, 0, sizeof w);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
-	broker_fetch(c->broker, key, p, len, off, &w.abort, waiter_done, &w);
+	broker_fetch(c->broker, key, p, len, off, abort, waiter_done, &w);
 	pthread_mutex_lock(&w.lock);
-	while (!w.done) {
-		/* p is the caller's: wait for the end even if interrupted. */
-		timed_wait(&w.cond, &w.lock);
-		if (!w.abort && http_cancelled())
-			w.abort = true;
-	}
+	/* p is the caller's: wait for the end even if aborted. */
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
 	pthread_mutex_unlock(&w.lock);
 	pthread_cond_destroy(&w.cond);
 	pthread_mutex_destroy(&w.lock);
@@ -259,12 +203,12 @@ io_errno(ssize_t n)
 /* Read exactly len bytes at off; a short object is an error. */
 static int
 read_exact(struct cache *c, struct handle *h, char *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
 	ssize_t	n;
 
 	while (len > 0) {
-		if ((n = read_once(c, h->obj.key, p, len, off)) < 0)
+		if ((n = read_once(c, h->obj.key, p, len, off, abort)) < 0)
 			return (io_errno(n));
 		if (n == 0) {
 			log_warn("%s: object is shorter than its listed size",
@@ -297,137 +241,6 @@ verdict(struct cache *c, struct handle *h, const char *md5)
 	if (h->id[0] != '\0')
 		dcache_verdict(c->dc, h->id, h->obj.size, false);
 	return (-EIO);
-}
-
-/* Take a warmed copy of file ino, if a walk fetched one. */
-static char *
-warm_take(struct cache *c, uint64_t ino, size_t size)
-{
-	struct warm	*w;
-	char		*data = NULL;
-	int		 i;
-
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		for (i = 0; i < WARM_SLOTS; i++)
-			if ((w = c->warm[i]) != NULL && w->ino == ino)
-				break;
-		if (i == WARM_SLOTS)
-			break;
-		if (w->state == CH_WAIT) {
-			/* Look again after: it may have been dropped. */
-			pthread_cond_wait(&c->cond, &c->lock);
-			continue;
-		}
-		c->warm[i] = NULL;
-		if (w->state == CH_READY && w->size == size &&
-		    w->got == (ssize_t)size) {
-			data = w->data;	/* its budget goes with it */
-			stats_add(STAT_WARM_HITS, 1);
-		} else {
-			budget_give(c->budget, w->size + 1);
-			free(w->data);
-		}
-		free(w);
-		break;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return (data);
-}
-
-static void
-warm_done(void *arg, ssize_t n)
-{
-	struct warm	*w = arg;
-	struct cache	*c = w->c;
-
-	pthread_mutex_lock(&c->lock);
-	w->got = n;
-	w->state = n >= 0 ? CH_READY : CH_FAILED;
-	if (w->orphan) {
-		budget_give(c->budget, w->size + 1);
-		free(w->data);
-		free(w);
-	}
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-}
-
-/*
- * File ino is being opened: if a walk opened the file before it last,
- * fetch the next small files whole, as far as memory allows.
- */
-static void
-warm_ahead(struct cache *c, uint64_t ino)
-{
-	struct tree_object	 obj;
-	struct warm		*w;
-	char			 id[SHA256_HEX_LEN + 1];
-	uint64_t		 next[WARM_FILES];
-	size_t			 n, k;
-	int			 i, free_slot;
-	bool			 walk;
-
-	n = tree_next_files(c->tree, ino, next, WARM_FILES);
-	pthread_mutex_lock(&c->lock);
-	walk = c->expect == ino;
-	c->expect = n > 0 ? next[0] : 0;
-	/* What the walk has passed will not be opened by it now. */
-	for (i = 0; i < WARM_SLOTS; i++) {
-		if (c->warm[i] == NULL || c->warm[i]->ino == ino)
-			continue;
-		for (k = 0; k < n && next[k] != c->warm[i]->ino; k++)
-			;
-		if (k == n)
-			warm_drop(c, i);
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (!walk)
-		return;
-	for (k = 0; k < n; k++) {
-		if (tree_checked(c->tree, next[k]) < 0 ||
-		    tree_object(c->tree, next[k], &obj) != 0)
-			continue;
-		if (obj.size == 0 || obj.size > WARM_SIZE_MAX) {
-			free(obj.key);
-			continue;
-		}
-		if (c->dc != NULL && obj.md5[0] != '\0') {
-			dcache_id(obj.key, obj.md5, id);
-			if (dcache_has(c->dc, id, 0)) {	/* on disk already */
-				free(obj.key);
-				continue;
-			}
-		}
-		pthread_mutex_lock(&c->lock);
-		free_slot = -1;
-		for (i = 0; i < WARM_SLOTS; i++) {
-			if (c->warm[i] == NULL)
-				free_slot = i;
-			else if (c->warm[i]->ino == next[k])
-				break;
-		}
-		if (i < WARM_SLOTS || free_slot < 0 ||
-		    !budget_try_spare(c->budget, obj.size + 1)) {
-			pthread_mutex_unlock(&c->lock);
-			free(obj.key);
-			if (i < WARM_SLOTS)
-				continue;
-			break;
-		}
-		w = xcalloc(1, sizeof *w);
-		w->c = c;
-		w->ino = next[k];
-		w->size = obj.size;
-		w->data = xmalloc(obj.size + 1);
-		w->state = CH_WAIT;
-		c->warm[free_slot] = w;
-		pthread_mutex_unlock(&c->lock);
-		/* One byte more than listed shows an object that grew. */
-		broker_fetch(c->broker, obj.key, w->data, obj.size + 1, 0,
-		    NULL, warm_done, w);
-		free(obj.key);
-	}
 }
 
 /* A small object from the disk cache, block by block: 0, or -1. */
@@ -466,7 +279,8 @@ disk_write(struct cache *c, const char *id, const char *data, size_t size)
 
 /* Load a small object whole into h->whole (unless warmed), check it. */
 static int
-load_small(struct cache *c, struct handle *h, char *data, bool check)
+load_small(struct cache *c, struct handle *h, char *data, bool check,
+    volatile bool *abort)
 {
 	char	md5[MD5_HEX_LEN + 1];
 	size_t	size = h->obj.size;
@@ -481,7 +295,7 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 		    disk_read(c, h->id, data, size) == 0)
 			error = 0, disk = true;
 		else if (c->remote && size > 0) {
-			n = read_once(c, h->obj.key, data, size + 1, 0);
+			n = read_once(c, h->obj.key, data, size + 1, 0, abort);
 			if (n >= 0 && (size_t)n != size) {
 				log_warn("%s/%s: size changed while reading",
 				    c->broker->location, h->obj.key);
@@ -493,7 +307,7 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 
 			buf_init(&b, size);
 			error = broker_read_all(c->broker, h->obj.key, size,
-			    &b);
+			    &b, abort);
 			if (error == 0)
 				memcpy(data, b.data, size);
 			else
@@ -516,7 +330,8 @@ load_small(struct cache *c, struct handle *h, char *data, bool check)
 }
 
 int
-cache_open(struct cache *c, uint64_t ino, struct handle **hp)
+cache_open(struct cache *c, uint64_t ino, volatile bool *abort,
+    struct handle **hp)
 {
 	struct handle	*h;
 	char		*warmed;
@@ -533,8 +348,8 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 	pthread_cond_init(&h->cond, NULL);
 	window_init(&h->w, WINDOW_MAX < budget_max(c->budget) / 4 ?
 	    WINDOW_MAX : budget_max(c->budget) / 4);
-	if (c->remote)
-		warm_ahead(c, ino);
+	if (c->warm != NULL)
+		cache_warm_ahead(c->warm, ino, c->dc);
 
 	/*
 	 * A small object is checked at open: the kernel never asks to read
@@ -549,7 +364,8 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 			checked = 1;
 		}
 	}
-	warmed = c->remote ? warm_take(c, ino, h->obj.size) : NULL;
+	warmed = c->warm != NULL ? cache_warm_take(c->warm, ino, h->obj.size) :
+	    NULL;
 	if (checked < 0) {
 		error = -EIO;
 		if (warmed != NULL) {
@@ -558,7 +374,7 @@ cache_open(struct cache *c, uint64_t ino, struct handle **hp)
 		}
 	} else if (warmed != NULL || (h->obj.size <= SMALL_OBJECT_MAX &&
 	    checked == 0))
-		error = load_small(c, h, warmed, checked == 0);
+		error = load_small(c, h, warmed, checked == 0, abort);
 	else if (checked == 0)
 		h->md5 = digest_md5_create();
 	if (error != 0) {
@@ -793,7 +609,8 @@ prefetch(struct handle *h, uint64_t off, uint64_t ahead)
  * h->lock, which is dropped while hashing or fetching.
  */
 static int
-hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
+hash_to(struct cache *c, struct handle *h, uint64_t target, bool must,
+    volatile bool *abort)
 {
 	struct chunk	*ch;
 	char		*tmp;
@@ -807,7 +624,7 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 		if (h->hashing) {
 			if (!must)
 				break;
-			if ((error = handle_wait(h)) != 0)
+			if ((error = handle_wait(h, abort)) != 0)
 				return (error);
 			continue;
 		}
@@ -818,7 +635,7 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 				break;
 			if (ch->disk && !ch->claimed)
 				chunk_load(h, ch);
-			else if ((error = handle_wait(h)) != 0)
+			else if ((error = handle_wait(h, abort)) != 0)
 				return (error);
 			continue;
 		}
@@ -845,7 +662,8 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
 				n = target - from;
 			pthread_mutex_unlock(&h->lock);
 			tmp = xmalloc(n);
-			if ((error = read_exact(c, h, tmp, n, from)) == 0)
+			if ((error = read_exact(c, h, tmp, n, from,
+			    abort)) == 0)
 				digest_md5_update(h->md5, tmp, n);
 			free(tmp);
 			pthread_mutex_lock(&h->lock);
@@ -866,7 +684,7 @@ hash_to(struct cache *c, struct handle *h, uint64_t target, bool must)
  */
 static int
 hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
 	struct timespec	ts;
 	char		md5[MD5_HEX_LEN + 1];
@@ -886,7 +704,7 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 	 * Chunks first; then give a reordered read that is on its way a
 	 * moment to fill the gap; then fill it.
 	 */
-	if ((error = hash_to(c, h, off, false)) != 0)
+	if ((error = hash_to(c, h, off, false, abort)) != 0)
 		return (error);
 	if (hash_wanted(h) && h->hashed < off) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -899,10 +717,10 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 		    pthread_cond_timedwait(&h->cond, &h->lock, &ts) == 0)
 			;
 	}
-	if ((error = hash_to(c, h, off, true)) != 0)
+	if ((error = hash_to(c, h, off, true, abort)) != 0)
 		return (error);
 	while (hash_wanted(h) && h->hashing && h->hashed < off + len)
-		if ((error = handle_wait(h)) != 0)
+		if ((error = handle_wait(h, abort)) != 0)
 			return (error);
 	if (hash_wanted(h) && h->hashed >= off && h->hashed < off + len) {
 		from = h->hashed;
@@ -914,15 +732,15 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 		h->hashing = false;
 		pthread_cond_broadcast(&h->cond);
 	}
-	if ((error = hash_to(c, h, h->obj.size, false)) != 0)
+	if ((error = hash_to(c, h, h->obj.size, false, abort)) != 0)
 		return (error);
 end:
 	if (off + len < h->obj.size || h->md5 == NULL || h->nohash)
 		return (h->verdict < 0 ? -EIO : 0);
-	if ((error = hash_to(c, h, h->obj.size, true)) != 0)
+	if ((error = hash_to(c, h, h->obj.size, true, abort)) != 0)
 		return (error);
 	while (h->hashing)
-		if ((error = handle_wait(h)) != 0)
+		if ((error = handle_wait(h, abort)) != 0)
 			return (error);
 	if (h->verdict == 0 && h->hashed == h->obj.size) {
 		digest_md5_final(h->md5, md5);
@@ -975,9 +793,9 @@ disk_span(struct cache *c, struct handle *h, char *p, size_t len,
 /* Up to len bytes of the object at off: the count, 0 at the end, -errno. */
 ssize_t
 cache_read(struct cache *c, struct handle *h, char *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
-	return (serve(c, h, p, len, off, false));
+	return (serve(c, h, p, len, off, false, abort));
 }
 
 /*
@@ -987,9 +805,9 @@ cache_read(struct cache *c, struct handle *h, char *p, size_t len,
  */
 ssize_t
 cache_read_early(struct cache *c, struct handle *h, char *p, size_t len,
-    uint64_t off)
+    uint64_t off, volatile bool *abort)
 {
-	return (serve(c, h, p, len, off, true));
+	return (serve(c, h, p, len, off, true, abort));
 }
 
 /* Are [off, off + len) hashed, or in chunks kept until they are? */
@@ -1019,9 +837,9 @@ cache_digest(struct cache *c, struct handle *h, const char *p, ssize_t n,
 	/* The read that reached the end was judged before its reply. */
 	if (n > 0 && off + n < h->obj.size && hash_wanted(h)) {
 		if (in_chunks(h, off, n))
-			hash_to(c, h, h->obj.size, false);
+			hash_to(c, h, h->obj.size, false, NULL);
 		else
-			hash_read(c, h, p, n, off);
+			hash_read(c, h, p, n, off, NULL);
 	}
 	chunk_reclaim(h);
 	h->digests--;
@@ -1031,7 +849,7 @@ cache_digest(struct cache *c, struct handle *h, const char *p, ssize_t n,
 
 static ssize_t
 serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
-    bool early)
+    bool early, volatile bool *abort)
 {
 	struct chunk	*ch;
 	uint64_t	 ahead;
@@ -1067,7 +885,7 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	 */
 	if (early && hash_wanted(h) && off > h->hashed + DIGEST_LAG &&
 	    off <= h->hashed + HASH_GAP_MAX &&
-	    (error = hash_to(c, h, off, true)) != 0) {
+	    (error = hash_to(c, h, off, true, abort)) != 0) {
 		pthread_mutex_unlock(&h->lock);
 		return (error);
 	}
@@ -1079,7 +897,7 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 			/* Look again after: the slot may be reused. */
 			if (ch->disk && !ch->claimed)
 				chunk_load(h, ch);
-			else if ((error = handle_wait(h)) != 0)
+			else if ((error = handle_wait(h, abort)) != 0)
 				break;
 			continue;
 		}
@@ -1098,11 +916,12 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 	if (error == 0 && done < len && h->id[0] != '\0')
 		done += disk_span(c, h, p + done, len - done, off + done);
 	if (error == 0 && done < len)
-		error = read_exact(c, h, p + done, len - done, off + done);
+		error = read_exact(c, h, p + done, len - done, off + done,
+		    abort);
 	pthread_mutex_lock(&h->lock);
 	if (error == 0 && h->md5 != NULL &&
 	    (!early || off + len == h->obj.size))
-		error = hash_read(c, h, p, len, off);
+		error = hash_read(c, h, p, len, off, abort);
 	chunk_reclaim(h);
 	pthread_mutex_unlock(&h->lock);
 	return (error != 0 ? error : (ssize_t)len);

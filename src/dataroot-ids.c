@@ -19,7 +19,6 @@
 
 #include "snapfs.h"
 
-#define DATA_META	".snapfs"
 #define DATA_IDS	"ids"
 #define DATA_IDS_MAX	(256U * 1024 * 1024)	/* largest ids file read */
 #define DATA_FIRST_ID	10001			/* where Doris starts */
@@ -44,8 +43,8 @@ struct data_id {
 
 /* The ids of one data root, and DIR/.snapfs, where they are kept. */
 struct data_ids {
-	char		*path;			/* the data root */
-	int		 metafd;		/* DIR/.snapfs */
+	char		*path;			/* the ids file, for messages */
+	int		 metafd;		/* the folder that holds it */
 
 	pthread_mutex_t	 lock;
 	struct data_id	*ids;		/* lock; sorted by kind and key */
@@ -201,8 +200,7 @@ dataroot_ids_save(struct data_ids *di, char **cause)
 
 	error = file_replace(di->metafd, DATA_IDS, b.data, b.len, 0600, true);
 	if (error != 0)
-		xasprintf(cause, "%s/%s/%s: %s", di->path, DATA_META, DATA_IDS,
-		    strerror(-error));
+		xasprintf(cause, "%s: %s", di->path, strerror(-error));
 	else {
 		pthread_mutex_lock(&di->lock);
 		if (gen > di->saved)
@@ -325,7 +323,7 @@ data_load(struct data_ids *di, char **cause)
 	int64_t		 next = 0;
 	int		 error;
 
-	xasprintf(&file, "%s/%s/%s", di->path, DATA_META, DATA_IDS);
+	file = xstrdup(di->path);
 	buf_init(&b, DATA_IDS_MAX);
 	if ((error = file_read_all(di->metafd, DATA_IDS, &b)) != 0) {
 		xasprintf(cause, "%s: %s", file, strerror(-error));
@@ -368,11 +366,11 @@ out:
 }
 
 /*
- * Make DIR/.snapfs if it is not there and load the ids kept in it; rootfd
- * is DIR, open, and dir its name, for messages.
+ * Load the ids kept in folder metafd (dir, for messages), if any; the
+ * folder stays open and is the caller's.
  */
 int
-dataroot_ids_open(int rootfd, const char *dir, struct data_ids **dip,
+dataroot_ids_open(int metafd, const char *dir, struct data_ids **dip,
     char **cause)
 {
 	struct data_ids	*di;
@@ -380,16 +378,8 @@ dataroot_ids_open(int rootfd, const char *dir, struct data_ids **dip,
 	int		 error;
 
 	di = xcalloc(1, sizeof *di);
-	di->path = xstrdup(dir);
-	di->metafd = -1;
-	if ((mkdirat(rootfd, DATA_META, 0700) == -1 ? errno != EEXIST :
-	    fsync(rootfd) == -1) ||
-	    (di->metafd = openat(rootfd, DATA_META, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		error = -errno;
-		xasprintf(cause, "%s/%s: %s", dir, DATA_META, strerror(errno));
-		goto fail;
-	}
+	xasprintf(&di->path, "%s/%s", dir, DATA_IDS);
+	di->metafd = metafd;
 	if ((error = data_load(di, cause)) != 0)
 		goto fail;
 	pthread_mutex_init(&di->lock, NULL);
@@ -401,8 +391,6 @@ fail:
 	for (i = 0; i < di->nids; i++)
 		free(di->ids[i].key);
 	free(di->ids);
-	if (di->metafd != -1)
-		close(di->metafd);
 	free(di->path);
 	free(di);
 	return (error);
@@ -420,7 +408,6 @@ dataroot_ids_close(struct data_ids *di)
 	free(di->ids);
 	pthread_mutex_destroy(&di->lock);
 	pthread_mutex_destroy(&di->save_lock);
-	close(di->metafd);
 	free(di->path);
 	free(di);
 }

@@ -3,10 +3,11 @@
  * DIR/<db>/<table>/<partition>/<tabletId>/<files>.  This file reads it
  * (one database at a time, sorted), snapshots a tablet with hard links as
  * a Doris backend does, and switches a restored partition in with renames,
- * keeping the old one aside.  The ids that every database, table, index and
- * partition is given the first time it is seen, and that are kept in
- * DIR/.snapfs/ids so that they stay the same from one backup to the next,
- * are dataroot-ids.c.
+ * keeping the old one aside.  snapfs keeps its own files in DIR/.snapfs:
+ * ids (the ids that every database, table, index and partition is given
+ * the first time it is seen, so that they stay the same from one backup to
+ * the next: dataroot-ids.c), history (job records: job-store.c) and
+ * jobs/<id> (a running job's work folder).
  */
 
 #include <sys/file.h>
@@ -23,11 +24,13 @@
 
 #include "snapfs.h"
 
+#define DATA_META	".snapfs"
 
 struct data_root {
 	char		*path;
 	int		 fd;
-	struct data_ids	*ids;		/* DIR/.snapfs/ids, dataroot-ids.c */
+	int		 metafd;	/* DIR/.snapfs */
+	struct data_ids	*ids;		/* its ids, dataroot-ids.c */
 };
 
 /* A folder entry, with what lstat says about it. */
@@ -52,7 +55,7 @@ data_tablet_cmp(const void *a0, const void *b0)
 	return (a->id < b->id ? -1 : a->id > b->id);
 }
 
-/* Check every part of db/table/partition given to dataroot_link or dataroot_switch. */
+/* Check each name of db/table/partition given to dataroot_link, _switch. */
 static int
 data_names_ok(const char *db, const char *table, const char *partition,
     char **cause)
@@ -304,6 +307,7 @@ int
 dataroot_open(const char *dir, struct data_root **rp, char **cause)
 {
 	struct data_root	*r;
+	char			*meta;
 	int			 fd, error;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -326,7 +330,20 @@ dataroot_open(const char *dir, struct data_root **rp, char **cause)
 	r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(dir);
 	r->fd = fd;
-	if ((error = dataroot_ids_open(fd, dir, &r->ids, cause)) != 0) {
+	xasprintf(&meta, "%s/%s", dir, DATA_META);
+	if ((mkdirat(fd, DATA_META, 0700) == -1 ? errno != EEXIST :
+	    fsync(fd) == -1) ||
+	    (r->metafd = openat(fd, DATA_META, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		error = -errno;
+		xasprintf(cause, "%s: %s", meta, strerror(errno));
+		r->metafd = -1;
+	} else
+		error = dataroot_ids_open(r->metafd, meta, &r->ids, cause);
+	free(meta);
+	if (error != 0) {
+		if (r->metafd != -1)
+			close(r->metafd);
 		close(r->fd);
 		free(r->path);
 		free(r);
@@ -342,6 +359,7 @@ dataroot_close(struct data_root *r)
 	if (r == NULL)
 		return;
 	dataroot_ids_close(r->ids);
+	close(r->metafd);
 	close(r->fd);
 	free(r->path);
 	free(r);
@@ -351,6 +369,26 @@ const char *
 dataroot_path(const struct data_root *r)
 {
 	return (r->path);
+}
+
+/* The folder of the job records. */
+char *
+dataroot_history(const struct data_root *r)
+{
+	char	*dir;
+
+	xasprintf(&dir, "%s/%s/history", r->path, DATA_META);
+	return (dir);
+}
+
+/* The work folder of job id: its staging, snapshot and aside copies. */
+char *
+dataroot_work_dir(const struct data_root *r, int64_t id)
+{
+	char	*dir;
+
+	xasprintf(&dir, "%s/%s/jobs/%lld", r->path, DATA_META, (long long)id);
+	return (dir);
 }
 
 /* The database folders, sorted; the caller frees each name and the array. */

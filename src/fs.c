@@ -35,6 +35,16 @@ struct fs_file {
 
 #define CTL_LINE_MAX	(64 * 1024)
 
+/*
+ * What an interrupted request stops (its caller got a signal): the work
+ * it started sees its flag, and a read's waits on its handle end.
+ */
+struct fs_abort {
+	volatile bool	 set;
+	struct cache	*cache;
+	struct handle	*handle;	/* a read's, or NULL */
+};
+
 /* The text of a dynamic file: counters, or a job's files. */
 static char *
 dynamic_text(struct snapfs *fs, uint32_t aux, size_t *len)
@@ -104,13 +114,14 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 	st->st_atim = st->st_ctim = st->st_mtim;
 }
 
-/* A tablet.txt shows the size of its text, made if fetch is set. */
+/* A tablet.txt shows the size of its text, made if abort is given. */
 static int
-tablet_size(struct snapfs *fs, struct tree_attr *a, bool fetch)
+tablet_size(struct snapfs *fs, struct tree_attr *a, volatile bool *abort)
 {
 	if (a->type != NODE_TABLET)
 		return (0);
-	return (hdrtext_get(fs->hdrtext, a->ino, fetch, NULL, &a->size));
+	return (hdrtext_get(fs->hdrtext, a->ino, abort != NULL, NULL,
+	    &a->size, abort));
 }
 
 static void
@@ -138,11 +149,34 @@ fs_init(void *arg, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
-/* Whether the kernel gave up a request (its caller got a signal). */
-static bool
-interrupted(void *arg)
+static void
+fs_interrupt(fuse_req_t req, void *arg)
 {
-	return (fuse_req_interrupted(arg) != 0);
+	struct fs_abort	*a = arg;
+
+	a->set = true;
+	if (a->handle != NULL)
+		cache_wake(a->cache, a->handle);
+}
+
+/*
+ * Until abort_end, an INTERRUPT of req sets the flag returned, which the
+ * work req starts is given.  abort_end comes before the reply.
+ */
+static volatile bool *
+abort_begin(fuse_req_t req, struct fs_abort *a, struct handle *h)
+{
+	a->set = false;
+	a->cache = fs_of(req)->cache;
+	a->handle = h;
+	fuse_req_interrupt_func(req, fs_interrupt, a);
+	return (&a->set);
+}
+
+static void
+abort_end(fuse_req_t req)
+{
+	fuse_req_interrupt_func(req, NULL, NULL);
 }
 
 static void
@@ -151,14 +185,15 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct snapfs		*fs = fs_of(req);
 	struct fuse_entry_param	 e;
 	struct tree_attr	 a, pa;
+	struct fs_abort		 ab;
+	volatile bool		*abort;
 	int			 error;
 
 	/* A listing this needs stops when the caller is killed. */
-	http_set_cancel(interrupted, req);
-	error = tree_lookup(fs->tree, parent, name, &a);
-	http_set_cancel(NULL, NULL);
-	if (error == 0)
-		error = tablet_size(fs, &a, true);
+	abort = abort_begin(req, &ab, NULL);
+	if ((error = tree_lookup(fs->tree, parent, name, &a, abort)) == 0)
+		error = tablet_size(fs, &a, abort);
+	abort_end(req);
 	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
 		/* Remember the miss as long as the folder stays the same. */
 		memset(&e, 0, sizeof e);
@@ -193,10 +228,14 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct snapfs		*fs = fs_of(req);
 	struct tree_attr	 a;
 	struct stat		 st;
+	struct fs_abort		 ab;
 	int			 error;
 
-	if ((error = tree_getattr(fs->tree, ino, &a)) != 0 ||
-	    (error = tablet_size(fs, &a, true)) != 0) {
+	if ((error = tree_getattr(fs->tree, ino, &a)) == 0) {
+		error = tablet_size(fs, &a, abort_begin(req, &ab, NULL));
+		abort_end(req);
+	}
+	if (error != 0) {
 		fuse_reply_err(req, -error);
 		return;
 	}
@@ -233,7 +272,7 @@ dirbuf_add(void *arg, const char *name, const struct tree_attr *a,
 	struct tree_attr	 ta = *a;
 	size_t			 n;
 
-	if (tablet_size(d->fs, &ta, false) != 0) {
+	if (tablet_size(d->fs, &ta, NULL) != 0) {
 		/* No attributes yet: the kernel looks it up when asked. */
 		memset(&e, 0, sizeof e);
 		e.attr.st_ino = a->ino;
@@ -259,6 +298,7 @@ fs_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct dirbuf		 d;
 	struct fuse_entry_param	 e;
+	struct fs_abort		 ab;
 	const char		*dots[] = { ".", ".." };
 	size_t			 n;
 	int			 error;
@@ -283,10 +323,9 @@ fs_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	error = 0;
 	if (off >= 2) {
-		http_set_cancel(interrupted, req);
 		error = tree_readdir(d.fs->tree, ino, off - 2, dirbuf_add,
-		    &d);
-		http_set_cancel(NULL, NULL);
+		    &d, abort_begin(req, &ab, NULL));
+		abort_end(req);
 	}
 	if (error != 0)
 		fuse_reply_err(req, -error);
@@ -315,6 +354,8 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct snapfs		*fs = fs_of(req);
 	struct tree_attr	 a;
 	struct fs_file		*f;
+	struct fs_abort		 ab;
+	volatile bool		*abort;
 	int			 error;
 
 	if ((error = tree_getattr(fs->tree, ino, &a)) != 0) {
@@ -332,19 +373,21 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	f = xcalloc(1, sizeof *f);
 	buf_init(&f->line, CTL_LINE_MAX);
+	abort = abort_begin(req, &ab, NULL);
 	switch (a.type) {
 	case NODE_DIR:
 		error = -EISDIR;
 		break;
 	case NODE_FILE:
-		error = cache_open(fs->cache, ino, &f->handle);
+		error = cache_open(fs->cache, ino, abort, &f->handle);
 		break;
 	case NODE_TEXT:
 		error = tree_text(fs->tree, ino, &f->text, &f->len);
 		fi->direct_io = !a.immutable;
 		break;
 	case NODE_TABLET:
-		error = hdrtext_get(fs->hdrtext, ino, true, &f->text, &f->len);
+		error = hdrtext_get(fs->hdrtext, ino, true, &f->text, &f->len,
+		    abort);
 		break;
 	case NODE_DYNAMIC:
 		f->text = dynamic_text(fs, a.aux, &f->len);
@@ -356,6 +399,7 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->nonseekable = 1;
 		break;
 	}
+	abort_end(req);
 	if (error != 0) {
 		free(f);
 		fuse_reply_err(req, -error);
@@ -374,6 +418,7 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct snapfs	*fs = fs_of(req);
 	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
 	struct handle	*h = f->handle;
+	struct fs_abort	 ab;
 	char		*p;
 	ssize_t		 n;
 
@@ -392,9 +437,9 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			memcpy(p, f->text + off, n);
 	} else {
 		/* A reader that is killed stops waiting for the network. */
-		http_set_cancel(interrupted, req);
-		n = cache_read_early(fs->cache, h, p, size, off);
-		http_set_cancel(NULL, NULL);
+		n = cache_read_early(fs->cache, h, p, size, off,
+		    abort_begin(req, &ab, h));
+		abort_end(req);
 	}
 	if (n < 0)
 		fuse_reply_err(req, -n);
@@ -433,7 +478,8 @@ submit_lines(struct snapfs *fs, struct fs_file *f, bool all)
 		len = nl != NULL ? (size_t)(nl - f->line.data) : f->line.len;
 		if (fs->jobs == NULL) {
 			error = -EROFS;
-			log_warn("a job needs a data root: mount with -o data=DIR");
+			log_warn("a job needs a data root: mount with "
+			    "-o data=DIR");
 		} else if ((error = jobs_submit(fs->jobs, f->kind,
 		    f->line.data, len, &cause)) != 0) {
 			log_warn("refused: %s", cause);
@@ -634,7 +680,8 @@ fs_changed(struct snapfs *fs, const char *repo)
 	struct tree_attr	a;
 	const char		*name = repo != NULL ? repo : "jobs";
 
-	if (tree_lookup(fs->tree, 1, name, &a) != 0 || a.type != NODE_DIR)
+	if (tree_lookup(fs->tree, 1, name, &a, NULL) != 0 ||
+	    a.type != NODE_DIR)
 		a.ino = 1;
 	tree_reload(fs->tree, a.ino);
 	if (fs->session != NULL)

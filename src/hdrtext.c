@@ -11,6 +11,7 @@
  * gives a text that says why.  ls -l of a partition looks up one tablet
  * after the other, so the first miss fetches the headers of the next
  * tablets too, HDRTEXT_PARALLEL at a time: one round trip per batch.
+ * The asker's abort flag reaches every fetch of its batch.
  */
 
 #include <errno.h>
@@ -84,7 +85,8 @@ keep(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 
 /* Fetch and decode the header behind ino. */
 static int
-make(struct hdrtext *h, uint64_t ino, char **text, size_t *len)
+make(struct hdrtext *h, uint64_t ino, char **text, size_t *len,
+    volatile bool *abort)
 {
 	struct tree_object	 obj;
 	struct handle		*hd;
@@ -100,7 +102,7 @@ make(struct hdrtext *h, uint64_t ino, char **text, size_t *len)
 		    "%u\n", (unsigned long long)obj.size, HDRTEXT_MAX);
 		goto done;
 	}
-	if ((error = cache_open(h->cache, ino, &hd)) != 0) {
+	if ((error = cache_open(h->cache, ino, abort, &hd)) != 0) {
 		if (tree_checked(h->tree, ino) >= 0)
 			goto out;	/* not fetched: try again later */
 		xasprintf(text, "Error: the header's md5 does not match its "
@@ -110,7 +112,7 @@ make(struct hdrtext *h, uint64_t ino, char **text, size_t *len)
 	}
 	bytes = xmalloc(obj.size + 1);
 	while (off < obj.size && (n = cache_read(h->cache, hd, bytes + off,
-	    obj.size - off, off)) > 0)
+	    obj.size - off, off, abort)) > 0)
 		off += n;
 	cache_close(h->cache, hd);
 	if (off < obj.size) {
@@ -138,6 +140,7 @@ out:
 
 struct fetch {
 	struct hdrtext	*h;
+	volatile bool	*abort;		/* the asker's */
 	uint64_t	 inos[HDRTEXT_BATCH];
 };
 
@@ -160,22 +163,34 @@ fetch_item(void *arg, size_t i)
 	size_t		 len = 0;
 
 	if (!known(f->h, f->inos[i]) &&
-	    make(f->h, f->inos[i], &text, &len) == 0)
+	    make(f->h, f->inos[i], &text, &len, f->abort) == 0)
 		keep(f->h, f->inos[i], text, len);
 	return (0);
 }
 
-/* Make the texts of ino and of the same file of the next tablets. */
+static bool
+fetch_stop(void *arg)
+{
+	struct fetch	*f = arg;
+
+	return (f->abort != NULL && *f->abort);
+}
+
+/*
+ * Make the texts of ino and of the same file of the next tablets; the
+ * asker's abort flag stops every fetch of the batch.
+ */
 static void
-fetch_batch(struct hdrtext *h, uint64_t ino)
+fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
 {
 	struct fetch	 f;
 	size_t		 n;
 
 	f.h = h;
+	f.abort = abort;
 	f.inos[0] = ino;
 	n = 1 + tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
-	pool_run(n, HDRTEXT_PARALLEL, fetch_item, &f, NULL, NULL);
+	pool_run(n, HDRTEXT_PARALLEL, fetch_item, &f, fetch_stop, &f);
 }
 
 /*
@@ -185,7 +200,7 @@ fetch_batch(struct hdrtext *h, uint64_t ino)
  */
 int
 hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
-    size_t *len)
+    size_t *len, volatile bool *abort)
 {
 	struct hdrtext_entry	*e;
 	char			*made = NULL;
@@ -202,10 +217,10 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 	pthread_mutex_unlock(&h->lock);
 	if (error != -EAGAIN || !fetch)
 		return (error);
-	fetch_batch(h, ino);
+	fetch_batch(h, ino, abort);
 	if (known(h, ino))
-		return (hdrtext_get(h, ino, false, text, len));
-	if ((error = make(h, ino, &made, &madelen)) != 0)
+		return (hdrtext_get(h, ino, false, text, len, NULL));
+	if ((error = make(h, ino, &made, &madelen, abort)) != 0)
 		return (error);
 	*len = madelen;
 	if (text != NULL)

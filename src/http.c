@@ -14,11 +14,11 @@
  * that got no answer in all its attempts marks the endpoint down for
  * HTTP_DOWN_TIME seconds, in which requests fail at once: a read that
  * needs many requests (or many reads queued behind one) fails in one
- * deadline, not in one per request.  A thread can name a test that
- * aborts its requests (an interrupted FUSE request, a cancelled job):
- * they end at once with -EINTR, not retried, but for a cleanup request
- * (the DELETE that aborts an upload); a submitted request is aborted the
- * same way through its abort flag.
+ * deadline, not in one per request.  Whoever starts a request passes
+ * its cancellation down as the request's abort flag (an interrupted FUSE
+ * request, a cancelled job): once set, the request ends with -EINTR and
+ * is not retried.  A request that must run whatever happens (the DELETE
+ * that aborts an upload) is given none.
  *
  * Some servers (radosgw) write a response's headers and its body apart,
  * with Nagle's algorithm on: the body waits for the ACK of the headers,
@@ -95,8 +95,6 @@ static struct sock	*socks;
 static size_t		 nsocks;
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
-static __thread bool	(*cancel_fn)(void *);	/* this thread's test */
-static __thread void	*cancel_arg;
 
 static void
 http_global_init(void)
@@ -226,28 +224,6 @@ http_request_free(struct http_request *req)
 	req->url = NULL;
 }
 
-/* Requests of this thread end when fn(arg) is true; NULL: never. */
-void
-http_set_cancel(bool (*fn)(void *), void *arg)
-{
-	cancel_fn = fn;
-	cancel_arg = arg;
-}
-
-/* A cleanup request (aborting an upload) runs even then. */
-static bool
-cancelled(const struct http_request *req)
-{
-	return (!req->cleanup && http_cancelled());
-}
-
-/* Is this thread's request to be given up (see http_set_cancel)? */
-bool
-http_cancelled(void)
-{
-	return (cancel_fn != NULL && cancel_fn(cancel_arg));
-}
-
 static bool
 aborted(const struct http_request *req)
 {
@@ -259,7 +235,7 @@ static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	return (cancelled(arg) || aborted(arg) ? 1 : 0);
+	return (aborted(arg) ? 1 : 0);
 }
 
 static size_t
@@ -621,7 +597,7 @@ http_do(struct http *h, struct http_request *req)
 	for (n = 0; n < HTTP_ATTEMPTS; n++) {
 		if (n != 0)
 			backoff(n);
-		if (cancelled(req) || aborted(req)) {
+		if (aborted(req)) {
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}

@@ -10,8 +10,7 @@
  *			under the Doris layout, through the broker (which
  *			writes .part then renames on a filesystem, and
  *			straight to the key on S3)
- *	SAVE_META	__meta and the job info, with every key a Doris
- *			3.0 writer emits
+ *	SAVE_META	__meta and the job info (info_write)
  *	UPLOAD_INFO	__meta, then the info object last, so a snapshot
  *			is never OK before it is complete
  *	FINISHED	the snapshot shows in the mounted tree
@@ -35,12 +34,13 @@
 
 #define UPLOAD_THREADS	4
 #define META_VERSION	140	/* Doris 3.0 */
+#define MD5_CHUNK	(1024 * 1024)
 
 /* One file to upload. */
 struct upload {
 	const struct data_tablet *tablet;
 	char		*path;		/* in the hard-link snapshot */
-	char		*key;		/* the tablet folder's key */
+	char		*dir;		/* the tablet folder's key */
 	const char	*name;		/* the file's name */
 	uint64_t	 size;
 	char		 md5[MD5_HEX_LEN + 1];
@@ -49,18 +49,10 @@ struct upload {
 struct backup {
 	struct job		*job;
 	struct data_db		*db;
-	bool			*chosen;	/* per table, then partition */
 	char			*snapdir;	/* the hard-link snapshot */
 	struct upload		*uploads;
 	size_t			 nuploads;
 };
-
-static int
-count_entry(void *arg, const struct broker_entry *e)
-{
-	(*(size_t *)arg)++;
-	return (0);
-}
 
 static const struct data_table *
 find_table(const struct data_db *db, const char *name)
@@ -73,70 +65,81 @@ find_table(const struct data_db *db, const char *name)
 	return (NULL);
 }
 
-/* Does the request take this partition? */
+/* Does the database have the table, or the partition of the table? */
 static bool
-wanted(const struct ctl_request *r, const struct data_table *t,
-    const struct data_partition *p)
+db_has(void *arg, const char *table, const char *partition)
 {
-	size_t	i, k;
+	const struct data_table	*t;
+	size_t			 i;
 
-	for (i = 0; i < r->ntables; i++) {
-		if (strcmp(r->tables[i].name, t->name) != 0)
-			continue;
-		if (r->exclude)
-			return (false);
-		if (r->tables[i].npartitions == 0)
+	if ((t = find_table(arg, table)) == NULL || partition == NULL)
+		return (t != NULL);
+	for (i = 0; i < t->npartitions; i++)
+		if (strcmp(t->partitions[i].name, partition) == 0)
 			return (true);
-		for (k = 0; k < r->tables[i].npartitions; k++)
-			if (strcmp(r->tables[i].partitions[k], p->name) == 0)
-				return (true);
-		return (false);
-	}
-	return (r->exclude || r->ntables == 0);
+	return (false);
 }
 
 /* The request's tables and partitions must exist in the database. */
 static int
-check_objects(const struct ctl_request *r, const struct data_db *db,
-    char **cause)
+check_objects(const struct ctl_request *r, struct data_db *db, char **cause)
 {
-	const struct data_table	*t;
-	size_t			 i, k, m;
+	const char	*table, *partition;
+	int		 error;
 
-	for (i = 0; i < r->ntables; i++) {
-		if ((t = find_table(db, r->tables[i].name)) == NULL) {
-			xasprintf(cause, "Table %s does not exist in database "
-			    "%s", r->tables[i].name, db->name);
-			return (-ENOENT);
-		}
-		for (k = 0; k < r->tables[i].npartitions; k++) {
-			for (m = 0; m < t->npartitions; m++)
-				if (strcmp(t->partitions[m].name,
-				    r->tables[i].partitions[k]) == 0)
-					break;
-			if (m == t->npartitions) {
-				xasprintf(cause, "Partition %s does not exist "
-				    "in table %s", r->tables[i].partitions[k],
-				    t->name);
-				return (-ENOENT);
-			}
-		}
+	if ((error = ctl_select_check(r, db_has, db, &table,
+	    &partition)) == 0)
+		return (0);
+	if (partition == NULL)
+		xasprintf(cause, "Table %s does not exist in database %s",
+		    table, db->name);
+	else
+		xasprintf(cause, "Partition %s does not exist in table %s",
+		    partition, table);
+	return (error);
+}
+
+/* The one database of the data root, when the line names none. */
+static int
+default_db(struct job *j, char **cause)
+{
+	char	**names = NULL;
+	size_t	  n = 0, i;
+	int	  error;
+
+	if ((error = dataroot_databases(job_data(j), &names, &n)) != 0) {
+		xasprintf(cause, "cannot list the data root: %s",
+		    strerror(-error));
+		return (error);
 	}
-	return (0);
+	if (n == 1)
+		j->db = xstrdup(names[0]);
+	else {
+		xasprintf(cause, n == 0 ? "the data root has no database" :
+		    "the data root has %zu databases: name one (db.label)", n);
+		error = n == 0 ? -ENOENT : -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (error);
 }
 
 /*
  * What can be checked when the line is written: the database and its
  * tables, the repository, and that the label is new there.
  */
-int
+static int
 backup_check(struct job *j, char **cause)
 {
-	struct data_db	*db;
-	char		*folder;
-	size_t		 n = 0;
-	int		 error;
+	struct repo_snapshot	 rs;
+	struct data_db		*db;
+	int			 error;
 
+	if (j->req->db != NULL)
+		j->db = xstrdup(j->req->db);
+	else if ((error = default_db(j, cause)) != 0)
+		return (error);
 	if ((error = dataroot_scan(job_data(j), j->db, &db, cause)) != 0)
 		return (error);
 	error = check_objects(j->req, db, cause);
@@ -146,14 +149,14 @@ backup_check(struct job *j, char **cause)
 
 	if ((error = job_find_repo(j, true, cause)) != 0)
 		return (error);
-	xasprintf(&folder, "%s/__ss_%s/", j->repo_key, j->req->label);
-	error = broker_list(job_broker(j), folder, false, count_entry, &n);
-	free(folder);
-	if (error == 0 && n != 0) {
+	j->folder = layout_snapshot_dir(j->repo_key, j->req->label);
+	if ((error = repo_snapshot(job_broker(j), j->folder, &rs,
+	    &j->abort)) == 0 && rs.nobjects != 0) {
 		xasprintf(cause, "Snapshot with name '%s' already exist in "
 		    "repository %s", j->req->label, j->repo);
 		error = -EEXIST;
 	}
+	repo_snapshot_free(&rs);
 	return (error);
 }
 
@@ -166,6 +169,7 @@ snapshot(struct backup *bk)
 	const struct data_partition	*p;
 	const struct data_tablet	*tb;
 	struct upload			*u;
+	struct layout_tablet		 lt;
 	char				*dest, *cause = NULL;
 	uint64_t			 bytes = 0;
 	size_t				 i, k, m, f;
@@ -175,10 +179,12 @@ snapshot(struct backup *bk)
 		t = &bk->db->tables[i];
 		for (k = 0; k < t->npartitions; k++) {
 			p = &t->partitions[k];
-			if (!wanted(j->req, t, p))
+			if (!ctl_select(j->req, t->name, p->name, NULL))
 				continue;
 			xasprintf(&dest, "%s/%s/%s", bk->snapdir, t->name,
 			    p->name);
+			lt = (struct layout_tablet){ bk->db->id, t->id, p->id,
+			    t->index_id, 0 };
 			for (m = 0; m < p->ntablets; m++) {
 				tb = &p->tablets[m];
 				if (job_stopped(j)) {
@@ -201,13 +207,8 @@ snapshot(struct backup *bk)
 					u->tablet = tb;
 					xasprintf(&u->path, "%s/%" PRId64 "/%s",
 					    dest, tb->id, tb->files[f]);
-					xasprintf(&u->key, "%s/__ss_%s/"
-					    "__ss_content/__db_%" PRId64
-					    "/__tbl_%" PRId64 "/__part_%"
-					    PRId64 "/__idx_%" PRId64 "/__%"
-					    PRId64, j->repo_key,
-					    j->req->label, bk->db->id, t->id,
-					    p->id, t->index_id, tb->id);
+					lt.tablet = tb->id;
+					u->dir = layout_tablet_dir(&lt);
 					u->name = tb->files[f];
 					u->size = tb->sizes[f];
 					bytes += u->size;
@@ -235,9 +236,9 @@ file_md5(int fd, uint64_t size, char md5[MD5_HEX_LEN + 1])
 	int		 error = 0;
 
 	m = digest_md5_create();
-	chunk = xmalloc(1024 * 1024);
+	chunk = xmalloc(MD5_CHUNK);
 	while (off < size) {
-		n = pread(fd, chunk, 1024 * 1024, off);
+		n = pread(fd, chunk, MD5_CHUNK, off);
 		if (n <= 0) {
 			error = n == 0 ? -EIO : -errno;
 			break;
@@ -254,6 +255,7 @@ file_md5(int fd, uint64_t size, char md5[MD5_HEX_LEN + 1])
 static int
 upload_one(struct backup *bk, struct upload *u)
 {
+	struct job	*j = bk->job;
 	struct stat	 st;
 	char		*key;
 	int		 fd, error;
@@ -263,8 +265,10 @@ upload_one(struct backup *bk, struct upload *u)
 	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != u->size)
 		error = -EIO;	/* the data root changed under a link */
 	else if ((error = file_md5(fd, u->size, u->md5)) == 0) {
-		xasprintf(&key, "%s/%s.%s", u->key, u->name, u->md5);
-		error = broker_upload(job_broker(bk->job), key, fd, u->size);
+		xasprintf(&key, "%s%s/%s.%s", j->folder, u->dir, u->name,
+		    u->md5);
+		error = broker_upload(job_broker(j), key, fd, u->size,
+		    &j->abort);
 		free(key);
 	}
 	close(fd);
@@ -280,96 +284,11 @@ upload_item(void *arg, size_t i)
 	int		 error;
 
 	if ((error = upload_one(bk, u)) != 0)
-		job_fail(bk->job, "upload %s/%s: %s", u->key, u->name,
-		    strerror(-error));
+		job_fail(bk->job, "upload %s%s/%s: %s", bk->job->folder, u->dir,
+		    u->name, strerror(-error));
 	else
 		job_progress(bk->job, 1, u->size);
 	return (error);
-}
-
-/* Tablet tb's file list; its uploads are the consecutive ones from *u. */
-static void
-info_tablet(struct backup *bk, const struct data_tablet *tb, size_t *u,
-    struct buf *b)
-{
-	bool	first = true;
-
-	buf_printf(b, "\"%" PRId64 "\":[", tb->id);
-	for (; *u < bk->nuploads && bk->uploads[*u].tablet == tb; (*u)++) {
-		buf_printf(b, "%s\"%s.%s\"", first ? "" : ",",
-		    bk->uploads[*u].name, bk->uploads[*u].md5);
-		first = false;
-	}
-	buf_addc(b, ']');
-}
-
-/*
- * SAVE_META: the job info, in the order and with the keys of a Doris 3.0
- * writer, compact, on one line.
- */
-static char *
-info_json(struct backup *bk, size_t *len)
-{
-	struct job			*j = bk->job;
-	const struct data_table		*t;
-	const struct data_partition	*p;
-	struct buf			 b;
-	size_t				 i, k, m, u = 0;
-	bool				 first_t = true, first_p;
-
-	buf_init(&b, SIZE_MAX);
-	buf_add(&b, "{\"name\":", 8);
-	json_quote(&b, j->req->label, strlen(j->req->label));
-	buf_add(&b, ",\"database\":", 12);
-	json_quote(&b, bk->db->name, strlen(bk->db->name));
-	buf_printf(&b, ",\"id\":%" PRId64 ",\"backup_time\":%" PRId64
-	    ",\"content\":\"ALL\",\"backup_objects\":{", bk->db->id,
-	    (int64_t)j->created * 1000);
-	for (i = 0; i < bk->db->ntables; i++) {
-		t = &bk->db->tables[i];
-		first_p = true;
-		for (k = 0; k < t->npartitions; k++) {
-			p = &t->partitions[k];
-			if (!wanted(j->req, t, p))
-				continue;
-			if (first_p) {
-				buf_printf(&b, "%s", first_t ? "" : ",");
-				json_quote(&b, t->name, strlen(t->name));
-				buf_printf(&b, ":{\"id\":%" PRId64
-				    ",\"partitions\":{", t->id);
-			}
-			buf_printf(&b, "%s", first_p ? "" : ",");
-			json_quote(&b, p->name, strlen(p->name));
-			buf_printf(&b, ":{\"id\":%" PRId64 ",\"version\":%"
-			    PRId64 ",\"indexes\":{", p->id, p->version);
-			json_quote(&b, t->name, strlen(t->name));
-			buf_printf(&b, ":{\"id\":%" PRId64 ",\"schema_hash\":%"
-			    PRId32 ",\"tablets\":{", t->index_id,
-			    t->schema_hash);
-			for (m = 0; m < p->ntablets; m++) {
-				buf_printf(&b, "%s", m == 0 ? "" : ",");
-				info_tablet(bk, &p->tablets[m], &u, &b);
-			}
-			buf_add(&b, "},\"tablets_order\":[", 19);
-			for (m = 0; m < p->ntablets; m++)
-				buf_printf(&b, "%s%" PRId64, m == 0 ? "" : ",",
-				    p->tablets[m].id);
-			buf_add(&b, "]}}}", 4);
-			first_p = false;
-			first_t = false;
-		}
-		if (!first_p)
-			buf_add(&b, "}}", 2);
-	}
-	buf_printf(&b, "},\"new_backup_objects\":{\"views\":[],"
-	    "\"odbc_tables\":[],\"odbc_resources\":[]},"
-	    "\"backup_result\":\"succeed\",\"meta_version\":%d,"
-	    "\"major_version\":3,\"minor_version\":0,\"patch_version\":0,"
-	    "\"is_force_replication_allocation\":false,\"tablet_be_map\":{},"
-	    "\"tablet_snapshot_path_map\":{},\"table_commit_seq_map\":{},"
-	    "\"tblalias\":{}}", META_VERSION);
-	*len = b.len;
-	return (buf_take(&b));
 }
 
 /*
@@ -406,18 +325,95 @@ meta_bytes(struct backup *bk, size_t *len)
 	return (buf_take(&b));
 }
 
-/* Put an object named <name>.<md5 of it> under the snapshot folder. */
-static int
-put_checked(struct job *j, const char *name, const char *p, size_t len)
+/*
+ * The job info of the snapshot: each chosen partition with one index, the
+ * base index, named like its table, and each tablet's files as uploaded.
+ */
+static struct info *
+info_of(struct backup *bk)
 {
-	char	 md5[MD5_HEX_LEN + 1], *key;
+	struct job			*j = bk->job;
+	const struct data_table		*t;
+	const struct data_partition	*p;
+	struct info			*info;
+	struct info_table		*it;
+	struct info_partition		*ip;
+	struct info_index		*x;
+	struct buf			 files;
+	size_t				 i, k, m, u = 0;
+
+	info = xcalloc(1, sizeof *info);
+	info->name = xstrdup(j->req->label);
+	info->database = xstrdup(bk->db->name);
+	info->id = bk->db->id;
+	info->backup_time = (int64_t)j->created * 1000;
+	info->content = xstrdup("ALL");
+	info->meta_version = META_VERSION;
+	info->tables = xcalloc(bk->db->ntables, sizeof *info->tables);
+	for (i = 0; i < bk->db->ntables; i++) {
+		t = &bk->db->tables[i];
+		it = &info->tables[info->ntables];
+		it->partitions = xcalloc(t->npartitions,
+		    sizeof *it->partitions);
+		for (k = 0; k < t->npartitions; k++) {
+			p = &t->partitions[k];
+			if (!ctl_select(j->req, t->name, p->name, NULL))
+				continue;
+			ip = &it->partitions[it->npartitions++];
+			ip->name = xstrdup(p->name);
+			ip->id = p->id;
+			ip->version = p->version;
+			ip->indexes = x = xcalloc(1, sizeof *x);
+			ip->nindexes = 1;
+			x->name = xstrdup(t->name);
+			x->id = t->index_id;
+			x->schema_hash = t->schema_hash;
+			x->ntablets = x->norder = p->ntablets;
+			x->tablets = xcalloc(p->ntablets + 1,
+			    sizeof *x->tablets);
+			x->order = xcalloc(p->ntablets + 1, sizeof *x->order);
+			x->files = xcalloc(p->ntablets + 1, sizeof *x->files);
+			for (m = 0; m < p->ntablets; m++) {
+				x->tablets[m] = x->order[m] = p->tablets[m].id;
+				buf_init(&files, SIZE_MAX);
+				buf_add(&files, "", 0);
+				for (; u < bk->nuploads &&
+				    bk->uploads[u].tablet == &p->tablets[m];
+				    u++)
+					buf_printf(&files, "%s.%s\n",
+					    bk->uploads[u].name,
+					    bk->uploads[u].md5);
+				x->files[m] = buf_take(&files);
+			}
+		}
+		if (it->npartitions == 0) {
+			free(it->partitions);
+			it->partitions = NULL;
+			continue;
+		}
+		it->name = xstrdup(t->name);
+		it->id = t->id;
+		info->ntables++;
+	}
+	return (info);
+}
+
+/*
+ * Put len bytes at p in the snapshot folder, named after their md5: the
+ * info of timestamp ts, or __meta when ts is NULL.
+ */
+static int
+put_checked(struct job *j, const char *ts, const char *p, size_t len)
+{
+	char	 md5[MD5_HEX_LEN + 1], *name, *key;
 	int	 error;
 
 	digest_md5_hex(p, len, md5);
-	xasprintf(&key, "%s/__ss_%s/%s.%s", j->repo_key, j->req->label, name,
-	    md5);
-	error = broker_put(job_broker(j), key, p, len);
+	name = ts != NULL ? layout_info_name(ts, md5) : layout_meta_name(md5);
+	xasprintf(&key, "%s%s", j->folder, name);
+	error = broker_put(job_broker(j), key, p, len, &j->abort);
 	free(key);
+	free(name);
 	return (error);
 }
 
@@ -433,8 +429,8 @@ create_repo(struct job *j)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	xasprintf(&text, "{\"name\":\"%s\",\"create_time\":\"%s\"}", j->repo,
 	    when);
-	xasprintf(&key, "%s/__repo_info", j->repo_key);
-	error = broker_put(job_broker(j), key, text, strlen(text));
+	key = layout_repo_info(j->repo_key);
+	error = broker_put(job_broker(j), key, text, strlen(text), &j->abort);
 	free(key);
 	free(text);
 	return (error);
@@ -447,7 +443,7 @@ backup_free(struct backup *bk)
 
 	for (i = 0; i < bk->nuploads; i++) {
 		free(bk->uploads[i].path);
-		free(bk->uploads[i].key);
+		free(bk->uploads[i].dir);
 	}
 	free(bk->uploads);
 	if (bk->snapdir != NULL)
@@ -457,12 +453,12 @@ backup_free(struct backup *bk)
 }
 
 /* The job's thread: from PENDING to FINISHED or CANCELLED. */
-void
+static void
 backup_run(struct job *j)
 {
 	struct backup	 bk;
-	struct tm	 tm;
-	char		*cause = NULL, *text, stamp[32];
+	struct info	*info;
+	char		*cause = NULL, *text, *work, ts[LAYOUT_TS_MAX];
 	size_t		 len;
 	int		 error;
 
@@ -483,8 +479,9 @@ backup_run(struct job *j)
 	}
 
 	job_set_state(j, JOB_SNAPSHOTING);
-	xasprintf(&bk.snapdir, "%s/.snapfs/jobs/%" PRId64 "/snapshot",
-	    dataroot_path(job_data(j)), j->id);
+	work = dataroot_work_dir(job_data(j), j->id);
+	xasprintf(&bk.snapdir, "%s/snapshot", work);
+	free(work);
 	if (snapshot(&bk) != 0)
 		goto out;
 
@@ -497,15 +494,16 @@ backup_run(struct job *j)
 	job_set_state(j, JOB_SAVE_META);
 	job_set_state(j, JOB_UPLOAD_INFO);
 	text = meta_bytes(&bk, &len);
-	error = put_checked(j, "__meta", text, len);
+	error = put_checked(j, NULL, text, len);
 	free(text);
 	if (error == 0 && job_stopped(j))
 		goto out;
-	localtime_r(&j->created, &tm);
-	strftime(stamp, sizeof stamp, "__info_%Y-%m-%d-%H-%M-%S", &tm);
-	text = info_json(&bk, &len);
+	info = info_of(&bk);
+	text = info_write(info, &len);
+	info_free(info);
+	layout_timestamp(j->created, ts);
 	if (error == 0)
-		error = put_checked(j, stamp, text, len);
+		error = put_checked(j, ts, text, len);
 	free(text);
 	if (error != 0) {
 		job_fail(j, "cannot upload the snapshot's meta and info: %s",
@@ -520,3 +518,12 @@ out:
 	free(cause);
 	backup_free(&bk);
 }
+
+const struct job_kind job_backup_entry = {
+	.name = "backup",
+	.ctl = CTL_BACKUP,
+	.data = true,
+	.check = backup_check,
+	.run = backup_run,
+	.render = job_render_transfer,
+};

@@ -33,20 +33,22 @@ struct drop {
 	size_t		  ndoomed;
 };
 
-int
+static int
 drop_check(struct job *j, char **cause)
 {
-	struct snap_find	f;
-	int			error;
+	struct repo_snapshot	 rs;
+	const char		*want = j->req->timestamp;
+	int			 error;
 
-	if ((error = snap_check(j, &f, cause)) == 0 && f.want != NULL &&
-	    f.info == NULL && f.ninfos > 0) {
+	if ((error = job_snapshot(j, true, &rs, cause)) == 0 && want != NULL &&
+	    repo_snapshot_info(&rs, want) == NULL &&
+	    repo_snapshot_info(&rs, NULL) != NULL) {
 		xasprintf(cause, "snapshot %s has no backup at %s",
-		    j->req->label, f.want);
+		    j->req->label, want);
 		error = -ENOENT;
-	} else if (error == 0 && f.want != NULL)
-		j->timestamp = xstrdup(f.want);
-	snap_find_free(&f);
+	} else if (error == 0 && want != NULL)
+		j->timestamp = xstrdup(want);
+	repo_snapshot_free(&rs);
 	return (error);
 }
 
@@ -70,14 +72,26 @@ drop_entry(void *arg, const struct broker_entry *e)
 static bool
 is_info(const char *key, const char *timestamp)
 {
-	size_t	len = strlen(key);
+	const char	*ts;
+	size_t		 tslen;
+	bool		 checked;
 
-	if (strncmp(key, "__info_", 7) != 0 || strchr(key, '/') != NULL)
+	if (!layout_info(key, &ts, &tslen, &checked))
 		return (false);
-	if (timestamp == NULL)
-		return (true);
-	len = strlen(timestamp);
-	return (strncmp(key + 7, timestamp, len) == 0 && key[7 + len] == '.');
+	return (timestamp == NULL || (tslen == strlen(timestamp) &&
+	    strncmp(ts, timestamp, tslen) == 0 && ts[tslen] == '.'));
+}
+
+/* An info object of another backup, with its md5. */
+static bool
+is_other_info(const char *key, const char *timestamp)
+{
+	const char	*ts;
+	size_t		 tslen;
+	bool		 checked;
+
+	return (!is_info(key, timestamp) &&
+	    layout_info(key, &ts, &tslen, &checked) && checked);
 }
 
 static int
@@ -89,7 +103,7 @@ delete_item(void *arg, size_t i)
 	int		 error;
 
 	xasprintf(&key, "%s%s", j->folder, d->doomed[i]);
-	if ((error = broker_remove(job_broker(j), key)) != 0)
+	if ((error = broker_remove(job_broker(j), key, &j->abort)) != 0)
 		job_fail(j, "cannot delete %s: %s", key, strerror(-error));
 	else
 		job_progress(j, 1, d->dsizes[i]);
@@ -124,7 +138,7 @@ static bool
 is_content(const char *key, const char *unused)
 {
 	(void)unused;
-	return (strncmp(key, "__ss_content/", 13) == 0);
+	return (layout_in_content(key));
 }
 
 static bool
@@ -135,7 +149,7 @@ is_any(const char *key, const char *unused)
 	return (true);
 }
 
-void
+static void
 drop_run(struct job *j)
 {
 	struct drop	 d;
@@ -149,7 +163,7 @@ drop_run(struct job *j)
 	if (job_stopped(j))
 		goto out;
 	if ((error = broker_list(job_broker(j), j->folder, true, drop_entry,
-	    &d)) != 0) {
+	    &d, &j->abort)) != 0) {
 		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
 		goto out;
 	}
@@ -160,8 +174,7 @@ drop_run(struct job *j)
 		if (is_info(d.keys[i], j->timestamp)) {
 			ninfos++;
 			infobytes += d.sizes[i];
-		} else if (is_info(d.keys[i], NULL) && layout_md5_suffix(d.keys[i],
-		    strlen(d.keys[i])) != strlen(d.keys[i]))
+		} else if (is_other_info(d.keys[i], j->timestamp))
 			others++;
 	}
 	if (others > 0)
@@ -195,3 +208,12 @@ out:
 	free(d.dsizes);
 	job_notify(j);
 }
+
+const struct job_kind job_drop_entry = {
+	.name = "drop",
+	.ctl = CTL_DROP,
+	.exclusive = true,
+	.check = drop_check,
+	.run = drop_run,
+	.render = job_render_check,
+};

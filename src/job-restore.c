@@ -3,7 +3,7 @@
  *
  *	PENDING		the snapshot's info (read and md5-checked when the
  *			line is written: restore_check) and __meta
- *	SNAPSHOTING	empty staging folders under DIR/.snapfs/jobs/<id>/
+ *	SNAPSHOTING	empty staging folders in the job's work folder
  *	DOWNLOAD, DOWNLOADING
  *			every file of the chosen tablets, in parallel, each
  *			checked against the md5 in its name
@@ -32,7 +32,6 @@
 #include "snapfs.h"
 
 #define DOWNLOAD_THREADS	4
-#define DOWNLOAD_CHUNK		(4U * 1024 * 1024)
 
 /* A partition to restore, and where it goes. */
 struct target {
@@ -52,40 +51,31 @@ struct download {
 struct restore {
 	struct job		*job;
 	char			*jobdir;
+	struct repo_places	 places;	/* aux: 1 + target, or 0 */
 	struct target		*targets;
 	size_t			 ntargets;
 	struct download		*files;
 	size_t			 nfiles;
-	bool			 keep;		/* a failed commit's aside copies */
+	bool			 keep;		/* a failed commit's aside */
 };
 
-/* The request's entry for table t: NULL if the request leaves t out. */
-static const struct ctl_table *
-chosen_table(const struct ctl_request *r, const struct info_table *t,
-    bool *take)
-{
-	size_t	i;
-
-	for (i = 0; i < r->ntables; i++) {
-		if (strcmp(r->tables[i].name, t->name) == 0) {
-			*take = !r->exclude;
-			return (&r->tables[i]);
-		}
-	}
-	*take = r->exclude || r->ntables == 0;
-	return (NULL);
-}
-
+/* Does the snapshot have the table, or the partition of the table? */
 static bool
-chosen_partition(const struct ctl_table *ct, const struct info_partition *p)
+info_has(void *arg, const char *table, const char *partition)
 {
-	size_t	i;
+	const struct info	*info = arg;
+	size_t			 i, k;
 
-	if (ct == NULL || ct->npartitions == 0)
-		return (true);
-	for (i = 0; i < ct->npartitions; i++)
-		if (strcmp(ct->partitions[i], p->name) == 0)
+	for (i = 0; i < info->ntables; i++) {
+		if (strcmp(info->tables[i].name, table) != 0)
+			continue;
+		if (partition == NULL)
 			return (true);
+		for (k = 0; k < info->tables[i].npartitions; k++)
+			if (strcmp(info->tables[i].partitions[k].name,
+			    partition) == 0)
+				return (true);
+	}
 	return (false);
 }
 
@@ -94,132 +84,110 @@ static int
 check_objects(const struct ctl_request *r, const struct info *info,
     char **cause)
 {
-	size_t	i, k, m, n;
+	const char	*table, *partition;
+	int		 error;
 
-	for (i = 0; i < r->ntables; i++) {
-		for (m = 0; m < info->ntables; m++)
-			if (strcmp(info->tables[m].name, r->tables[i].name) == 0)
-				break;
-		if (m == info->ntables) {
-			xasprintf(cause, "Table %s is not in snapshot %s",
-			    r->tables[i].name, r->label);
-			return (-ENOENT);
-		}
-		for (k = 0; k < r->tables[i].npartitions; k++) {
-			for (n = 0; n < info->tables[m].npartitions; n++)
-				if (strcmp(info->tables[m].partitions[n].name,
-				    r->tables[i].partitions[k]) == 0)
-					break;
-			if (n == info->tables[m].npartitions) {
-				xasprintf(cause, "Partition %s of table %s is "
-				    "not in snapshot %s",
-				    r->tables[i].partitions[k],
-				    r->tables[i].name, r->label);
-				return (-ENOENT);
-			}
-		}
-	}
-	return (0);
+	if ((error = ctl_select_check(r, info_has, (void *)info, &table,
+	    &partition)) == 0)
+		return (0);
+	if (partition == NULL)
+		xasprintf(cause, "Table %s is not in snapshot %s", table,
+		    r->label);
+	else
+		xasprintf(cause, "Partition %s of table %s is not in snapshot "
+		    "%s", partition, table, r->label);
+	return (error);
+}
+
+/* A checked object of the snapshot folder failed: why, as the job says. */
+static int
+object_failed(const char *key, int error, char *why, char **cause)
+{
+	xasprintf(cause, "%s: %s", key, why);
+	free(why);
+	return (error);
 }
 
 /*
  * What can be checked when the line is written: the repository, the
  * snapshot and its info (read and md5-checked: backup_timestamp picks
- * one, else the newest), and the tables and partitions asked for.
+ * one, else the newest) and __meta, the tables and partitions asked for,
+ * and the database: the one the line names, else the snapshot's.
  */
-int
+static int
 restore_check(struct job *j, char **cause)
 {
-	struct snap_find	 f;
-	struct buf		 b;
-	char			*key;
-	int			 error;
+	struct repo_snapshot		 rs;
+	const struct repo_object	*o;
+	const char			*want;
+	struct buf			 b;
+	char				*key, *why = NULL;
+	int				 error;
 
-	memset(&f, 0, sizeof f);
-	if ((error = job_find_repo(j, false, cause)) != 0)
-		return (error);
-	f.want = ctl_property(j->req, "backup_timestamp");
-	if ((error = snap_find(j, &f, cause)) != 0)
+	if ((error = job_snapshot(j, false, &rs, cause)) != 0)
 		goto out;
-	if (f.info == NULL) {
+	want = ctl_property(j->req, "backup_timestamp");
+	if ((o = repo_snapshot_info(&rs, want)) == NULL) {
 		xasprintf(cause, "snapshot %s%s%s not found in repository %s",
-		    j->req->label, f.want != NULL ? " at " : "",
-		    f.want != NULL ? f.want : "", j->repo);
+		    j->req->label, want != NULL ? " at " : "",
+		    want != NULL ? want : "", j->repo);
 		error = -ENOENT;
 		goto out;
 	}
-
-	xasprintf(&j->info_key, "%s%s", j->folder, f.info);
-	j->timestamp = snap_timestamp(f.info);
-	if ((error = snap_read_checked(j, j->info_key, f.info_size, &b,
-	    cause)) == 0)
-		error = info_parse(b.data, b.len, &j->info, cause);
-	buf_free(&b);
-	if (error == 0 && f.meta == NULL) {
-		xasprintf(cause, "snapshot %s has no __meta", j->req->label);
-		error = -ENOENT;
-	} else if (error == 0) {
-		xasprintf(&key, "%s%s", j->folder, f.meta);
-		error = snap_read_checked(j, key, f.meta_size, &b, cause);
-		free(key);
-		buf_free(&b);
+	xasprintf(&j->info_key, "%s%s", j->folder, o->name);
+	j->timestamp = repo_timestamp(o->name);
+	if ((error = repo_read_info(job_broker(j), j->info_key, o->size, false,
+	    &j->info, &j->abort, &why)) != 0) {
+		error = object_failed(j->info_key, error, why, cause);
+		goto out;
 	}
-	if (error == 0)
-		error = check_objects(j->req, j->info, cause);
+	if (rs.meta.name == NULL) {
+		xasprintf(cause, "snapshot %s has no %s", j->req->label,
+		    (key = layout_meta_name(NULL)));
+		free(key);
+		error = -ENOENT;
+		goto out;
+	}
+	xasprintf(&key, "%s%s", j->folder, rs.meta.name);
+	if ((error = repo_read_checked(job_broker(j), key, rs.meta.size, &b,
+	    &j->abort, &why)) != 0)
+		error = object_failed(key, error, why, cause);
+	free(key);
+	buf_free(&b);
+	if (error == 0 && (error = check_objects(j->req, j->info, cause)) == 0)
+		j->db = xstrdup(j->req->db != NULL ? j->req->db :
+		    j->info->database);
 out:
-	snap_find_free(&f);
+	repo_snapshot_free(&rs);
 	return (error);
 }
 
-/* Map each chosen tablet of the listing to its download. */
-struct content {
-	struct restore	*rs;
-	size_t		 prefixlen;
-};
 
+/* One object of the content: a download if it is a chosen tablet's. */
 static int
 content_entry(void *arg, const struct broker_entry *e)
 {
-	struct content		*c = arg;
-	struct restore		*rs = c->rs;
-	const struct info_index	*x;
+	struct restore		*rs = arg;
+	struct repo_place	*pl;
 	struct target		*t;
 	struct download		*d;
-	int64_t			 tbl, part, idx, tablet;
-	const char		*p = e->key + c->prefixlen;
-	size_t			 i, k, m, len, base;
+	const char		*p;
+	size_t			 len, base;
 
-	if (e->is_dir || sscanf(p, "__tbl_%" SCNd64 "/__part_%" SCNd64
-	    "/__idx_%" SCNd64 "/__%" SCNd64, &tbl, &part, &idx, &tablet) != 4)
+	if (e->is_dir || (pl = repo_place_find(&rs->places, e->key +
+	    strlen(rs->job->folder), &p)) == NULL || pl->aux == 0)
 		return (0);
-	if ((p = strrchr(p, '/')) == NULL)
-		return (0);
-	p++;
+	t = &rs->targets[pl->aux - 1];
 	len = strlen(p);
 	if ((base = layout_md5_suffix(p, len)) == len)
 		return (0);	/* a .part or stray object: not the tablet's */
-	for (i = 0; i < rs->ntargets; i++) {
-		t = &rs->targets[i];
-		if (t->table->id != tbl || t->part->id != part)
-			continue;
-		for (k = 0; k < t->part->nindexes; k++) {
-			x = &t->part->indexes[k];
-			if (x->id != idx)
-				continue;
-			for (m = 0; m < x->ntablets; m++) {
-				if (x->tablets[m] != tablet)
-					continue;
-				rs->files = xreallocarray(rs->files,
-				    rs->nfiles + 1, sizeof *rs->files);
-				d = &rs->files[rs->nfiles++];
-				d->key = xstrdup(e->key);
-				xasprintf(&d->path, "%s/%" PRId64 "/%.*s",
-				    t->staged, tablet, (int)base, p);
-				d->size = e->size;
-				return (0);
-			}
-		}
-	}
+	rs->files = xreallocarray(rs->files, rs->nfiles + 1,
+	    sizeof *rs->files);
+	d = &rs->files[rs->nfiles++];
+	d->key = xstrdup(e->key);
+	xasprintf(&d->path, "%s/%" PRId64 "/%.*s", t->staged, pl->tablet,
+	    (int)base, p);
+	d->size = e->size;
 	return (0);
 }
 
@@ -231,17 +199,16 @@ stage(struct restore *rs)
 	const struct info	*info = j->info;
 	const struct ctl_table	*ct;
 	struct target		*t;
-	struct content		 c;
+	struct repo_place	*pl;
 	uint64_t		 bytes = 0;
 	char			*prefix, *dir;
 	size_t			 i, k, m, n;
-	bool			 take;
 	int			 error;
 
 	for (i = 0; i < info->ntables; i++) {
-		ct = chosen_table(j->req, &info->tables[i], &take);
-		for (k = 0; take && k < info->tables[i].npartitions; k++) {
-			if (!chosen_partition(ct, &info->tables[i].partitions[k]))
+		for (k = 0; k < info->tables[i].npartitions; k++) {
+			if (!ctl_select(j->req, info->tables[i].name,
+			    info->tables[i].partitions[k].name, &ct))
 				continue;
 			rs->targets = xreallocarray(rs->targets,
 			    rs->ntargets + 1, sizeof *rs->targets);
@@ -258,7 +225,8 @@ stage(struct restore *rs)
 					xasprintf(&dir, "%s/%" PRId64,
 					    t->staged,
 					    t->part->indexes[m].tablets[n]);
-					error = file_mkdirs(AT_FDCWD, dir, 0755);
+					error = file_mkdirs(AT_FDCWD, dir,
+					    0755);
 					free(dir);
 					if (error != 0) {
 						job_fail(j, "staging: %s",
@@ -274,11 +242,16 @@ stage(struct restore *rs)
 		return (-ENOENT);
 	}
 
-	xasprintf(&prefix, "%s/__ss_%s/__ss_content/__db_%" PRId64 "/",
-	    j->repo_key, j->req->label, info->id);
-	c.rs = rs;
-	c.prefixlen = strlen(prefix);
-	error = broker_list(job_broker(j), prefix, true, content_entry, &c);
+	repo_places_init(&rs->places, info);
+	for (i = 0; i < rs->places.n; i++) {
+		pl = &rs->places.v[i];
+		for (k = 0; k < rs->ntargets && pl->aux == 0; k++)
+			if (rs->targets[k].part == pl->part)
+				pl->aux = k + 1;
+	}
+	xasprintf(&prefix, "%s%s", j->folder, layout_content());
+	error = broker_list(job_broker(j), prefix, true, content_entry, rs,
+	    &j->abort);
 	free(prefix);
 	if (error != 0) {
 		job_fail(j, "cannot list the snapshot: %s", strerror(-error));
@@ -290,36 +263,26 @@ stage(struct restore *rs)
 	return (0);
 }
 
+static int
+write_chunk(void *arg, const char *p, size_t len)
+{
+	return (file_write_all(*(int *)arg, p, len));
+}
+
 /* Fetch one object into its staging file, checking its md5. */
 static int
 download_one(struct restore *rs, struct download *d)
 {
-	struct md5	*m;
-	char		*chunk, md5[MD5_HEX_LEN + 1];
+	struct job	*j = rs->job;
+	char		 md5[MD5_HEX_LEN + 1];
 	const char	*want = d->key + strlen(d->key) - MD5_HEX_LEN;
-	uint64_t	 off = 0;
-	ssize_t		 n;
-	int		 fd, error = 0;
+	int		 fd, error;
 
 	fd = open(d->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return (-errno);
-	m = digest_md5_create();
-	chunk = xmalloc(DOWNLOAD_CHUNK);
-	while (error == 0 && off < d->size) {
-		n = broker_read(job_broker(rs->job), d->key, chunk,
-		    d->size - off < DOWNLOAD_CHUNK ? d->size - off :
-		    DOWNLOAD_CHUNK, off);
-		if (n <= 0)
-			error = n == 0 ? -EIO : n;
-		else if ((error = file_write_all(fd, chunk, n)) == 0) {
-			digest_md5_update(m, chunk, n);
-			off += n;
-		}
-	}
-	digest_md5_final(m, md5);
-	digest_md5_free(m);
-	free(chunk);
+	error = repo_stream(job_broker(j), d->key, d->size, write_chunk, &fd,
+	    &j->abort, md5);
 	if (error == 0 && strcmp(md5, want) != 0) {
 		log_warn("%s: invalid md5 of downloaded file: %s", d->key, md5);
 		error = -EIO;
@@ -358,8 +321,8 @@ commit(struct restore *rs)
 		t = &rs->targets[i];
 		xasprintf(&aside, "%s/aside/%s/%s", rs->jobdir, t->name,
 		    t->part->name);
-		error = dataroot_switch(job_data(j), j->db, t->name, t->part->name,
-		    t->staged, aside, &cause);
+		error = dataroot_switch(job_data(j), j->db, t->name,
+		    t->part->name, t->staged, aside, &cause);
 		free(aside);
 		if (error != 0) {
 			job_fail(j, "commit: %s; what the switched partitions "
@@ -376,16 +339,15 @@ commit(struct restore *rs)
  * A restore that was committing when snapfs stopped: switch in what is
  * still staged (the partitions already switched are no longer there).
  */
-void
-restore_resume(struct job *j)
+static void
+resume_commit(struct job *j)
 {
 	struct dirent	*t, *p;
 	DIR		*tables, *parts;
 	char		*jobdir, *staged, *aside, *path, *cause = NULL;
 	int		 error = 0;
 
-	xasprintf(&jobdir, "%s/.snapfs/jobs/%" PRId64,
-	    dataroot_path(job_data(j)), j->id);
+	jobdir = dataroot_work_dir(job_data(j), j->id);
 	xasprintf(&staged, "%s/staging", jobdir);
 	if ((tables = opendir(staged)) != NULL) {
 		while (error == 0 && (t = readdir(tables)) != NULL) {
@@ -402,9 +364,9 @@ restore_resume(struct job *j)
 					    t->d_name, p->d_name);
 					xasprintf(&aside, "%s/aside/%s/%s",
 					    jobdir, t->d_name, p->d_name);
-					error = dataroot_switch(job_data(j), j->db,
-					    t->d_name, p->d_name, path, aside,
-					    &cause);
+					error = dataroot_switch(job_data(j),
+					    j->db, t->d_name, p->d_name, path,
+					    aside, &cause);
 					free(aside);
 				}
 				closedir(parts);
@@ -426,18 +388,28 @@ restore_resume(struct job *j)
 	free(jobdir);
 }
 
-/* The job's thread: from PENDING to FINISHED or CANCELLED. */
-void
+/* A restore read back at start goes on if it was committing. */
+static bool
+restore_resume(struct job *j)
+{
+	return (j->state == JOB_COMMIT || j->state == JOB_COMMITTING);
+}
+
+/* The job's thread: from PENDING (or COMMIT) to FINISHED or CANCELLED. */
+static void
 restore_run(struct job *j)
 {
 	struct restore	rs;
 	size_t		i;
 	bool		done = false;
 
+	if (restore_resume(j)) {
+		resume_commit(j);
+		return;
+	}
 	memset(&rs, 0, sizeof rs);
 	rs.job = j;
-	xasprintf(&rs.jobdir, "%s/.snapfs/jobs/%" PRId64,
-	    dataroot_path(job_data(j)), j->id);
+	rs.jobdir = dataroot_work_dir(job_data(j), j->id);
 
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))
@@ -464,6 +436,8 @@ out:
 		job_set_state(j, JOB_FINISHED);
 	else if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
 		job_fail(j, "cancelled");
+	if (rs.places.v != NULL)
+		repo_places_free(&rs.places);
 	for (i = 0; i < rs.ntargets; i++)
 		free(rs.targets[i].staged);
 	free(rs.targets);
@@ -474,3 +448,13 @@ out:
 	free(rs.files);
 	free(rs.jobdir);
 }
+
+const struct job_kind job_restore_entry = {
+	.name = "restore",
+	.ctl = CTL_RESTORE,
+	.data = true,
+	.check = restore_check,
+	.run = restore_run,
+	.resume = restore_resume,
+	.render = job_render_transfer,
+};

@@ -1,11 +1,12 @@
 /*
- * Jobs kept in the data root, so that their history and their fate
- * survive a restart of snapfs: one small text file per job under
- * DIR/.snapfs/history/, rewritten (through a temporary file and a rename)
- * at each change of state.  It holds the line that was written to ctl/,
- * from which the request is parsed again, and the job's state, times,
- * progress and error; a verify job's report goes beside it in <id>.report.
- * Without a data root, jobs live in memory only.
+ * Job records, kept in the data root so that the history of jobs and their
+ * fate survive a restart of snapfs: one small text file per job in the
+ * history folder (dataroot_history), rewritten (through a temporary file
+ * and a rename) at each change of state.  It holds the job's kind and the
+ * line that was written to ctl/, from which job.c parses the request
+ * again, and the job's state, times, progress and error; a report goes
+ * beside it in <id>.report.  Without a data root, jobs live in memory
+ * only.  This file knows the record's format and nothing of the engine.
  */
 
 #include <sys/stat.h>
@@ -40,13 +41,13 @@ static const char *state_names[] = {
 };
 
 const char *
-job_state_name(enum job_state s)
+job_store_state_name(enum job_state s)
 {
 	return (state_names[s]);
 }
 
-enum job_state
-job_state_of(const char *name)
+static enum job_state
+state_of(const char *name)
 {
 	size_t	i;
 
@@ -54,41 +55,6 @@ job_state_of(const char *name)
 		if (strcmp(state_names[i], name) == 0)
 			return (i);
 	return (JOB_CANCELLED);
-}
-
-static const char *kind_names[] = {
-	"backup",
-	"restore",
-	"cancel",
-	"verify",
-	"drop"
-};
-
-const char *
-job_kind_name(enum ctl_kind kind)
-{
-	return (kind_names[kind]);
-}
-
-static enum ctl_kind
-kind_of(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
-		if (strcmp(kind_names[i], name) == 0)
-			return (i);
-	return (CTL_CANCEL);	/* not a job: the record is refused */
-}
-
-/* DIR/.snapfs/history; the caller frees. */
-char *
-job_store_dir(struct data_root *data)
-{
-	char	*dir;
-
-	xasprintf(&dir, "%s/.snapfs/history", dataroot_path(data));
-	return (dir);
 }
 
 /* One "key TAB value" line; a value never holds a newline. */
@@ -110,28 +76,19 @@ number(struct buf *b, const char *key, int64_t v)
 }
 
 /*
- * Write the job's record, with the state in now (NULL: the job's own
- * state as it is); a failure is logged, the job goes on.
+ * Write the record of job j (a copy that no one changes meanwhile) into
+ * folder dir; a failure is logged, the job goes on.
  */
 void
-job_save(struct job *j, const struct job *state)
+job_store_save(const char *dir, const struct job *j)
 {
-	struct job	 now;
 	struct buf	 b;
-	char		*dir, *path;
+	char		*path;
 	int		 error;
 
-	if (job_data(j) == NULL)
-		return;
-	if (state == NULL)
-		job_copy_state(j, &now);
-	else {
-		now = *state;
-		now.error = state->error != NULL ? xstrdup(state->error) : NULL;
-	}
 	buf_init(&b, SIZE_MAX);
 	number(&b, "id", j->id);
-	field(&b, "kind", kind_names[j->req->kind]);
+	field(&b, "kind", j->kind->name);
 	field(&b, "line", j->line);
 	field(&b, "db", j->db);
 	field(&b, "repo", j->repo);
@@ -139,28 +96,26 @@ job_save(struct job *j, const struct job *state)
 	field(&b, "timestamp", j->timestamp);
 	number(&b, "timeout", j->timeout);
 	number(&b, "created", j->created);
-	field(&b, "state", state_names[now.state]);
-	number(&b, "snapshot_done", now.snapshot_done);
-	number(&b, "upload_done", now.upload_done);
-	number(&b, "finished", now.finished);
-	number(&b, "files_total", now.files_total);
-	number(&b, "files_done", now.files_done);
-	number(&b, "bytes_total", now.bytes_total);
-	number(&b, "bytes_done", now.bytes_done);
-	number(&b, "problems", now.problems);
-	if (now.error != NULL)
-		field(&b, "error", now.error);
-	free(now.error);
+	field(&b, "state", state_names[j->state]);
+	number(&b, "snapshot_done", j->snapshot_done);
+	number(&b, "upload_done", j->upload_done);
+	number(&b, "finished", j->finished);
+	number(&b, "files_total", j->files_total);
+	number(&b, "files_done", j->files_done);
+	number(&b, "bytes_total", j->bytes_total);
+	number(&b, "bytes_done", j->bytes_done);
+	number(&b, "problems", j->problems);
+	if (j->error != NULL)
+		field(&b, "error", j->error);
 
-	dir = job_store_dir(job_data(j));
 	xasprintf(&path, "%s/%" PRId64, dir, j->id);
 	error = file_mkdirs(AT_FDCWD, dir, 0700);
-	if (error == 0 && now.report != NULL && now.state == JOB_FINISHED) {
+	if (error == 0 && j->report != NULL && j->state == JOB_FINISHED) {
 		/* The report first: a record that says FINISHED has one. */
 		free(path);
 		xasprintf(&path, "%s/%" PRId64 ".report", dir, j->id);
-		error = file_replace(AT_FDCWD, path, now.report,
-		    strlen(now.report), 0600, true);
+		error = file_replace(AT_FDCWD, path, j->report,
+		    strlen(j->report), 0600, true);
 		free(path);
 		xasprintf(&path, "%s/%" PRId64, dir, j->id);
 	}
@@ -170,23 +125,22 @@ job_save(struct job *j, const struct job *state)
 		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
 		    strerror(-error));
 	free(path);
-	free(dir);
 	buf_free(&b);
 }
 
 /*
- * Read a job's record back.  The request is parsed again from its line;
- * a record that does not make sense is an error with a reason.
+ * Read a job's record back, with its report if it has one, and the name
+ * of its kind into *kind: NULL with a reason if it does not make sense.
+ * Its kind and request are the caller's to fill in.
  */
 struct job *
-job_load(struct jobs *js, const char *path, char **cause)
+job_store_load(const char *path, char **kind, char **cause)
 {
 	struct job	*j;
 	FILE		*f;
 	char		*line = NULL, *tab, *v;
 	size_t		 size = 0;
 	ssize_t		 n;
-	enum ctl_kind	 kind = CTL_CANCEL;
 	struct buf	 report;
 
 	if ((f = fopen(path, "re")) == NULL) {
@@ -194,8 +148,8 @@ job_load(struct jobs *js, const char *path, char **cause)
 		return (NULL);
 	}
 	j = xcalloc(1, sizeof *j);
-	j->jobs = js;
 	j->id = -1;
+	*kind = NULL;
 	while ((n = getline(&line, &size, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
@@ -205,8 +159,10 @@ job_load(struct jobs *js, const char *path, char **cause)
 		v = tab + 1;
 		if (strcmp(line, "id") == 0)
 			j->id = strtoll(v, NULL, 10);
-		else if (strcmp(line, "kind") == 0)
-			kind = kind_of(v);
+		else if (strcmp(line, "kind") == 0) {
+			free(*kind);
+			*kind = xstrdup(v);
+		}
 		else if (strcmp(line, "line") == 0)
 			j->line = xstrdup(v);
 		else if (strcmp(line, "db") == 0)
@@ -222,7 +178,7 @@ job_load(struct jobs *js, const char *path, char **cause)
 		else if (strcmp(line, "created") == 0)
 			j->created = strtoll(v, NULL, 10);
 		else if (strcmp(line, "state") == 0)
-			j->state = job_state_of(v);
+			j->state = state_of(v);
 		else if (strcmp(line, "snapshot_done") == 0)
 			j->snapshot_done = strtoll(v, NULL, 10);
 		else if (strcmp(line, "upload_done") == 0)
@@ -246,11 +202,10 @@ job_load(struct jobs *js, const char *path, char **cause)
 	}
 	free(line);
 	fclose(f);
-	if (j->id <= 0 || j->line == NULL || kind == CTL_CANCEL ||
-	    (j->db == NULL && (kind == CTL_BACKUP || kind == CTL_RESTORE)) ||
-	    ctl_parse(kind, j->line, strlen(j->line), &j->req, cause) != 0) {
-		if (*cause == NULL)
-			xasprintf(cause, "%s: not a job record", path);
+	if (j->id <= 0 || j->line == NULL || *kind == NULL) {
+		xasprintf(cause, "%s: not a job record", path);
+		free(*kind);
+		*kind = NULL;
 		free(j->line);
 		free(j->db);
 		free(j->repo);
@@ -260,7 +215,7 @@ job_load(struct jobs *js, const char *path, char **cause)
 		free(j);
 		return (NULL);
 	}
-	if (kind == CTL_VERIFY && j->state == JOB_FINISHED) {
+	if (j->state == JOB_FINISHED) {
 		xasprintf(&line, "%s.report", path);
 		buf_init(&report, REPORT_MAX);
 		if (file_read_all(AT_FDCWD, line, &report) == 0 &&

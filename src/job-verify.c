@@ -28,7 +28,6 @@
 #include "snapfs.h"
 
 #define VERIFY_THREADS		16
-#define VERIFY_CHUNK		(4U * 1024 * 1024)
 #define VERIFY_HDR_MAX		(16U * 1024 * 1024)
 #define VERIFY_LINES_MAX	10000	/* problems listed in the report */
 #define META_JSON_VERSION	136	/* __meta is JSON from this on */
@@ -75,22 +74,25 @@ problem(struct verify *v, const char *fmt, ...)
 	pthread_mutex_unlock(&v->lock);
 }
 
-int
+static int
 verify_check(struct job *j, char **cause)
 {
-	struct snap_find	f;
-	int			error;
+	struct repo_snapshot		 rs;
+	const struct repo_object	*o = NULL;
+	const char			*want = j->req->timestamp;
+	int				 error;
 
-	if ((error = snap_check(j, &f, cause)) == 0 && f.info == NULL) {
+	if ((error = job_snapshot(j, true, &rs, cause)) == 0 &&
+	    (o = repo_snapshot_info(&rs, want)) == NULL) {
 		xasprintf(cause, "snapshot %s has no info file%s%s: nothing "
-		    "to verify against", j->req->label, f.want != NULL ?
-		    " at " : "", f.want != NULL ? f.want : "");
+		    "to verify against", j->req->label, want != NULL ?
+		    " at " : "", want != NULL ? want : "");
 		error = -ENOENT;
 	} else if (error == 0) {
-		j->timestamp = snap_timestamp(f.info);
-		xasprintf(&j->info_key, "%s%s", j->folder, f.info);
+		j->timestamp = repo_timestamp(o->name);
+		xasprintf(&j->info_key, "%s%s", j->folder, o->name);
 	}
-	snap_find_free(&f);
+	repo_snapshot_free(&rs);
 	return (error);
 }
 
@@ -215,16 +217,13 @@ check_meta(struct verify *v, int64_t meta_version)
 	size_t		 i, n = 0;
 
 	for (i = 0; i < v->nobjs; i++) {
-		if (strncmp(v->objs[i].key, "__meta.", 7) != 0)
+		if (!layout_is_meta(v->objs[i].key))
 			continue;
-		v->objs[i].known = layout_md5_suffix(v->objs[i].key,
-		    strlen(v->objs[i].key)) == 6;
-		if (!v->objs[i].known)
-			continue;
+		v->objs[i].known = true;
 		n++;
 		xasprintf(&key, "%s%s", j->folder, v->objs[i].key);
-		if (snap_read_checked(j, key, v->objs[i].size, &b,
-		    &cause) != 0)
+		if (repo_read_checked(job_broker(j), key, v->objs[i].size, &b,
+		    &j->abort, &cause) != 0)
 			problem(v, "%s: %s", v->objs[i].key, cause);
 		else if ((bad = meta_problem(b.data, b.len, meta_version, why,
 		    sizeof why)) != NULL)
@@ -235,11 +234,13 @@ check_meta(struct verify *v, int64_t meta_version)
 		free(key);
 		buf_free(&b);
 	}
+	key = layout_meta_name(NULL);
 	if (n == 0)
-		problem(v, "__meta: missing");
+		problem(v, "%s: missing", key);
 	else if (n > 1)
-		problem(v, "__meta: %zu copies (a restore needs exactly one)",
+		problem(v, "%s: %zu copies (a restore needs exactly one)", key,
 		    n);
+	free(key);
 }
 
 static int
@@ -310,7 +311,8 @@ check_layout(struct verify *v, const struct info *info)
 	const struct info_table		*t;
 	const struct info_partition	*p;
 	const struct info_index		*x;
-	char				*where, *dir;
+	struct layout_tablet		 lt;
+	char				*where, *dir, *tablet;
 	size_t				 a, b, c, d;
 
 	for (a = 0; a < info->ntables; a++) {
@@ -322,20 +324,39 @@ check_layout(struct verify *v, const struct info *info)
 				xasprintf(&where, "table %s partition %s "
 				    "index %s", t->name, p->name, x->name);
 				check_order(v, where, x);
+				lt = (struct layout_tablet){ info->id, t->id,
+				    p->id, x->id, 0 };
 				for (d = 0; d < x->ntablets; d++) {
-					xasprintf(&dir, "__ss_content/__db_%"
-					    PRId64 "/__tbl_%" PRId64 "/__part_%"
-					    PRId64 "/__idx_%" PRId64 "/__%"
-					    PRId64 "/", info->id, t->id, p->id,
-					    x->id, x->tablets[d]);
+					lt.tablet = x->tablets[d];
+					tablet = layout_tablet_dir(&lt);
+					xasprintf(&dir, "%s/", tablet);
 					check_tablet(v, where, dir,
 					    x->tablets[d], x->files[d]);
 					free(dir);
+					free(tablet);
 				}
 				free(where);
 			}
 		}
 	}
+}
+
+/* What one object's read keeps: a tablet header's bytes. */
+struct vread {
+	struct job	*job;
+	struct buf	 hdr;
+	bool		 is_hdr;
+};
+
+static int
+read_chunk(void *arg, const char *p, size_t len)
+{
+	struct vread	*r = arg;
+
+	if (r->is_hdr && buf_add(&r->hdr, p, len) != 0)
+		r->is_hdr = false;
+	job_progress(r->job, 0, len);
+	return (0);
 }
 
 /* Read one object whole: its md5, and a tablet header's decoding. */
@@ -345,44 +366,32 @@ verify_item(void *arg, size_t i)
 	struct verify	*v = arg;
 	struct job	*j = v->job;
 	struct vobject	*o = &v->objs[v->reads[i]];
-	struct md5	*md5;
-	struct buf	 hdr;
-	char		*key, *chunk, *text, *cause = NULL, hex[MD5_HEX_LEN + 1];
+	struct vread	 r;
+	char		*key, *text, *cause = NULL, hex[MD5_HEX_LEN + 1];
 	const char	*name = strrchr(o->key, '/') + 1, *tdir;
 	size_t		 len = strlen(name), base, textlen;
-	uint64_t	 off = 0;
-	ssize_t		 n;
 	int64_t		 id;
-	bool		 is_hdr;
+	int		 error;
 
 	base = layout_md5_suffix(name, len);
-	is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
+	r.job = j;
+	r.is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
+	buf_init(&r.hdr, VERIFY_HDR_MAX);
 	xasprintf(&key, "%s%s", j->folder, o->key);
-	chunk = xmalloc(VERIFY_CHUNK);
-	md5 = digest_md5_create();
-	buf_init(&hdr, VERIFY_HDR_MAX);
-	while (off < o->size && !job_stopped(j)) {
-		n = broker_read(job_broker(j), key, chunk, o->size - off <
-		    VERIFY_CHUNK ? o->size - off : VERIFY_CHUNK, off);
-		if (n <= 0) {
-			problem(v, "%s: %s", o->key, n == 0 ? "shorter than "
-			    "listed" : strerror(-n));
-			break;
-		}
-		digest_md5_update(md5, chunk, n);
-		if (is_hdr && buf_add(&hdr, chunk, n) != 0)
-			is_hdr = false;
-		off += n;
-		job_progress(j, 0, n);
-	}
-	digest_md5_final(md5, hex);
-	if (off == o->size && base == len)
+	error = repo_stream(job_broker(j), key, o->size, read_chunk, &r,
+	    &j->abort, hex);
+	if (error == -EINTR && job_stopped(j))
+		;	/* cancelled: not a problem of the snapshot */
+	else if (error != 0)
+		problem(v, "%s: %s", o->key, error == -EIO ? "shorter than "
+		    "listed" : strerror(-error));
+	else if (base == len)
 		problem(v, "%s: no md5 in its name", o->key);
-	else if (off == o->size && strcmp(hex, name + base + 1) != 0)
+	else if (strcmp(hex, name + base + 1) != 0)
 		problem(v, "%s: md5 mismatch (the bytes hash to %s)", o->key,
 		    hex);
-	else if (off == o->size && is_hdr) {
-		if (tablet_text(hdr.data, hdr.len, &text, &textlen,
+	else if (r.is_hdr) {
+		if (tablet_text(r.hdr.data, r.hdr.len, &text, &textlen,
 		    &cause) != 0)
 			problem(v, "%s: bad tablet header: %s", o->key, cause);
 		else {
@@ -400,9 +409,7 @@ verify_item(void *arg, size_t i)
 		free(cause);
 	}
 	job_progress(j, 1, 0);
-	buf_free(&hdr);
-	digest_md5_free(md5);
-	free(chunk);
+	buf_free(&r.hdr);
 	free(key);
 	return (0);
 }
@@ -411,6 +418,22 @@ static int
 problem_cmp(const void *a, const void *b)
 {
 	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* What a finished verify found goes into its snapshots.tsv row. */
+static void
+publish(struct job *j)
+{
+	char	*text;
+
+	if (j->problems == 0)
+		xasprintf(&text, "OK (job %" PRId64 ")", j->id);
+	else
+		xasprintf(&text, "%" PRIu64 " problem%s (job %" PRId64 ")",
+		    j->problems, j->problems == 1 ? "" : "s", j->id);
+	view_verified(job_view(j), j->repo, j->req->label, j->timestamp,
+	    text);
+	free(text);
 }
 
 /* report.txt: OK, or the problems sorted, one a line. */
@@ -434,31 +457,32 @@ finish(struct verify *v)
 	buf_addc(&b, '\0');
 	job_report(v->job, buf_take(&b), v->total);
 	job_set_state(v->job, JOB_FINISHED);
+	publish(v->job);
 	job_notify(v->job);
 }
 
-void
+static void
 verify_run(struct job *j)
 {
 	struct verify	 v;
 	struct info	*info = NULL;
-	struct buf	 b;
 	struct vobject	*o;
+	const char	*ts;
 	char		*cause = NULL, *infoname;
 	uint64_t	 bytes = 0;
-	size_t		 i;
+	size_t		 i, tslen;
+	bool		 checked;
 	int		 error;
 
 	memset(&v, 0, sizeof v);
 	v.job = j;
 	pthread_mutex_init(&v.lock, NULL);
-	buf_init(&b, 0);
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))
 		goto out;
 	job_set_state(j, JOB_VERIFYING);
 	if ((error = broker_list(job_broker(j), j->folder, true,
-	    object_entry, &v)) != 0) {
+	    object_entry, &v, &j->abort)) != 0) {
 		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
 		goto out;
 	}
@@ -468,18 +492,13 @@ verify_run(struct job *j)
 	/* Every info file of the folder is in its place; this one is read. */
 	infoname = j->info_key + strlen(j->folder);
 	for (i = 0; i < v.nobjs; i++)
-		if (strncmp(v.objs[i].key, "__info_", 7) == 0 &&
-		    strchr(v.objs[i].key, '/') == NULL &&
-		    layout_md5_suffix(v.objs[i].key, strlen(v.objs[i].key)) !=
-		    strlen(v.objs[i].key))
-			v.objs[i].known = true;
+		if (layout_info(v.objs[i].key, &ts, &tslen, &checked))
+			v.objs[i].known = checked;
 	if ((o = object_find(&v, infoname)) == NULL)
 		problem(&v, "%s: missing", infoname);
-	else if (snap_read_checked(j, j->info_key, o->size, &b, &cause) != 0)
+	else if (repo_read_info(job_broker(j), j->info_key, o->size, true,
+	    &info, &j->abort, &cause) != 0)
 		problem(&v, "%s: %s", infoname, cause);
-	else if (info_parse_files(b.data, b.len, &info, &cause) != 0)
-		problem(&v, "%s: %s", infoname, cause);
-	buf_free(&b);
 	if (info == NULL) {
 		finish(&v);
 		goto out;
@@ -489,11 +508,11 @@ verify_run(struct job *j)
 
 	for (i = 0; i < v.nobjs; i++) {
 		o = &v.objs[i];
-		if (!o->known && !has_prefix(o->key, "__ss_content/"))
+		if (!o->known && !layout_in_content(o->key))
 			problem(&v, "%s: unexpected object", o->key);
 		else if (!o->known)
 			problem(&v, "%s: not in the info", o->key);
-		if (has_prefix(o->key, "__ss_content/")) {
+		if (layout_in_content(o->key)) {
 			v.reads = xreallocarray(v.reads, v.nreads + 1,
 			    sizeof *v.reads);
 			v.reads[v.nreads++] = i;
@@ -518,3 +537,22 @@ out:
 	free(v.problems);
 	pthread_mutex_destroy(&v.lock);
 }
+
+/* A finished verify read back at start: its result shows again. */
+static bool
+verify_resume(struct job *j)
+{
+	if (j->state == JOB_FINISHED && j->timestamp != NULL)
+		publish(j);
+	return (false);
+}
+
+const struct job_kind job_verify_entry = {
+	.name = "verify",
+	.ctl = CTL_VERIFY,
+	.report = true,
+	.check = verify_check,
+	.run = verify_run,
+	.resume = verify_resume,
+	.render = job_render_check,
+};

@@ -5,10 +5,12 @@
  * Submitting checks what can be checked at once (the grammar, the
  * database, the repository, the label, one job per database) so that a
  * refused line fails the write with an errno and a reason in
- * /ctl/last_error; the rest happens on the job's thread, whose state
- * machine lives in job-backup.c, job-restore.c, job-verify.c or
- * job-drop.c.  A job ends FINISHED or CANCELLED, with the reason of a
- * failure in its job.txt.
+ * /ctl/last_error; the rest happens on the job's thread.  Each kind of job
+ * (job-backup.c, job-restore.c, job-verify.c, job-drop.c) is an entry of
+ * job_kinds, and the engine calls it only through that entry; the kinds
+ * call the engine's job_* functions.  A job ends FINISHED or CANCELLED,
+ * with the reason of a failure in its job.txt.  A cancel or a timeout sets
+ * the job's abort flag, which every transfer it started is given.
  */
 
 #include <dirent.h>
@@ -25,13 +27,21 @@
 
 #define JOB_TIMEOUT_DEFAULT	86400	/* seconds, as Doris */
 
+static const struct job_kind *job_kinds[] = {
+	&job_backup_entry,
+	&job_restore_entry,
+	&job_verify_entry,
+	&job_drop_entry,
+};
+
 struct jobs {
 	struct broker		 *broker;
 	struct data_root	 *data;
+	struct view		 *view;		/* verify results go there */
 	jobs_notify_cb		  notify;
 	void			 *arg;
 
-	pthread_mutex_t		  lock;		/* the fields below, and jobs' */
+	pthread_mutex_t		  lock;		/* below, and the jobs' */
 	struct job		**list;
 	pthread_t		 *threads;
 	size_t			  n;
@@ -44,6 +54,8 @@ struct jobs {
 
 static bool	 running(const struct job *);
 static void	 add_job(struct jobs *, struct job *);
+static void	 save(struct job *, const struct job *);
+static void	 job_copy_state(struct job *, struct job *);
 
 static void
 job_free(struct job *j)
@@ -71,11 +83,51 @@ id_cmp(const void *a, const void *b)
 	return (x->id < y->id ? -1 : x->id > y->id);
 }
 
+static const struct job_kind *
+kind_of(const char *name, enum ctl_kind ctl)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++) {
+		if (name != NULL ? strcmp(job_kinds[i]->name, name) == 0 :
+		    job_kinds[i]->ctl == ctl)
+			return (job_kinds[i]);
+	}
+	return (NULL);
+}
+
+/* Job record path, read back with its kind and request; NULL if bad. */
+static struct job *
+load(struct jobs *js, const char *path)
+{
+	struct job	*j;
+	char		*kind, *cause = NULL;
+
+	if ((j = job_store_load(path, &kind, &cause)) != NULL) {
+		j->jobs = js;
+		if ((j->kind = kind_of(kind, 0)) == NULL ||
+		    (j->kind->data && j->db == NULL))
+			xasprintf(&cause, "%s: not a job record", path);
+		else
+			ctl_parse(j->kind->ctl, j->line, strlen(j->line),
+			    &j->req, &cause);
+		free(kind);
+	}
+	if (cause != NULL) {
+		log_warn("job record %s", cause);
+		free(cause);
+		if (j != NULL)
+			job_free(j);
+		return (NULL);
+	}
+	return (j);
+}
+
 /*
- * The jobs of earlier runs, from their records.  One that was running
- * when snapfs stopped is resumed if it was committing a restore (the
- * switch of each partition can be finished), else ended CANCELLED with
- * the reason, its staging or snapshot folder removed.
+ * The jobs of earlier runs, from their records.  Each kind picks up what
+ * its job left; one that was running when snapfs stopped and that its kind
+ * does not take on again ends CANCELLED with the reason, its work folder
+ * removed.
  */
 static void
 jobs_reload(struct jobs *js)
@@ -83,12 +135,12 @@ jobs_reload(struct jobs *js)
 	struct job	**all = NULL, *j;
 	struct dirent	 *d;
 	DIR		 *dir;
-	char		 *path, *cause, *work, *store;
+	char		 *path, *work, *store;
 	size_t		  n = 0, i;
 
 	if (js->data == NULL)
 		return;
-	store = job_store_dir(js->data);
+	store = dataroot_history(js->data);
 	if ((dir = opendir(store)) == NULL) {
 		free(store);
 		return;
@@ -98,11 +150,7 @@ jobs_reload(struct jobs *js)
 		    strchr(d->d_name, '.') != NULL)
 			continue;
 		xasprintf(&path, "%s/%s", store, d->d_name);
-		cause = NULL;
-		if ((j = job_load(js, path, &cause)) == NULL) {
-			log_warn("job record %s", cause);
-			free(cause);
-		} else {
+		if ((j = load(js, path)) != NULL) {
 			all = xreallocarray(all, n + 1, sizeof *all);
 			all[n++] = j;
 		}
@@ -110,20 +158,20 @@ jobs_reload(struct jobs *js)
 	}
 	closedir(dir);
 	free(store);
-	qsort(all, n, sizeof *all, id_cmp);
+	if (n > 1)
+		qsort(all, n, sizeof *all, id_cmp);
 	for (i = 0; i < n; i++) {
 		j = all[i];
-		if (running(j) && j->state != JOB_COMMIT &&
-		    j->state != JOB_COMMITTING) {
-			xasprintf(&j->error, "interrupted by a restart of snapfs "
-			    "in %s", job_state_name(j->state));
+		if ((j->kind->resume == NULL || !j->kind->resume(j)) &&
+		    running(j)) {
+			xasprintf(&j->error, "interrupted by a restart of "
+			    "snapfs in %s", job_store_state_name(j->state));
 			j->state = JOB_CANCELLED;
 			j->finished = time(NULL);
-			xasprintf(&work, "%s/.snapfs/jobs/%" PRId64,
-			    dataroot_path(js->data), j->id);
+			work = dataroot_work_dir(js->data, j->id);
 			file_remove_tree(work);
 			free(work);
-			job_save(j, NULL);
+			save(j, NULL);
 			log_warn("job %" PRId64 ": %s", j->id, j->error);
 		}
 		if (j->id > js->next_id)
@@ -136,7 +184,7 @@ jobs_reload(struct jobs *js)
 }
 
 struct jobs *
-jobs_create(struct broker *broker, struct data_root *data,
+jobs_create(struct broker *broker, struct data_root *data, struct view *view,
     jobs_notify_cb notify, void *arg)
 {
 	struct jobs	*js;
@@ -145,6 +193,7 @@ jobs_create(struct broker *broker, struct data_root *data,
 	js = xcalloc(1, sizeof *js);
 	js->broker = broker;
 	js->data = data;
+	js->view = view;
 	js->notify = notify;
 	js->arg = arg;
 	pthread_mutex_init(&js->lock, NULL);
@@ -166,7 +215,7 @@ jobs_free(struct jobs *js)
 	pthread_mutex_lock(&js->lock);
 	js->stopping = true;
 	for (i = 0; i < js->n; i++)
-		js->list[i]->cancel = true;
+		js->list[i]->abort = true;
 	pthread_mutex_unlock(&js->lock);
 	for (i = 0; i < js->n; i++) {
 		if (js->list[i]->threaded)
@@ -192,6 +241,36 @@ job_data(struct job *j)
 	return (j->jobs->data);
 }
 
+struct view *
+job_view(struct job *j)
+{
+	return (j->jobs->view);
+}
+
+/*
+ * Write j's record with the state in state (NULL: j's own, as it is now).
+ */
+static void
+save(struct job *j, const struct job *state)
+{
+	struct job	 copy;
+	char		*dir;
+
+	if (j->jobs->data == NULL)
+		return;
+	if (state == NULL)
+		job_copy_state(j, &copy);
+	else {
+		copy = *state;
+		copy.error = state->error != NULL ? xstrdup(state->error) :
+		    NULL;
+	}
+	dir = dataroot_history(j->jobs->data);
+	job_store_save(dir, &copy);
+	free(dir);
+	free(copy.error);
+}
+
 void
 job_set_state(struct job *j, enum job_state state)
 {
@@ -213,7 +292,7 @@ job_set_state(struct job *j, enum job_state state)
 	if (state == JOB_FINISHED || state == JOB_CANCELLED)
 		next.finished = now;
 	next.state = state;
-	job_save(j, &next);
+	save(j, &next);
 	free(next.error);
 
 	pthread_mutex_lock(&j->jobs->lock);
@@ -222,7 +301,7 @@ job_set_state(struct job *j, enum job_state state)
 	j->finished = next.finished;
 	j->state = state;
 	pthread_mutex_unlock(&j->jobs->lock);
-	log_info("job %" PRId64 ": %s", j->id, job_state_name(state));
+	log_info("job %" PRId64 ": %s", j->id, job_store_state_name(state));
 	if (j->jobs->pause_ms > 0 && state != JOB_FINISHED &&
 	    state != JOB_CANCELLED) {
 		ts.tv_sec = j->jobs->pause_ms / 1000;
@@ -231,8 +310,8 @@ job_set_state(struct job *j, enum job_state state)
 	}
 }
 
-/* A copy of what the lock protects, for job-store.c; free copy->error. */
-void
+/* A copy of what the lock protects; free copy->error. */
+static void
 job_copy_state(struct job *j, struct job *copy)
 {
 	pthread_mutex_lock(&j->jobs->lock);
@@ -241,20 +320,20 @@ job_copy_state(struct job *j, struct job *copy)
 	pthread_mutex_unlock(&j->jobs->lock);
 }
 
-/* Has the job been cancelled, or run past its timeout? */
+/*
+ * Has the job been cancelled, or run past its timeout?  A timeout ends it
+ * with that reason and sets its abort flag.
+ */
 bool
 job_stopped(struct job *j)
 {
-	bool	stop;
-
-	pthread_mutex_lock(&j->jobs->lock);
-	stop = j->cancel;
-	pthread_mutex_unlock(&j->jobs->lock);
-	if (!stop && time(NULL) - j->created > j->timeout) {
-		job_fail(j, "timeout after %" PRId64 " seconds", j->timeout);
-		stop = true;
-	}
-	return (stop);
+	if (j->abort)
+		return (true);
+	if (time(NULL) - j->created <= j->timeout)
+		return (false);
+	job_fail(j, "timeout after %" PRId64 " seconds", j->timeout);
+	j->abort = true;
+	return (true);
 }
 
 /*
@@ -273,7 +352,7 @@ job_fail(struct job *j, const char *fmt, ...)
 		fatalx("job_fail");
 	va_end(ap);
 	pthread_mutex_lock(&j->jobs->lock);
-	if (j->error == NULL && j->cancel) {
+	if (j->error == NULL && j->abort) {
 		free(why);
 		why = xstrdup("cancelled");
 	}
@@ -315,31 +394,6 @@ job_progress(struct job *j, uint64_t files, uint64_t bytes)
 	pthread_mutex_unlock(&j->jobs->lock);
 }
 
-static int
-repo_entry(void *arg, const struct broker_entry *e)
-{
-	struct job	*j = arg;
-	const char	*name;
-
-	if (!e->is_dir)
-		return (0);
-	if (strncmp(e->key, "__palo_repository_", 18) == 0)
-		name = e->key + 18;
-	else if (strncmp(e->key, "__starrocks_repository_", 23) == 0)
-		name = e->key + 23;
-	else
-		return (0);
-	if (j->req->repo != NULL ? strcmp(name, j->req->repo) == 0 :
-	    j->repo_key == NULL) {
-		free(j->repo);
-		free(j->repo_key);
-		j->repo = xstrdup(name);
-		j->repo_key = xstrdup(e->key);
-	} else if (j->req->repo == NULL)
-		j->new_repo = true;	/* a second one: ambiguous */
-	return (0);
-}
-
 /*
  * The repository the request names (TO/FROM repo), or the only one of the
  * location.  A backup may name one that does not exist: it is created.
@@ -347,14 +401,26 @@ repo_entry(void *arg, const struct broker_entry *e)
 int
 job_find_repo(struct job *j, bool may_create, char **cause)
 {
-	int	error;
+	struct repo_folders	 rf;
+	size_t			 i;
+	int			 error;
 
-	if ((error = broker_list(j->jobs->broker, "", false, repo_entry,
-	    j)) != 0) {
+	if ((error = repo_folders(j->jobs->broker, &rf, &j->abort)) != 0) {
 		xasprintf(cause, "cannot list the location: %s",
 		    strerror(-error));
 		return (error);
 	}
+	for (i = 0; i < rf.n; i++) {
+		if (j->req->repo != NULL ? strcmp(rf.v[i].name,
+		    j->req->repo) == 0 : j->repo_key == NULL) {
+			free(j->repo);
+			free(j->repo_key);
+			j->repo = xstrdup(rf.v[i].name);
+			j->repo_key = xstrdup(rf.v[i].key);
+		} else if (j->req->repo == NULL)
+			j->new_repo = true;	/* a second one: ambiguous */
+	}
+	repo_folders_free(&rf);
 	if (j->req->repo == NULL && (j->repo == NULL || j->new_repo)) {
 		xasprintf(cause, j->repo == NULL ? "there is no repository%s" :
 		    "there are several repositories: name one", may_create ?
@@ -367,8 +433,38 @@ job_find_repo(struct job *j, bool may_create, char **cause)
 	}
 	if (j->repo == NULL) {
 		j->repo = xstrdup(j->req->repo);
-		xasprintf(&j->repo_key, "__palo_repository_%s", j->repo);
+		j->repo_key = layout_repo_key(j->repo);
 		j->new_repo = true;
+	}
+	return (0);
+}
+
+/*
+ * The repository and snapshot folder the line names, listed into rs (free
+ * it with repo_snapshot_free).  With must_exist, an empty folder is
+ * -ENOENT: the snapshot is not there.
+ */
+int
+job_snapshot(struct job *j, bool must_exist, struct repo_snapshot *rs,
+    char **cause)
+{
+	int	error;
+
+	memset(rs, 0, sizeof *rs);
+	if ((error = job_find_repo(j, false, cause)) != 0)
+		return (error);
+	free(j->folder);
+	j->folder = layout_snapshot_dir(j->repo_key, j->req->label);
+	if ((error = repo_snapshot(j->jobs->broker, j->folder, rs,
+	    &j->abort)) != 0) {
+		xasprintf(cause, "cannot list %s: %s", j->folder,
+		    strerror(-error));
+		return (error);
+	}
+	if (must_exist && rs->nobjects == 0) {
+		xasprintf(cause, "snapshot %s not found in repository %s",
+		    j->req->label, j->repo);
+		return (-ENOENT);
 	}
 	return (0);
 }
@@ -379,37 +475,16 @@ stopped(void *arg)
 	return (job_stopped(arg));
 }
 
-struct job_pool {
-	struct job	*job;
-	job_item_fn	 fn;
-	void		*arg;
-};
-
-/* One item; its transfers end within a second of a cancel. */
-static int
-job_item(void *arg, size_t i)
-{
-	struct job_pool	*jp = arg;
-	int		 error;
-
-	http_set_cancel(stopped, jp->job);
-	error = jp->fn(jp->arg, i);
-	http_set_cancel(NULL, NULL);
-	return (error);
-}
-
 /*
  * Run fn(arg, i) for each i below n on nthreads threads; stop at the first
  * error (returned) or when the job is stopped (-ECANCELED).
  */
 int
-job_parallel(struct job *j, size_t n, int nthreads, job_item_fn fn,
-    void *arg)
+job_parallel(struct job *j, size_t n, int nthreads, pool_fn fn, void *arg)
 {
-	struct job_pool	 jp = { j, fn, arg };
-	int		 error;
+	int	error;
 
-	if ((error = pool_run(n, nthreads, job_item, &jp, stopped, j)) != 0)
+	if ((error = pool_run(n, nthreads, fn, arg, stopped, j)) != 0)
 		return (error);
 	return (job_stopped(j) ? -ECANCELED : 0);
 }
@@ -426,16 +501,7 @@ job_thread(void *arg)
 {
 	struct job	*j = arg;
 
-	if (j->req->kind == CTL_BACKUP)
-		backup_run(j);
-	else if (j->req->kind == CTL_VERIFY)
-		verify_run(j);
-	else if (j->req->kind == CTL_DROP)
-		drop_run(j);
-	else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING)
-		restore_resume(j);
-	else
-		restore_run(j);
+	j->kind->run(j);
 	return (NULL);
 }
 
@@ -471,32 +537,6 @@ set_last_error(struct jobs *js, const char *why)
 }
 
 
-/* The one database of the data root, when the line names none. */
-static int
-default_db(struct jobs *js, char **db, char **cause)
-{
-	char	**names = NULL;
-	size_t	  n = 0, i;
-	int	  error;
-
-	if ((error = dataroot_databases(js->data, &names, &n)) != 0) {
-		xasprintf(cause, "cannot list the data root: %s",
-		    strerror(-error));
-		return (error);
-	}
-	if (n == 1)
-		*db = xstrdup(names[0]);
-	else {
-		xasprintf(cause, n == 0 ? "the data root has no database" :
-		    "the data root has %zu databases: name one (db.label)", n);
-		error = n == 0 ? -ENOENT : -EINVAL;
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return (error);
-}
-
 /*
  * CANCEL <id> | BACKUP [FROM db] | RESTORE [FROM db]: mark the job; its
  * thread stops.  Without a database, the running job of that kind.
@@ -512,7 +552,7 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 	for (i = 0; i < js->n && j == NULL; i++) {
 		c = js->list[i];
 		if (req->job_id >= 0 ? c->id == req->job_id :
-		    (c->req->kind == req->cancel_kind && running(c) &&
+		    (c->kind->ctl == req->cancel_kind && running(c) &&
 		    (req->db == NULL || strcmp(c->db, req->db) == 0)))
 			j = c;
 	}
@@ -526,14 +566,14 @@ cancel(struct jobs *js, const struct ctl_request *req, char **cause)
 		error = -ENOENT;
 	} else if (!running(j)) {
 		xasprintf(cause, "job %" PRId64 " is already %s", j->id,
-		    job_state_name(j->state));
+		    job_store_state_name(j->state));
 		error = -EINVAL;
 	} else if (j->state == JOB_COMMIT || j->state == JOB_COMMITTING) {
 		xasprintf(cause, "job %" PRId64 " is committing and cannot be "
 		    "cancelled", j->id);
 		error = -EBUSY;
 	} else
-		j->cancel = true;
+		j->abort = true;
 	pthread_mutex_unlock(&js->lock);
 	return (error);
 }
@@ -555,51 +595,12 @@ conflict(struct jobs *js, const struct job *j)
 			continue;
 		if (j->db != NULL && c->db != NULL && strcmp(c->db, j->db) == 0)
 			return (c);
-		if ((j->req->kind == CTL_DROP || c->req->kind == CTL_DROP) &&
+		if ((j->kind->exclusive || c->kind->exclusive) &&
 		    c->repo != NULL && strcmp(c->repo, j->repo) == 0 &&
 		    strcmp(c->req->label, j->req->label) == 0)
 			return (c);
 	}
 	return (NULL);
-}
-
-/* What can be checked before the job is accepted, by kind. */
-static int
-check(struct jobs *js, struct job *j, char **cause)
-{
-	int	error;
-
-	switch (j->req->kind) {
-	case CTL_VERIFY:
-		return (verify_check(j, cause));
-	case CTL_DROP:
-		return (drop_check(j, cause));
-	case CTL_BACKUP:
-	case CTL_RESTORE:
-		if (js->data == NULL) {
-			xasprintf(cause, "no data root: mount with -o data=DIR "
-			    "to back up or restore");
-			return (-EINVAL);
-		}
-		break;
-	default:
-		/* ns.c makes no other control file: a broken invariant. */
-		xasprintf(cause, "no job of kind %d", j->req->kind);
-		return (-EINVAL);
-	}
-	if (j->req->kind == CTL_RESTORE) {
-		/* Into the database the line names, else the snapshot's. */
-		if ((error = restore_check(j, cause)) != 0)
-			return (error);
-		j->db = xstrdup(j->req->db != NULL ? j->req->db :
-		    j->info->database);
-		return (0);
-	}
-	if (j->req->db != NULL)
-		j->db = xstrdup(j->req->db);
-	else if ((error = default_db(js, &j->db, cause)) != 0)
-		return (error);
-	return (backup_check(j, cause));
 }
 
 /*
@@ -626,6 +627,8 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 
 	j = xcalloc(1, sizeof *j);
 	j->jobs = js;
+	if ((j->kind = kind_of(NULL, kind)) == NULL)
+		fatalx("no job of kind %d", kind);
 	j->req = req;
 	j->line = xstrndup(line, len);
 	req = NULL;
@@ -633,7 +636,13 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	j->timeout = JOB_TIMEOUT_DEFAULT;
 	if ((timeout = ctl_property(j->req, "timeout")) != NULL)
 		j->timeout = strtoll(timeout, NULL, 10);
-	if ((error = check(js, j, cause)) != 0)
+	if (j->kind->data && js->data == NULL) {
+		xasprintf(cause, "no data root: mount with -o data=DIR to back "
+		    "up or restore");
+		error = -EINVAL;
+		goto out;
+	}
+	if ((error = j->kind->check(j, cause)) != 0)
 		goto out;
 
 	pthread_mutex_lock(&js->lock);
@@ -660,11 +669,11 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 	 * own state.
 	 */
 	j->id = ++js->next_id;
-	job_save(j, j);
+	save(j, j);
 	add_job(js, j);
 	pthread_mutex_unlock(&js->lock);
 	log_info("job %" PRId64 ": %s %s%s%s, repository %s", j->id,
-	    job_kind_name(kind), j->db != NULL ? j->db : "",
+	    j->kind->name, j->db != NULL ? j->db : "",
 	    j->db != NULL ? "." : "", j->req->label, j->repo);
 	js->notify(js->arg, NULL);
 	set_last_error(js, NULL);
@@ -691,8 +700,8 @@ time_text(time_t t, char *buf, size_t size)
 }
 
 /* A verify or drop job: the columns of SHOW BACKUP that make sense. */
-static void
-render_check(const struct job *j, struct buf *b)
+void
+job_render_check(const struct job *j, struct buf *b)
 {
 	char	t[2][32];
 
@@ -700,14 +709,14 @@ render_check(const struct job *j, struct buf *b)
 	    "Timestamp: %s\nState: %s\nRepository: %s\nCreateTime: %s\n"
 	    "FinishedTime: %s\nUnfinishedTasks: %" PRIu64 "\n"
 	    "Progress: %" PRIu64 "/%" PRIu64 " files, %" PRIu64 "/%" PRIu64
-	    " bytes\n", j->id, j->req->kind == CTL_VERIFY ? "VERIFY" : "DROP",
+	    " bytes\n", j->id, j->kind->ctl == CTL_VERIFY ? "VERIFY" : "DROP",
 	    j->req->label, j->timestamp != NULL ? j->timestamp : "\\N",
-	    job_state_name(j->state), j->repo,
+	    job_store_state_name(j->state), j->repo,
 	    time_text(j->created, t[0], sizeof t[0]),
 	    time_text(j->finished, t[1], sizeof t[1]),
 	    j->files_total - j->files_done, j->files_done, j->files_total,
 	    j->bytes_done, j->bytes_total);
-	if (j->req->kind == CTL_VERIFY)
+	if (j->kind->report)
 		buf_printf(b, "Problems: %" PRIu64 "\n", j->problems);
 	buf_printf(b, "TaskErrMsg: %s\nStatus: [%s]\nTimeout: %" PRId64 "\n",
 	    j->error != NULL ? j->error : "",
@@ -718,18 +727,14 @@ render_check(const struct job *j, struct buf *b)
  * The columns of SHOW BACKUP or SHOW RESTORE, one "Key: value" line each
  * (a restore's Upload.. time is its DownloadFinishedTime).
  */
-static void
-render_job(const struct job *j, struct buf *b)
+void
+job_render_transfer(const struct job *j, struct buf *b)
 {
 	const struct ctl_request	*r = j->req;
-	bool				 backup = r->kind == CTL_BACKUP;
+	bool				 backup = j->kind->ctl == CTL_BACKUP;
 	char				 t[4][32];
 	size_t				 i, k;
 
-	if (r->kind == CTL_VERIFY || r->kind == CTL_DROP) {
-		render_check(j, b);
-		return;
-	}
 	if (backup)
 		buf_printf(b, "JobId: %" PRId64 "\nSnapshotName: %s\n",
 		    j->id, r->label);
@@ -737,7 +742,8 @@ render_job(const struct job *j, struct buf *b)
 		buf_printf(b, "JobId: %" PRId64 "\nLabel: %s\nTimestamp: %s\n",
 		    j->id, r->label, j->timestamp);
 	buf_printf(b, "DbName: %s\nState: %s\n%s: ", j->db,
-	    job_state_name(j->state), backup ? "BackupObjs" : "RestoreObjs");
+	    job_store_state_name(j->state), backup ? "BackupObjs" :
+	    "RestoreObjs");
 	if (r->ntables == 0)
 		buf_printf(b, "[%s.*]", j->db);
 	for (i = 0; i < r->ntables; i++) {
@@ -784,9 +790,9 @@ jobs_render(struct jobs *js, uint32_t aux, size_t *len)
 			if (js->list[i]->id == DYN_JOB_ID(aux))
 				j = js->list[i];
 		if (j != NULL && DYN_JOB_FILE(aux) == 0)
-			buf_printf(&b, "%s\n", job_state_name(j->state));
+			buf_printf(&b, "%s\n", job_store_state_name(j->state));
 		else if (j != NULL && DYN_JOB_FILE(aux) == 1)
-			render_job(j, &b);
+			j->kind->render(j, &b);
 		else if (j != NULL && j->report != NULL &&
 		    j->state == JOB_FINISHED)
 			buf_add(&b, j->report, strlen(j->report));
@@ -814,44 +820,11 @@ jobs_load(struct jobs *js, const struct tree_dir *dir, struct batch *b)
 		d = tree_add_dir(b, BATCH_TOP, name, t, LOAD_NONE, NULL, 0);
 		tree_add_dynamic(b, d, "state", DYN_JOB(js->list[i]->id, 0));
 		tree_add_dynamic(b, d, "job.txt", DYN_JOB(js->list[i]->id, 1));
-		if (js->list[i]->req->kind == CTL_VERIFY)
+		if (js->list[i]->kind->report)
 			tree_add_dynamic(b, d, "report.txt",
 			    DYN_JOB(js->list[i]->id, 2));
 	}
 	pthread_mutex_unlock(&js->lock);
 	tree_batch_mtime(b, newest);
 	return (0);
-}
-
-/*
- * What the newest finished verify of a snapshot found, for snapshots.tsv:
- * "OK (job 12)", "3 problems (job 12)", or NULL when none ran.
- */
-char *
-jobs_verified(struct jobs *js, const char *repo, const char *label,
-    const char *timestamp)
-{
-	const struct job	*j, *found = NULL;
-	char			*s = NULL;
-	size_t			 i;
-
-	if (js == NULL)
-		return (NULL);
-	pthread_mutex_lock(&js->lock);
-	for (i = 0; i < js->n; i++) {
-		j = js->list[i];
-		if (j->req->kind == CTL_VERIFY && j->state == JOB_FINISHED &&
-		    j->repo != NULL && strcmp(j->repo, repo) == 0 &&
-		    strcmp(j->req->label, label) == 0 && j->timestamp != NULL &&
-		    strcmp(j->timestamp, timestamp) == 0)
-			found = j;
-	}
-	if (found != NULL && found->problems == 0)
-		xasprintf(&s, "OK (job %" PRId64 ")", found->id);
-	else if (found != NULL)
-		xasprintf(&s, "%" PRIu64 " problem%s (job %" PRId64 ")",
-		    found->problems, found->problems == 1 ? "" : "s",
-		    found->id);
-	pthread_mutex_unlock(&js->lock);
-	return (s);
 }

@@ -206,7 +206,8 @@ layout_is_meta(const char *name)
 	size_t	len = strlen(name);
 
 	return (strncmp(name, META, strlen(META)) == 0 &&
-	    len != strlen(META) && layout_md5_suffix(name, len) == strlen(META));
+	    len != strlen(META) &&
+	    layout_md5_suffix(name, len) == strlen(META));
 }
 
 /* __meta.<md5>, or __meta for a message about it. */

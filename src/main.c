@@ -245,10 +245,10 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	fs.jobs = jobs_create(fs.broker, data, changed, &fs);
+	fs.view = view_create(fs.broker);
+	fs.jobs = jobs_create(fs.broker, data, fs.view, changed, &fs);
 	fs.uid = getuid();
 	fs.gid = getgid();
-	fs.repo = repo_create(fs.broker, fs.jobs);
 	fs.tree = tree_create(ns_load, &fs);
 	fs.cache = cache_create(fs.broker, fs.tree, memory);
 	if (o.cache_dir != NULL && (error = cache_disk(fs.cache, o.cache_dir,
@@ -258,7 +258,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	fs.hdrtext = hdrtext_create(fs.cache, fs.tree);
-	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL)) != 0) {
+	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL,
+	    NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,
 		    strerror(-error));
 		goto out;
@@ -309,7 +310,7 @@ out:
 	hdrtext_free(fs.hdrtext);
 	cache_free(fs.cache);
 	tree_free(fs.tree);
-	repo_free(fs.repo);
+	view_free(fs.view);
 	broker_close(fs.broker);
 	fuse_opt_free_args(&args);
 	free(o.location);

@@ -4,8 +4,8 @@
  *
  *	/ctl/		control files
  *	/jobs/		one folder per job, listed by job.c
- *	/<repo>/	one per repository, listed by repo.c
- *	/.raw/		every object, listed by raw.c (through repo.c)
+ *	/<repo>/	one per repository, listed by view.c
+ *	/.raw/		every object, listed by raw.c
  *	/stats.json	counters
  *
  * ctl and jobs come first in the root's batch, so a repository of the same
@@ -37,21 +37,23 @@ ns_load(void *arg, const struct tree_dir *dir, struct batch *b, char **cause)
 	switch (dir->load) {
 	case LOAD_ROOT:
 		if (fs->jobs != NULL) {
-			ctl = tree_add_dir(b, BATCH_TOP, "ctl", 0, LOAD_NONE, NULL,
-			    0);
+			ctl = tree_add_dir(b, BATCH_TOP, "ctl", 0, LOAD_NONE,
+			    NULL, 0);
 			for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0];
 			    i++)
 				tree_add_ctl(b, ctl, ctl_files[i].name,
 				    ctl_files[i].kind);
 			tree_add_dynamic(b, ctl, "last_error", DYN_LAST_ERROR);
-			tree_batch_mutable(b, tree_add_dir(b, BATCH_TOP, "jobs", 0,
-			    LOAD_JOBS, NULL, 0));
+			tree_batch_mutable(b, tree_add_dir(b, BATCH_TOP,
+			    "jobs", 0, LOAD_JOBS, NULL, 0));
 		}
 		tree_add_dynamic(b, BATCH_TOP, "stats.json", DYN_STATS);
-		return (repo_load(fs->repo, dir, b, cause));
+		return (view_load(fs->view, dir, b, cause));
 	case LOAD_JOBS:
 		return (jobs_load(fs->jobs, dir, b));
+	case LOAD_RAW:
+		return (raw_load(fs->broker, dir, b));
 	default:
-		return (repo_load(fs->repo, dir, b, cause));
+		return (view_load(fs->view, dir, b, cause));
 	}
 }

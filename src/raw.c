@@ -3,8 +3,8 @@
  * rsync migrations from one storage to another.
  *
  * A folder is listed when it is first opened, with one delimiter listing.
- * A snapshot folder (__palo_repository_<repo>/__ss_<label>) and all below
- * it is listed at once instead, with one recursive listing, so copying a
+ * A snapshot folder (layout_is_snapshot_dir) and all below it is listed
+ * at once instead, with one recursive listing, so copying a
  * snapshot of 300,000 tablets costs a few list pages, not a request per
  * folder.  A folder made up from a recursive listing shows the time of the
  * newest object below it.
@@ -35,18 +35,6 @@ folder_entry(void *arg, const struct broker_entry *e)
 	else
 		tree_add_file(b, BATCH_TOP, name, name, e->size, e->mtime);
 	return (0);
-}
-
-/* Is key __palo_repository_<repo>/__ss_<label> (or StarRocks')? */
-static bool
-is_snapshot(const char *key)
-{
-	const char	*slash = strchr(key, '/');
-
-	return (slash != NULL && strchr(slash + 1, '/') == NULL &&
-	    (strncmp(key, "__palo_repository_", 18) == 0 ||
-	    strncmp(key, "__starrocks_repository_", 23) == 0) &&
-	    strncmp(slash + 1, "__ss_", 5) == 0);
 }
 
 /* Folders made so far, by path below the listed folder. */
@@ -153,7 +141,8 @@ walk_entry(void *arg, const struct broker_entry *e)
 }
 
 static int
-load_tree(struct broker *broker, const char *folder, struct batch *b)
+load_tree(struct broker *broker, const char *folder, struct batch *b,
+    volatile bool *abort)
 {
 	struct walk	w;
 	size_t		i;
@@ -164,7 +153,7 @@ load_tree(struct broker *broker, const char *folder, struct batch *b)
 	w.prefixlen = strlen(folder);
 	w.mask = 1023;
 	w.slots = xcalloc(w.mask + 1, sizeof *w.slots);
-	error = broker_list(broker, folder, true, walk_entry, &w);
+	error = broker_list(broker, folder, true, walk_entry, &w, abort);
 	for (i = 0; i <= w.mask; i++)
 		free(w.slots[i].path);
 	free(w.slots);
@@ -178,10 +167,11 @@ raw_load(struct broker *broker, const struct tree_dir *dir, struct batch *b)
 	int	 error;
 
 	xasprintf(&folder, "%s%s", dir->key, *dir->key != '\0' ? "/" : "");
-	if (is_snapshot(dir->key))
-		error = load_tree(broker, folder, b);
+	if (layout_is_snapshot_dir(dir->key))
+		error = load_tree(broker, folder, b, dir->abort);
 	else
-		error = broker_list(broker, folder, false, folder_entry, b);
+		error = broker_list(broker, folder, false, folder_entry, b,
+		    dir->abort);
 	free(folder);
 	return (error);
 }

@@ -2,9 +2,10 @@
  * snapfs: mount Apache Doris backup repositories as a read-only tree.
  *
  * The one internal header: forward declarations, the few structs shared
- * between modules, and every module's prototypes grouped by file.  No
- * library type (fuse_req_t, CURL *, EVP_MD_CTX *) appears here; each
- * library is included by exactly one .c file.
+ * between modules, and every module's prototypes grouped by file and
+ * the files by layer, lower layers first (README has the map of the
+ * source).  No library type (fuse_req_t, CURL *, EVP_MD_CTX *)
+ * appears here; each library is included by exactly one .c file.
  */
 
 #ifndef SNAPFS_H
@@ -24,17 +25,23 @@ struct batch;
 struct broker;
 struct buf;
 struct cache;
+struct data_db;
+struct data_root;
+struct dcache;
 struct handle;
 struct info;
+struct job;
 struct jobs;
-
 struct json;
 struct tree;
+struct view;
 
 /* Caps on sizes that come from storage, before anything is allocated. */
 #define INFO_MAX	(1024ULL * 1024 * 1024)	/* largest info object read */
 #define SMALL_OBJECT_MAX (4U * 1024 * 1024)	/* checked whole before use */
 #define NAME_MAX_BYTES	255			/* longest name shown */
+
+/* ---- Utilities ---- */
 
 /* xmalloc.c */
 void		*xmalloc(size_t);
@@ -44,14 +51,6 @@ char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-
-/* file.c: local file helpers */
-int		 file_write_all(int, const void *, size_t);
-int		 file_read_all(int, const char *, struct buf *);
-int		 file_replace(int, const char *, const void *, size_t, mode_t,
-		    bool);
-int		 file_mkdirs(int, const char *, mode_t);
-void		 file_remove_tree(const char *);
 
 /* buf.c: a growable byte buffer with a hard cap */
 struct buf {
@@ -68,6 +67,14 @@ int		 buf_printf(struct buf *, const char *, ...)
 char		*buf_take(struct buf *);
 void		 buf_free(struct buf *);
 
+/* file.c: local file helpers */
+int		 file_write_all(int, const void *, size_t);
+int		 file_read_all(int, const char *, struct buf *);
+int		 file_replace(int, const char *, const void *, size_t, mode_t,
+		    bool);
+int		 file_mkdirs(int, const char *, mode_t);
+void		 file_remove_tree(const char *);
+
 /* log.c */
 void		 log_open(bool, bool);
 bool		 log_debug_enabled(void);
@@ -83,58 +90,6 @@ __attribute__((noreturn)) void fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
-
-/* digest.c: md5 (the Doris checksum), SHA-256 and HMAC over libcrypto */
-#define MD5_HEX_LEN	32
-struct md5;
-struct md5	*digest_md5_create(void);
-void		 digest_md5_update(struct md5 *, const void *, size_t);
-void		 digest_md5_final(struct md5 *, char [MD5_HEX_LEN + 1]);
-void		 digest_md5_free(struct md5 *);
-void		 digest_md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
-#define MD5_BASE64_LEN	24
-void		 digest_md5_base64(const char [MD5_HEX_LEN],
-		    char [MD5_BASE64_LEN + 1]);
-#define SHA256_HEX_LEN	64
-void		 digest_sha256_hex(const void *, size_t, char [SHA256_HEX_LEN + 1]);
-void		 digest_hmac_sha256(const void *, size_t, const void *, size_t,
-		    unsigned char [32]);
-void		 digest_hex(const unsigned char *, size_t, char *);
-
-/* layout.c: the keys of a Doris repository location, built and parsed */
-#define LAYOUT_TS_MAX	32	/* a timestamp, as a backup's is written */
-struct layout_tablet {
-	int64_t		 db;
-	int64_t		 table;
-	int64_t		 partition;
-	int64_t		 index;
-	int64_t		 tablet;
-};
-const char	*layout_repo_name(const char *);
-char		*layout_repo_key(const char *);
-char		*layout_repo_info(const char *);
-bool		 layout_is_repo_info(const char *);
-const char	*layout_label(const char *);
-char		*layout_snapshot_name(const char *);
-char		*layout_snapshot_dir(const char *, const char *);
-bool		 layout_is_snapshot_dir(const char *);
-bool		 layout_md5_is_hex(const char *, size_t);
-size_t		 layout_md5_suffix(const char *, size_t);
-bool		 layout_info(const char *, const char **, size_t *, bool *);
-char		*layout_info_name(const char *, const char *);
-void		 layout_timestamp(time_t, char [LAYOUT_TS_MAX]);
-bool		 layout_is_meta(const char *);
-char		*layout_meta_name(const char *);
-bool		 layout_in_content(const char *);
-const char	*layout_content(void);
-char		*layout_table_key(int64_t, int64_t);
-char		*layout_partition_key(int64_t);
-char		*layout_tablet_key(int64_t, int64_t);
-char		*layout_tablet_dir(const struct layout_tablet *);
-bool		 layout_tablet_file(const char *, struct layout_tablet *,
-		    const char **);
-const char	*layout_name_bad(const char *);
-bool		 layout_number(const char *, int64_t, int64_t *);
 
 /* stats.c: counters shown in /stats.json */
 enum stat_counter {
@@ -158,6 +113,42 @@ enum stat_counter {
 void		 stats_add(enum stat_counter, uint64_t);
 uint64_t	 stats_get(enum stat_counter);
 char		*stats_render(size_t *);
+
+/* idmap.c: 64-bit ids to pointers, an open-addressing table */
+struct idmap {
+	struct idmap_slot *slots;
+	size_t		 mask;
+	size_t		 count;
+};
+void		 idmap_init(struct idmap *, size_t);
+void		 idmap_free(struct idmap *, void (*)(void *));
+void		*idmap_get(const struct idmap *, uint64_t);
+void		*idmap_put(struct idmap *, uint64_t, void *);
+size_t		 idmap_count(const struct idmap *);
+
+/* pool.c: worker threads over n items */
+typedef int (*pool_fn)(void *, size_t);
+typedef bool (*pool_stop_fn)(void *);
+int		 pool_run(size_t, size_t, pool_fn, void *, pool_stop_fn,
+		    void *);
+
+/* digest.c: md5 (the Doris checksum), SHA-256 and HMAC over libcrypto */
+#define MD5_HEX_LEN	32
+struct md5;
+struct md5	*digest_md5_create(void);
+void		 digest_md5_update(struct md5 *, const void *, size_t);
+void		 digest_md5_final(struct md5 *, char [MD5_HEX_LEN + 1]);
+void		 digest_md5_free(struct md5 *);
+void		 digest_md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
+#define MD5_BASE64_LEN	24
+void		 digest_md5_base64(const char [MD5_HEX_LEN],
+		    char [MD5_BASE64_LEN + 1]);
+#define SHA256_HEX_LEN	64
+void		 digest_sha256_hex(const void *, size_t,
+		    char [SHA256_HEX_LEN + 1]);
+void		 digest_hmac_sha256(const void *, size_t, const void *, size_t,
+		    unsigned char [32]);
+void		 digest_hex(const unsigned char *, size_t, char *);
 
 /* json.c: a pull reader over a buffer, nothing allocated per value */
 enum json_type {
@@ -194,6 +185,43 @@ int		 json_bool(struct json *, bool *);
 int		 json_skip(struct json *);
 int		 json_finish(struct json *);
 void		 json_quote(struct buf *, const char *, size_t);
+
+/* ---- The Doris formats: keys, job info, tablet headers ---- */
+
+/* layout.c: the keys of a Doris repository location, built and parsed */
+#define LAYOUT_TS_MAX	32	/* a timestamp, as a backup's is written */
+struct layout_tablet {
+	int64_t		 db;
+	int64_t		 table;
+	int64_t		 partition;
+	int64_t		 index;
+	int64_t		 tablet;
+};
+const char	*layout_repo_name(const char *);
+char		*layout_repo_key(const char *);
+char		*layout_repo_info(const char *);
+bool		 layout_is_repo_info(const char *);
+const char	*layout_label(const char *);
+char		*layout_snapshot_name(const char *);
+char		*layout_snapshot_dir(const char *, const char *);
+bool		 layout_is_snapshot_dir(const char *);
+bool		 layout_md5_is_hex(const char *, size_t);
+size_t		 layout_md5_suffix(const char *, size_t);
+bool		 layout_info(const char *, const char **, size_t *, bool *);
+char		*layout_info_name(const char *, const char *);
+void		 layout_timestamp(time_t, char [LAYOUT_TS_MAX]);
+bool		 layout_is_meta(const char *);
+char		*layout_meta_name(const char *);
+bool		 layout_in_content(const char *);
+const char	*layout_content(void);
+char		*layout_table_key(int64_t, int64_t);
+char		*layout_partition_key(int64_t);
+char		*layout_tablet_key(int64_t, int64_t);
+char		*layout_tablet_dir(const struct layout_tablet *);
+bool		 layout_tablet_file(const char *, struct layout_tablet *,
+		    const char **);
+const char	*layout_name_bad(const char *);
+bool		 layout_number(const char *, int64_t, int64_t *);
 
 /* info.c: the Doris job-info JSON (__info_<timestamp>.<md5>) */
 struct info_index {
@@ -249,6 +277,11 @@ char		*info_details(const struct info *, size_t *);
 /* info-write.c: the job-info JSON, as a Doris 3.0 writer emits it */
 char		*info_write(const struct info *, size_t *);
 
+/* tablet.c: the tablet header (<tabletId>.hdr), decoded */
+int		 tablet_text(const void *, size_t, char **, size_t *, char **);
+
+/* ---- Storage: the broker interface and its backends ---- */
+
 /* http.c: requests over libcurl, retried with backoff */
 #define HTTP_HEADERS_MAX 16
 #define HTTP_ATTEMPTS	4	/* a dead endpoint fails within about 60 s */
@@ -265,8 +298,7 @@ struct http_request {
 	char		*into;		/* or into this memory, */
 	size_t		 intolen;	/* at most this much */
 	size_t		 got;		/* out: how much came */
-	volatile bool	*abort;		/* set: give up (-EINTR) */
-	bool		 cleanup;	/* not cancelled (http_set_cancel) */
+	volatile bool	*abort;		/* set: give up (-EINTR), or NULL */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */
@@ -278,8 +310,6 @@ void		 http_header(struct http_request *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 http_request_free(struct http_request *);
 int		 http_do(struct http *, struct http_request *);
-void		 http_set_cancel(bool (*)(void *), void *);
-bool		 http_cancelled(void);
 typedef void (*http_done_cb)(void *, int);
 void		 http_submit(struct http *, struct http_request *,
 		    http_done_cb, void *);
@@ -327,26 +357,31 @@ struct broker_options {
 };
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
 typedef void (*broker_done_cb)(void *, ssize_t);
+/*
+ * Every operation but open and close takes the caller's abort flag (or
+ * NULL): once it is set, the operation ends soon with -EINTR.
+ */
 struct broker_ops {
 	const char	*name;
 	bool		 (*match)(const char *);
 	int		 (*open)(const char *, const struct broker_options *,
 			    struct broker **, char **);
 	int		 (*list)(struct broker *, const char *, bool,
-			    broker_list_cb, void *);
+			    broker_list_cb, void *, volatile bool *);
 	int		 (*stat)(struct broker *, const char *,
-			    struct broker_entry *);
+			    struct broker_entry *, volatile bool *);
 	ssize_t		 (*read)(struct broker *, const char *, void *,
-			    size_t, uint64_t);
+			    size_t, uint64_t, volatile bool *);
 	/* A read that completes later, or NULL where reads are cheap. */
 	void		 (*fetch)(struct broker *, const char *, void *,
 			    size_t, uint64_t, volatile bool *, broker_done_cb,
 			    void *);
 	int		 (*put)(struct broker *, const char *, const void *,
-			    size_t);
+			    size_t, volatile bool *);
 	int		 (*upload)(struct broker *, const char *, int,
-			    uint64_t);
-	int		 (*remove)(struct broker *, const char *);
+			    uint64_t, volatile bool *);
+	int		 (*remove)(struct broker *, const char *,
+			    volatile bool *);
 	void		 (*close)(struct broker *);
 };
 struct broker {
@@ -358,24 +393,86 @@ int		 broker_open(const char *, const struct broker_options *,
 bool		 broker_is_s3(const char *);
 void		 broker_close(struct broker *);
 int		 broker_list(struct broker *, const char *, bool,
-		    broker_list_cb, void *);
+		    broker_list_cb, void *, volatile bool *);
 int		 broker_stat(struct broker *, const char *,
-		    struct broker_entry *);
+		    struct broker_entry *, volatile bool *);
 ssize_t		 broker_read(struct broker *, const char *, void *, size_t,
-		    uint64_t);
+		    uint64_t, volatile bool *);
 int		 broker_read_all(struct broker *, const char *, uint64_t,
-		    struct buf *);
+		    struct buf *, volatile bool *);
 bool		 broker_can_fetch(struct broker *);
 void		 broker_fetch(struct broker *, const char *, void *, size_t,
 		    uint64_t, volatile bool *, broker_done_cb, void *);
 int		 broker_put(struct broker *, const char *, const void *,
-		    size_t);
-int		 broker_upload(struct broker *, const char *, int, uint64_t);
-int		 broker_remove(struct broker *, const char *);
+		    size_t, volatile bool *);
+int		 broker_upload(struct broker *, const char *, int, uint64_t,
+		    volatile bool *);
+int		 broker_remove(struct broker *, const char *, volatile bool *);
 
 /* broker-local.c, broker-s3.c */
 extern const struct broker_ops broker_local_ops;
 extern const struct broker_ops broker_s3_ops;
+
+/* ---- The repository model ---- */
+
+/* repo.c: the Doris repository model, read through the broker */
+struct repo_folder {
+	char		*name;		/* the repository's */
+	char		*key;		/* its folder */
+	int64_t		 mtime;
+};
+struct repo_folders {
+	struct repo_folder *v;
+	size_t		 n;
+};
+struct repo_object {
+	char		*name;		/* below its folder */
+	uint64_t	 size;
+	int64_t		 mtime;
+};
+struct repo_snapshot {
+	struct repo_object *infos;	/* sorted by name */
+	size_t		 ninfos;
+	struct repo_object meta;	/* name NULL: none */
+	size_t		 nobjects;	/* everything at its top */
+};
+struct repo_place {
+	int64_t			 tablet;
+	const struct info_table	*table;
+	const struct info_partition *part;
+	const struct info_index	*index;
+	uintptr_t		 aux;		/* the caller's */
+};
+struct repo_places {
+	const struct info	*info;
+	struct repo_place	*v;
+	size_t			 n;
+	struct idmap		 map;		/* tablet id -> place */
+};
+typedef int (*repo_chunk_cb)(void *, const char *, size_t);
+int		 repo_folders(struct broker *, struct repo_folders *,
+		    volatile bool *);
+void		 repo_folders_free(struct repo_folders *);
+int		 repo_snapshot(struct broker *, const char *,
+		    struct repo_snapshot *, volatile bool *);
+void		 repo_snapshot_free(struct repo_snapshot *);
+const struct repo_object *repo_snapshot_info(const struct repo_snapshot *,
+		    const char *);
+char		*repo_timestamp(const char *);
+int		 repo_read_checked(struct broker *, const char *, uint64_t,
+		    struct buf *, volatile bool *, char **);
+int		 repo_read_info(struct broker *, const char *, uint64_t, bool,
+		    struct info **, volatile bool *, char **);
+int		 repo_stream(struct broker *, const char *, uint64_t,
+		    repo_chunk_cb, void *, volatile bool *,
+		    char [MD5_HEX_LEN + 1]);
+void		 repo_places_init(struct repo_places *, const struct info *);
+void		 repo_places_free(struct repo_places *);
+struct repo_place *repo_place_of(const struct repo_places *, int64_t);
+struct repo_place *repo_place_find(const struct repo_places *, const char *,
+		    const char **);
+
+/* ---- The namespace and what fills it ---- */
 
 /* tree.c: the namespace, built lazily in batches by loaders */
 #define BATCH_TOP	UINT32_MAX	/* the directory being loaded */
@@ -410,6 +507,7 @@ struct tree_dir {
 	const char	*key;		/* storage prefix, may be "" */
 	const char	*name;
 	int64_t		 mtime;
+	volatile bool	*abort;		/* the caller's, for the loader */
 };
 struct tree_object {
 	char		*key;		/* full storage key, caller frees */
@@ -425,9 +523,9 @@ struct tree	*tree_create(tree_load_cb, void *);
 void		 tree_free(struct tree *);
 int		 tree_getattr(struct tree *, uint64_t, struct tree_attr *);
 int		 tree_lookup(struct tree *, uint64_t, const char *,
-		    struct tree_attr *);
+		    struct tree_attr *, volatile bool *);
 int		 tree_readdir(struct tree *, uint64_t, uint64_t,
-		    tree_readdir_cb, void *);
+		    tree_readdir_cb, void *, volatile bool *);
 int		 tree_object(struct tree *, uint64_t, struct tree_object *);
 int		 tree_text(struct tree *, uint64_t, char **, size_t *);
 void		 tree_mark_checked(struct tree *, uint64_t, bool);
@@ -447,272 +545,35 @@ uint32_t	 tree_add_tablet(struct batch *, uint32_t, const char *,
 		    const char *, uint64_t, int64_t);
 uint32_t	 tree_add_text(struct batch *, uint32_t, const char *,
 		    const char *, size_t, int64_t);
-uint32_t	 tree_add_dynamic(struct batch *, uint32_t, const char *, uint32_t);
+uint32_t	 tree_add_dynamic(struct batch *, uint32_t, const char *,
+		    uint32_t);
 uint32_t	 tree_add_ctl(struct batch *, uint32_t, const char *, uint32_t);
 void		 tree_batch_mutable(struct batch *, uint32_t);
 void		 tree_batch_mtime(struct batch *, int64_t);
 void		 tree_batch_touch(struct batch *, uint32_t, int64_t);
 size_t		 tree_batch_count(struct batch *);
 
-/* repo.c: Doris repositories, snapshots and their trees */
-struct repo;
-struct repo	*repo_create(struct broker *, struct jobs *);
-void		 repo_free(struct repo *);
-int		 repo_load(void *, const struct tree_dir *, struct batch *,
-		    char **);
+/* view.c: what the mount shows of the repositories, as tree batches */
+struct view;
+struct view	*view_create(struct broker *);
+void		 view_free(struct view *);
+int		 view_load(struct view *, const struct tree_dir *,
+		    struct batch *, char **);
+void		 view_verified(struct view *, const char *, const char *,
+		    const char *, const char *);
 
 /* raw.c: the .raw view, every object at its exact key */
 int		 raw_load(struct broker *, const struct tree_dir *,
 		    struct batch *);
-
-/* dataroot.c: the local data root that plays the Doris cluster */
-struct data_tablet {
-	int64_t		  id;		/* the folder's name */
-	char		**files;	/* sorted */
-	uint64_t	 *sizes;
-	size_t		  nfiles;
-};
-struct data_partition {
-	char			*name;
-	int64_t			 id;
-	int64_t			 version;
-	struct data_tablet	*tablets;	/* sorted by id */
-	size_t			 ntablets;
-};
-struct data_table {
-	char			*name;
-	int64_t			 id;
-	int64_t			 index_id;	/* the base index */
-	int32_t			 schema_hash;
-	struct data_partition	*partitions;	/* sorted by name */
-	size_t			 npartitions;
-};
-struct data_db {
-	char			*name;
-	int64_t			 id;
-	struct data_table	*tables;	/* sorted by name */
-	size_t			 ntables;
-};
-struct data_root;
-int		 dataroot_open(const char *, struct data_root **, char **);
-void		 dataroot_close(struct data_root *);
-const char	*dataroot_path(const struct data_root *);
-int		 dataroot_databases(struct data_root *, char ***, size_t *);
-int		 dataroot_scan(struct data_root *, const char *, struct data_db **,
-		    char **);
-void		 dataroot_db_free(struct data_db *);
-int		 dataroot_link(const struct data_root *, const char *, const char *,
-		    const char *, const struct data_tablet *, const char *,
-		    char **);
-int		 dataroot_switch(struct data_root *, const char *, const char *,
-		    const char *, const char *, const char *, char **);
-/* dataroot-ids.c */
-struct data_ids;
-int		 dataroot_ids_open(int, const char *, struct data_ids **, char **);
-void		 dataroot_ids_close(struct data_ids *);
-void		 dataroot_ids_assign(struct data_ids *, struct data_db *);
-int		 dataroot_ids_save(struct data_ids *, char **);
-
-/* ctl.c: control lines, in Doris's grammar, parsed into requests */
-#define CTL_NAME_MAX	256		/* db, table, partition, alias, repo */
-#define CTL_ALNUM	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789"
-#define CTL_DIGIT(c)	((c) >= '0' && (c) <= '9')
-enum ctl_kind {
-	CTL_BACKUP,
-	CTL_RESTORE,
-	CTL_CANCEL,
-	CTL_VERIFY,
-	CTL_DROP
-};
-struct ctl_table {
-	char		 *name;
-	char		**partitions;
-	size_t		  npartitions;
-	char		 *alias;	/* restore: AS alias, or NULL */
-};
-struct ctl_property {
-	char		*key;		/* lower case */
-	char		*value;
-};
-struct ctl_request {
-	enum ctl_kind		 kind;
-	char			*db;		/* [db.]label, or NULL */
-	char			*label;
-	char			*repo;		/* TO/FROM repo, [repo.]label */
-	char			*timestamp;	/* verify, drop: @timestamp */
-	bool			 exclude;	/* EXCLUDE (...) rather than ON */
-	struct ctl_table	*tables;
-	size_t			 ntables;
-	struct ctl_property	*props;
-	size_t			 nprops;
-	int64_t			 job_id;	/* cancel by id, else -1 */
-	enum ctl_kind		 cancel_kind;	/* cancel BACKUP or RESTORE */
-};
-int		 ctl_parse(enum ctl_kind, const char *, size_t,
-		    struct ctl_request **, char **);
-void		 ctl_free(struct ctl_request *);
-const char	*ctl_property(const struct ctl_request *, const char *);
-
-/* ctl-props.c */
-int		 ctl_props_check(enum ctl_kind, struct ctl_property *,
-		    const char **);
-size_t		 ctl_props_utf8(const unsigned char *, size_t, uint32_t *);
-bool		 ctl_props_name_ok(const char *);
-int		 ctl_props_number(const char *, uint64_t, uint64_t *);
-bool		 ctl_props_timestamp_ok(const char *);
-void		 ctl_props_lower(char *);
-
-/* pool.c: worker threads over n items */
-typedef int (*pool_fn)(void *, size_t);
-typedef bool (*pool_stop_fn)(void *);
-int		 pool_run(size_t, size_t, pool_fn, void *, pool_stop_fn,
-		    void *);
-
-/* idmap.c: 64-bit ids to pointers, an open-addressing table */
-struct idmap {
-	struct idmap_slot *slots;
-	size_t		 mask;
-	size_t		 count;
-};
-void		 idmap_init(struct idmap *, size_t);
-void		 idmap_free(struct idmap *, void (*)(void *));
-void		*idmap_get(const struct idmap *, uint64_t);
-void		*idmap_put(struct idmap *, uint64_t, void *);
-size_t		 idmap_count(const struct idmap *);
-
-/* job.c: the job engine: ids, threads, states, the files under /jobs */
-enum job_state {
-	JOB_PENDING,
-	JOB_SNAPSHOTING,
-	JOB_UPLOAD_SNAPSHOT,
-	JOB_UPLOADING,
-	JOB_SAVE_META,
-	JOB_UPLOAD_INFO,
-	JOB_DOWNLOAD,
-	JOB_DOWNLOADING,
-	JOB_COMMIT,
-	JOB_COMMITTING,
-	JOB_VERIFYING,
-	JOB_DROPPING_INFO,
-	JOB_DROPPING_CONTENT,
-	JOB_FINISHED,
-	JOB_CANCELLED
-};
-/* What a NODE_DYNAMIC shows: its aux. */
-#define DYN_STATS		0
-#define DYN_LAST_ERROR		1
-#define DYN_JOB(id, file)	((uint32_t)(id) << 2 | (file))
-#define DYN_JOB_ID(aux)		((aux) >> 2)
-#define DYN_JOB_FILE(aux)	((aux) & 3)	/* 0 state, 1 job.txt, 2 report */
-#define REPORT_MAX	(16U * 1024 * 1024)	/* a verify job's report */
-typedef void (*jobs_notify_cb)(void *, const char *);
-struct job {
-	struct jobs		*jobs;
-	int64_t			 id;
-	struct ctl_request	*req;
-	char			*line;		/* as written to ctl/ */
-	char			*db;
-	char			*repo;
-	char			*repo_key;	/* __palo_repository_<repo> */
-	bool			 new_repo;	/* to be created */
-	struct info		*info;		/* restore: the snapshot's */
-	char			*info_key;	/* restore: its object */
-	char			*timestamp;	/* restore, verify, drop: of
-						   that object */
-	char			*folder;	/* verify, drop: <repo_key>/
-						   __ss_<label>/ */
-	int64_t			 timeout;	/* seconds */
-	time_t			 created;
-	/* protected by the jobs' lock */
-	enum job_state		 state;
-	time_t			 snapshot_done;
-	time_t			 upload_done;	/* restore: download done */
-	time_t			 finished;
-	uint64_t		 files_total;
-	uint64_t		 files_done;
-	uint64_t		 bytes_total;
-	uint64_t		 bytes_done;
-	char			*error;
-	char			*report;	/* verify: what it found */
-	uint64_t		 problems;	/* verify: lines of report */
-	bool			 cancel;
-	bool			 threaded;	/* has a thread to join */
-};
-struct jobs	*jobs_create(struct broker *, struct data_root *,
-		    jobs_notify_cb, void *);
-void		 jobs_free(struct jobs *);
-int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
-		    size_t, char **);
-char		*jobs_render(struct jobs *, uint32_t, size_t *);
-int		 jobs_load(struct jobs *, const struct tree_dir *,
-		    struct batch *);
-struct broker	*job_broker(struct job *);
-struct data_root *job_data(struct job *);
-void		 job_set_state(struct job *, enum job_state);
-bool		 job_stopped(struct job *);
-void		 job_fail(struct job *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 job_progress(struct job *, uint64_t, uint64_t);
-void		 job_totals(struct job *, uint64_t, uint64_t);
-void		 job_report(struct job *, char *, uint64_t);
-void		 job_notify(struct job *);
-int		 job_find_repo(struct job *, bool, char **);
-char		*jobs_verified(struct jobs *, const char *, const char *,
-		    const char *);
-typedef pool_fn job_item_fn;
-int		 job_parallel(struct job *, size_t, int, job_item_fn, void *);
-void		 job_copy_state(struct job *, struct job *);
-
-/* job-store.c: jobs kept in the data root across restarts */
-void		 job_save(struct job *, const struct job *);
-struct job	*job_load(struct jobs *, const char *, char **);
-char		*job_store_dir(struct data_root *);
-const char	*job_state_name(enum job_state);
-const char	*job_kind_name(enum ctl_kind);
-enum job_state	 job_state_of(const char *);
-
-/* job-snap.c: a snapshot's objects, for restore, verify and drop */
-struct snap_find {
-	const char	*want;		/* a timestamp, or NULL for the newest */
-	char		*info;		/* __info_<ts>.<md5> chosen */
-	uint64_t	 info_size;
-	char		*meta;		/* __meta.<md5> */
-	uint64_t	 meta_size;
-	size_t		 ninfos;	/* __info_ objects of any timestamp */
-	size_t		 nobjects;	/* everything in the folder */
-};
-int		 snap_find(struct job *, struct snap_find *, char **);
-int		 snap_check(struct job *, struct snap_find *, char **);
-void		 snap_find_free(struct snap_find *);
-char		*snap_timestamp(const char *);
-int		 snap_read_checked(struct job *, const char *, uint64_t,
-		    struct buf *, char **);
-
-/* job-verify.c, job-drop.c */
-int		 verify_check(struct job *, char **);
-void		 verify_run(struct job *);
-int		 drop_check(struct job *, char **);
-void		 drop_run(struct job *);
-
-/* job-backup.c: the backup state machine */
-int		 backup_check(struct job *, char **);
-void		 backup_run(struct job *);
-
-/* job-restore.c: the restore state machine */
-int		 restore_check(struct job *, char **);
-void		 restore_run(struct job *);
-void		 restore_resume(struct job *);
-
-/* tablet.c: the tablet header (<tabletId>.hdr), decoded */
-int		 tablet_text(const void *, size_t, char **, size_t *, char **);
 
 /* hdrtext.c: tablet.txt, decoded on first use and kept */
 struct hdrtext;
 struct hdrtext	*hdrtext_create(struct cache *, struct tree *);
 void		 hdrtext_free(struct hdrtext *);
 int		 hdrtext_get(struct hdrtext *, uint64_t, bool, char **,
-		    size_t *);
+		    size_t *, volatile bool *);
+
+/* ---- The read path ---- */
 
 /* budget.c: the global memory budget for file bytes (-o memory=) */
 #define MEMORY_DEFAULT	(256ULL * 1024 * 1024)
@@ -772,24 +633,267 @@ void		 dcache_put(struct dcache *, const char *, uint64_t, char *,
 bool		 dcache_good(struct dcache *, const char *);
 void		 dcache_verdict(struct dcache *, const char *, uint64_t, bool);
 
+/* cache-warm.c: small files fetched ahead of a walk */
+struct cache_warm;
+struct cache_warm *cache_warm_create(struct broker *, struct tree *,
+		    struct budget *);
+void		 cache_warm_free(struct cache_warm *);
+char		*cache_warm_take(struct cache_warm *, uint64_t, size_t);
+void		 cache_warm_ahead(struct cache_warm *, uint64_t,
+		    struct dcache *);
+
 /* cache.c: every read of file bytes, with the md5 check */
 struct cache	*cache_create(struct broker *, struct tree *, size_t);
 int		 cache_disk(struct cache *, const char *, uint64_t, char **);
 void		 cache_free(struct cache *);
-int		 cache_open(struct cache *, uint64_t, struct handle **);
+int		 cache_open(struct cache *, uint64_t, volatile bool *,
+		    struct handle **);
 ssize_t		 cache_read(struct cache *, struct handle *, char *, size_t,
-		    uint64_t);
+		    uint64_t, volatile bool *);
 ssize_t		 cache_read_early(struct cache *, struct handle *, char *,
-		    size_t, uint64_t);
+		    size_t, uint64_t, volatile bool *);
+void		 cache_wake(struct cache *, struct handle *);
 void		 cache_digest(struct cache *, struct handle *, const char *,
 		    ssize_t, uint64_t);
 void		 cache_close(struct cache *, struct handle *);
 bool		 cache_keep(struct cache *, struct handle *);
 
-/* fs.c */
+/* ---- Jobs: control lines, the data root, the engine and its kinds ---- */
+
+/* ctl.c: control lines, in Doris's grammar, parsed into requests */
+#define CTL_NAME_MAX	256		/* db, table, partition, alias, repo */
+#define CTL_ALNUM	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789"
+#define CTL_DIGIT(c)	((c) >= '0' && (c) <= '9')
+enum ctl_kind {
+	CTL_BACKUP,
+	CTL_RESTORE,
+	CTL_CANCEL,
+	CTL_VERIFY,
+	CTL_DROP
+};
+struct ctl_table {
+	char		 *name;
+	char		**partitions;
+	size_t		  npartitions;
+	char		 *alias;	/* restore: AS alias, or NULL */
+};
+struct ctl_property {
+	char		*key;		/* lower case */
+	char		*value;
+};
+struct ctl_request {
+	enum ctl_kind		 kind;
+	char			*db;		/* [db.]label, or NULL */
+	char			*label;
+	char			*repo;		/* TO/FROM repo, [repo.]label */
+	char			*timestamp;	/* verify, drop: @timestamp */
+	bool			 exclude;	/* EXCLUDE (...), not ON */
+	struct ctl_table	*tables;
+	size_t			 ntables;
+	struct ctl_property	*props;
+	size_t			 nprops;
+	int64_t			 job_id;	/* cancel by id, else -1 */
+	enum ctl_kind		 cancel_kind;	/* cancel BACKUP or RESTORE */
+};
+int		 ctl_parse(enum ctl_kind, const char *, size_t,
+		    struct ctl_request **, char **);
+void		 ctl_free(struct ctl_request *);
+const char	*ctl_property(const struct ctl_request *, const char *);
+
+/* ctl-props.c: the PROPERTIES of a control line */
+int		 ctl_props_check(enum ctl_kind, struct ctl_property *,
+		    const char **);
+size_t		 ctl_props_utf8(const unsigned char *, size_t, uint32_t *);
+bool		 ctl_props_name_ok(const char *);
+int		 ctl_props_number(const char *, uint64_t, uint64_t *);
+bool		 ctl_props_timestamp_ok(const char *);
+void		 ctl_props_lower(char *);
+
+/* ctl-select.c: the tables and partitions a line takes */
+typedef bool (*ctl_select_has_fn)(void *, const char *, const char *);
+bool		 ctl_select(const struct ctl_request *, const char *,
+		    const char *, const struct ctl_table **);
+int		 ctl_select_check(const struct ctl_request *,
+		    ctl_select_has_fn, void *, const char **, const char **);
+
+/* dataroot-ids.c: the ids of the data root's objects, kept */
+struct data_ids;
+int		 dataroot_ids_open(int, const char *, struct data_ids **,
+		    char **);
+void		 dataroot_ids_close(struct data_ids *);
+void		 dataroot_ids_assign(struct data_ids *, struct data_db *);
+int		 dataroot_ids_save(struct data_ids *, char **);
+
+/* dataroot.c: the local data root that plays the Doris cluster */
+struct data_tablet {
+	int64_t		  id;		/* the folder's name */
+	char		**files;	/* sorted */
+	uint64_t	 *sizes;
+	size_t		  nfiles;
+};
+struct data_partition {
+	char			*name;
+	int64_t			 id;
+	int64_t			 version;
+	struct data_tablet	*tablets;	/* sorted by id */
+	size_t			 ntablets;
+};
+struct data_table {
+	char			*name;
+	int64_t			 id;
+	int64_t			 index_id;	/* the base index */
+	int32_t			 schema_hash;
+	struct data_partition	*partitions;	/* sorted by name */
+	size_t			 npartitions;
+};
+struct data_db {
+	char			*name;
+	int64_t			 id;
+	struct data_table	*tables;	/* sorted by name */
+	size_t			 ntables;
+};
+struct data_db;
+struct data_root;
+int		 dataroot_open(const char *, struct data_root **, char **);
+void		 dataroot_close(struct data_root *);
+const char	*dataroot_path(const struct data_root *);
+int		 dataroot_databases(struct data_root *, char ***, size_t *);
+int		 dataroot_scan(struct data_root *, const char *,
+		    struct data_db **, char **);
+void		 dataroot_db_free(struct data_db *);
+int		 dataroot_link(const struct data_root *, const char *,
+		    const char *, const char *, const struct data_tablet *,
+		    const char *, char **);
+int		 dataroot_switch(struct data_root *, const char *, const char *,
+		    const char *, const char *, const char *, char **);
+char		*dataroot_history(const struct data_root *);
+char		*dataroot_work_dir(const struct data_root *, int64_t);
+
+/* job.c: the job engine: ids, threads, states, the files under /jobs */
+enum job_state {
+	JOB_PENDING,
+	JOB_SNAPSHOTING,
+	JOB_UPLOAD_SNAPSHOT,
+	JOB_UPLOADING,
+	JOB_SAVE_META,
+	JOB_UPLOAD_INFO,
+	JOB_DOWNLOAD,
+	JOB_DOWNLOADING,
+	JOB_COMMIT,
+	JOB_COMMITTING,
+	JOB_VERIFYING,
+	JOB_DROPPING_INFO,
+	JOB_DROPPING_CONTENT,
+	JOB_FINISHED,
+	JOB_CANCELLED
+};
+/* What a NODE_DYNAMIC shows: its aux. */
+#define DYN_STATS		0
+#define DYN_LAST_ERROR		1
+#define DYN_JOB(id, file)	((uint32_t)(id) << 2 | (file))
+#define DYN_JOB_ID(aux)		((aux) >> 2)
+#define DYN_JOB_FILE(aux)	((aux) & 3)	/* state, job.txt, report */
+#define REPORT_MAX	(16U * 1024 * 1024)	/* a verify job's report */
+typedef void (*jobs_notify_cb)(void *, const char *);
+/*
+ * A kind of job, as tmux's struct cmd_entry: the engine calls through it.
+ * check runs when the line is written (a refusal fails the write), run on
+ * the job's thread; resume, for a job read back at start, picks up what
+ * it left and says whether its thread must run again; render writes its
+ * job.txt.
+ */
+struct job_kind {
+	const char	*name;		/* its control file, and in records */
+	enum ctl_kind	 ctl;
+	bool		 data;		/* needs a data root and a database */
+	bool		 exclusive;	/* no other job on its snapshot */
+	bool		 report;	/* shows report.txt */
+	int		 (*check)(struct job *, char **);
+	void		 (*run)(struct job *);
+	bool		 (*resume)(struct job *);
+	void		 (*render)(const struct job *, struct buf *);
+};
+struct job {
+	struct jobs		*jobs;
+	const struct job_kind	*kind;
+	int64_t			 id;
+	struct ctl_request	*req;
+	char			*line;		/* as written to ctl/ */
+	char			*db;
+	char			*repo;
+	char			*repo_key;	/* its folder */
+	bool			 new_repo;	/* to be created */
+	char			*folder;	/* the snapshot's, ending '/' */
+	struct info		*info;		/* restore: the snapshot's */
+	char			*info_key;	/* restore, verify: its key */
+	char			*timestamp;	/* restore, verify, drop: of
+						   that object */
+	int64_t			 timeout;	/* seconds */
+	time_t			 created;
+	/* Set once by a cancel or a timeout; read without the lock. */
+	volatile bool		 abort;
+	/* protected by the jobs' lock */
+	enum job_state		 state;
+	time_t			 snapshot_done;
+	time_t			 upload_done;	/* restore: download done */
+	time_t			 finished;
+	uint64_t		 files_total;
+	uint64_t		 files_done;
+	uint64_t		 bytes_total;
+	uint64_t		 bytes_done;
+	char			*error;
+	char			*report;	/* verify: what it found */
+	uint64_t		 problems;	/* verify: lines of report */
+	bool			 threaded;	/* has a thread to join */
+};
+struct jobs	*jobs_create(struct broker *, struct data_root *,
+		    struct view *, jobs_notify_cb, void *);
+void		 jobs_free(struct jobs *);
+int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
+		    size_t, char **);
+char		*jobs_render(struct jobs *, uint32_t, size_t *);
+int		 jobs_load(struct jobs *, const struct tree_dir *,
+		    struct batch *);
+struct broker	*job_broker(struct job *);
+struct data_root *job_data(struct job *);
+struct view	*job_view(struct job *);
+void		 job_set_state(struct job *, enum job_state);
+bool		 job_stopped(struct job *);
+void		 job_fail(struct job *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 job_progress(struct job *, uint64_t, uint64_t);
+void		 job_totals(struct job *, uint64_t, uint64_t);
+void		 job_report(struct job *, char *, uint64_t);
+void		 job_notify(struct job *);
+int		 job_find_repo(struct job *, bool, char **);
+int		 job_snapshot(struct job *, bool, struct repo_snapshot *,
+		    char **);
+int		 job_parallel(struct job *, size_t, int, pool_fn, void *);
+void		 job_render_transfer(const struct job *, struct buf *);
+void		 job_render_check(const struct job *, struct buf *);
+
+/* job-store.c: job records in the data root, kept across restarts */
+const char	*job_store_state_name(enum job_state);
+void		 job_store_save(const char *, const struct job *);
+struct job	*job_store_load(const char *, char **, char **);
+
+/* job-backup.c, job-restore.c, job-verify.c, job-drop.c: the kinds */
+extern const struct job_kind job_backup_entry;
+extern const struct job_kind job_restore_entry;
+extern const struct job_kind job_verify_entry;
+extern const struct job_kind job_drop_entry;
+
+/* ---- The top: FUSE and the namespace root ---- */
+
+/* ns.c: the top of the namespace */
+int		 ns_load(void *, const struct tree_dir *, struct batch *,
+		    char **);
+
+/* fs.c: the FUSE operations */
 struct snapfs {
 	struct broker	*broker;
-	struct repo	*repo;
+	struct view	*view;
 	struct tree	*tree;
 	struct cache	*cache;
 	struct hdrtext	*hdrtext;
@@ -800,9 +904,5 @@ struct snapfs {
 };
 const void	*fs_ops(size_t *);
 void		 fs_changed(struct snapfs *, const char *);
-
-/* ns.c: the top of the namespace */
-int		 ns_load(void *, const struct tree_dir *, struct batch *,
-		    char **);
 
 #endif /* SNAPFS_H */

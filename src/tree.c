@@ -670,7 +670,7 @@ tree_find(struct tree *t, uint64_t ino)
  * leaves the directory unloaded, so a later access tries again.
  */
 static int
-tree_load_dir(struct tree *t, uint32_t i)
+tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 {
 	struct tree_dir	 dir;
 	struct batch	*b, *c;
@@ -703,6 +703,7 @@ tree_load_dir(struct tree *t, uint32_t i)
 	pthread_rwlock_unlock(&t->lock);
 	dir.key = key.data == NULL ? "" : key.data;
 	dir.name = name;
+	dir.abort = abort;
 
 	b = tree_batch_create();
 	error = t->load(t->arg, &dir, b, &cause);
@@ -744,7 +745,7 @@ tree_getattr(struct tree *t, uint64_t ino, struct tree_attr *attr)
 
 /* Find directory ino and load it; its index, or -errno. */
 static int64_t
-tree_dir(struct tree *t, uint64_t ino)
+tree_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 {
 	uint32_t	i;
 	int		type, error;
@@ -756,14 +757,14 @@ tree_dir(struct tree *t, uint64_t ino)
 	pthread_rwlock_unlock(&t->lock);
 	if (type != NODE_DIR)
 		return (-ENOTDIR);
-	if ((error = tree_load_dir(t, i)) != 0)
+	if ((error = tree_load_dir(t, i, abort)) != 0)
 		return (error);
 	return (i);
 }
 
 int
 tree_lookup(struct tree *t, uint64_t parent, const char *name,
-    struct tree_attr *attr)
+    struct tree_attr *attr, volatile bool *abort)
 {
 	struct batch	*c;
 	struct node	*d, *n;
@@ -771,7 +772,7 @@ tree_lookup(struct tree *t, uint64_t parent, const char *name,
 	int64_t		 i;
 	int		 r, error = -ENOENT;
 
-	if ((i = tree_dir(t, parent)) < 0)
+	if ((i = tree_dir(t, parent, abort)) < 0)
 		return (i);
 	pthread_rwlock_rdlock(&t->lock);
 	d = node_at(t, i, NULL);
@@ -802,7 +803,7 @@ tree_lookup(struct tree *t, uint64_t parent, const char *name,
  */
 int
 tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
-    void *arg)
+    void *arg, volatile bool *abort)
 {
 	struct tree_attr	 attr;
 	struct batch		*c;
@@ -811,7 +812,7 @@ tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
 	int64_t			 i;
 	uint64_t		 k;
 
-	if ((i = tree_dir(t, ino)) < 0)
+	if ((i = tree_dir(t, ino, abort)) < 0)
 		return (i);
 	pthread_rwlock_rdlock(&t->lock);
 	d = node_at(t, i, NULL);

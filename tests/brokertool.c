@@ -67,8 +67,8 @@ get(struct broker *b, const char *key, uint64_t off, uint64_t len)
 
 	p = xmalloc(1024 * 1024);
 	while (len > 0) {
-		n = broker_read(b, key, p, len < 1024 * 1024 ? len : 1024 * 1024,
-		    off);
+		n = broker_read(b, key, p, len < 1024 * 1024 ? len :
+		    1024 * 1024, off, NULL);
 		if (n < 0)
 			return (n);
 		if (n == 0)
@@ -110,12 +110,12 @@ main(int argc, char **argv)
 	if (strcmp(argv[2], "ls") == 0) {
 		if (argc > 3 && strcmp(argv[3], "-r") == 0)
 			error = broker_list(b, argc > 4 ? argv[4] : "", true,
-			    print_entry, NULL);
+			    print_entry, NULL, NULL);
 		else
 			error = broker_list(b, argc > 3 ? argv[3] : "", false,
-			    print_entry, NULL);
+			    print_entry, NULL, NULL);
 	} else if (strcmp(argv[2], "stat") == 0 && argc == 4) {
-		if ((error = broker_stat(b, argv[3], &e)) == 0)
+		if ((error = broker_stat(b, argv[3], &e, NULL)) == 0)
 			print_entry(NULL, &e);
 	} else if (strcmp(argv[2], "get") == 0 && (argc == 4 || argc == 6))
 		error = get(b, argv[3], argc == 6 ? strtoull(argv[4], NULL, 10) :
@@ -126,9 +126,10 @@ main(int argc, char **argv)
 			error = -errno;
 		else
 			error = broker_upload(b, argv[3], fd, argc == 6 ?
-			    strtoull(argv[5], NULL, 10) : (uint64_t)st.st_size);
+			    strtoull(argv[5], NULL, 10) : (uint64_t)st.st_size,
+			    NULL);
 	} else if (strcmp(argv[2], "rm") == 0 && argc == 4)
-		error = broker_remove(b, argv[3]);
+		error = broker_remove(b, argv[3], NULL);
 	else
 		fprintf(stderr, "brokertool: bad command\n");
 	broker_close(b);

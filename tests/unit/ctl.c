@@ -3,7 +3,8 @@
  * parsed fields, keywords in any case, backquoted and UTF-8 names, pasted
  * Doris SQL, each refused line with its exact message, and a smoke fuzz
  * (every prefix of each good line, random byte flips) that must neither
- * crash nor leak nor return anything but 0 or -EINVAL with a message.
+ * crash nor leak nor return anything but 0 or -EINVAL with a message;
+ * and ctl-select.c's choice of tables and partitions.
  */
 
 #include <criterion/criterion.h>
@@ -685,4 +686,63 @@ Test(ctl, fuzz_prefixes_and_flips)
 			free(copy);
 		}
 	}
+}
+
+/* A catalog of two tables for ctl_select_check: orders (p1, p2), users. */
+static bool
+has(void *arg, const char *table, const char *partition)
+{
+	if (strcmp(table, "orders") == 0)
+		return (partition == NULL || strcmp(partition, "p1") == 0 ||
+		    strcmp(partition, "p2") == 0);
+	return (strcmp(table, "users") == 0 && partition == NULL);
+}
+
+Test(ctl, select_on_exclude_and_all)
+{
+	struct ctl_request	*r;
+	const struct ctl_table	*e;
+
+	r = good(CTL_RESTORE, "snap");
+	cr_assert(ctl_select(r, "orders", "p1", &e));
+	cr_assert_null(e);
+	ctl_free(r);
+
+	r = good(CTL_RESTORE, "snap ON (orders PARTITION (p2) AS o2)");
+	cr_assert_not(ctl_select(r, "orders", "p1", &e));
+	cr_assert(ctl_select(r, "orders", "p2", &e));
+	assert_str(e->alias, "o2");
+	cr_assert_not(ctl_select(r, "users", "users", &e));
+	cr_assert_null(e);
+	ctl_free(r);
+
+	/* EXCLUDE takes a named table out whole, partitions or not. */
+	r = good(CTL_BACKUP, "snap EXCLUDE (orders PARTITION (p1))");
+	cr_assert_not(ctl_select(r, "orders", "p2", NULL));
+	cr_assert(ctl_select(r, "users", "users", NULL));
+	ctl_free(r);
+}
+
+Test(ctl, select_check_names_what_is_missing)
+{
+	struct ctl_request	*r;
+	const char		*table, *partition;
+
+	r = good(CTL_BACKUP, "snap ON (orders PARTITION (p1, p2), users)");
+	cr_assert_eq(ctl_select_check(r, has, NULL, &table, &partition), 0);
+	ctl_free(r);
+
+	r = good(CTL_BACKUP, "snap ON (users, nosuch)");
+	cr_assert_eq(ctl_select_check(r, has, NULL, &table, &partition),
+	    -ENOENT);
+	assert_str(table, "nosuch");
+	cr_assert_null(partition);
+	ctl_free(r);
+
+	r = good(CTL_BACKUP, "snap EXCLUDE (orders PARTITION (p3))");
+	cr_assert_eq(ctl_select_check(r, has, NULL, &table, &partition),
+	    -ENOENT);
+	assert_str(table, "orders");
+	assert_str(partition, "p3");
+	ctl_free(r);
 }

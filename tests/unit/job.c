@@ -27,6 +27,7 @@ make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
 
 	j = xcalloc(1, sizeof *j);
 	j->jobs = js;
+	j->kind = &job_backup_entry;
 	j->id = 7;
 	j->line = xstrdup(line);
 	cr_assert_eq(ctl_parse(CTL_BACKUP, line, strlen(line), &j->req,
@@ -38,7 +39,7 @@ make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
 	return (j);
 }
 
-/* What make_job and job_load allocate (job.c's job_free is private). */
+/* What make_job and job_store_load allocate (job.c's job_free is private). */
 static void
 drop_job(struct job *j)
 {
@@ -59,11 +60,11 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	struct data_root	*data;
 	struct jobs		*js;
 	struct job		*j, *back;
-	char			*cause = NULL, *path;
+	char			*cause = NULL, *path, *kind;
 
 	cr_assert_not_null(mkdtemp(root));
 	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
-	js = jobs_create(NULL, data, notify, NULL);
+	js = jobs_create(NULL, data, NULL, notify, NULL);
 
 	j = make_job(js, "sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
 	    time(NULL) - 599);
@@ -75,11 +76,15 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 
 	/* Its record reads back the same. */
 	xasprintf(&path, "%s/.snapfs/history/7", root);
-	back = job_load(js, path, &cause);
+	back = job_store_load(path, &kind, &cause);
 	cr_assert_not_null(back, "%s", cause);
+	cr_assert_str_eq(kind, "backup");
+	free(kind);
 	cr_assert_eq(back->id, 7);
 	cr_assert_eq(back->state, JOB_CANCELLED);
 	cr_assert_str_eq(back->error, "timeout after 600 seconds");
+	cr_assert_eq(ctl_parse(CTL_BACKUP, back->line, strlen(back->line),
+	    &back->req, &cause), 0, "%s", cause);
 	cr_assert_str_eq(back->req->label, "snap1");
 	cr_assert_eq(back->created, j->created);
 	cr_assert_eq(back->timeout, 600);

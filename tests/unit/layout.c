@@ -138,7 +138,8 @@ Test(layout, meta_names)
 	assert_freed_eq(layout_meta_name(NULL), "__meta");
 	cr_assert_not(layout_is_meta("__meta"));
 	cr_assert_not(layout_is_meta("__meta.part"));
-	cr_assert_not(layout_is_meta("__metax.0123456789abcdef0123456789abcdef"));
+	cr_assert_not(layout_is_meta(
+	    "__metax.0123456789abcdef0123456789abcdef"));
 }
 
 Test(layout, tablet_files_round_trip)

@@ -74,15 +74,15 @@ Test(tree, lookup_loads_once_and_finds_children)
 
 	loads = 0;
 	t = tree_create(fake_load, NULL);
-	cr_assert_eq(tree_lookup(t, 1, "a", &a), 0);
+	cr_assert_eq(tree_lookup(t, 1, "a", &a, NULL), 0);
 	cr_assert_eq(a.type, NODE_DIR);
-	cr_assert_eq(tree_lookup(t, 1, "nope", &b), -ENOENT);
+	cr_assert_eq(tree_lookup(t, 1, "nope", &b, NULL), -ENOENT);
 	cr_assert_eq(loads, 1);
-	cr_assert_eq(tree_lookup(t, a.ino, "b", &b), 0);
+	cr_assert_eq(tree_lookup(t, a.ino, "b", &b, NULL), 0);
 	cr_assert_eq(loads, 2);
-	cr_assert_eq(tree_lookup(t, b.ino, "x", &x), 0);
+	cr_assert_eq(tree_lookup(t, b.ino, "x", &x, NULL), 0);
 	cr_assert_eq(x.size, 20, "the first of two repeated names wins");
-	cr_assert_eq(tree_lookup(t, x.ino, "y", &a), -ENOTDIR);
+	cr_assert_eq(tree_lookup(t, x.ino, "y", &a, NULL), -ENOTDIR);
 	tree_free(t);
 }
 
@@ -94,15 +94,15 @@ Test(tree, readdir_is_sorted_and_refuses_bad_names)
 
 	t = tree_create(fake_load, NULL);
 	memset(&ns, 0, sizeof ns);
-	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), 0);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns, NULL), 0);
 	cr_assert_str_eq(ns.buf, "a t.txt ");
-	tree_lookup(t, 1, "a", &a);
-	tree_lookup(t, a.ino, "b", &b);
+	tree_lookup(t, 1, "a", &a, NULL);
+	tree_lookup(t, a.ino, "b", &b, NULL);
 	memset(&ns, 0, sizeof ns);
-	cr_assert_eq(tree_readdir(t, b.ino, 0, collect, &ns), 0);
+	cr_assert_eq(tree_readdir(t, b.ino, 0, collect, &ns, NULL), 0);
 	cr_assert_str_eq(ns.buf, "x y ");
 	memset(&ns, 0, sizeof ns);
-	cr_assert_eq(tree_readdir(t, b.ino, 1, collect, &ns), 0);
+	cr_assert_eq(tree_readdir(t, b.ino, 1, collect, &ns, NULL), 0);
 	cr_assert_str_eq(ns.buf, "y ", "offsets are positions");
 	tree_free(t);
 }
@@ -114,10 +114,10 @@ Test(tree, inode_numbers_follow_the_path)
 
 	t1 = tree_create(fake_load, NULL);
 	t2 = tree_create(fake_load, (void *)1);	/* other load order */
-	cr_assert_eq(tree_lookup(t1, 1, "t.txt", &f1), 0);
-	cr_assert_eq(tree_lookup(t2, 1, "a", &a2), 0);
-	cr_assert_eq(tree_lookup(t2, 1, "t.txt", &f2), 0);
-	cr_assert_eq(tree_lookup(t1, 1, "a", &a1), 0);
+	cr_assert_eq(tree_lookup(t1, 1, "t.txt", &f1, NULL), 0);
+	cr_assert_eq(tree_lookup(t2, 1, "a", &a2, NULL), 0);
+	cr_assert_eq(tree_lookup(t2, 1, "t.txt", &f2, NULL), 0);
+	cr_assert_eq(tree_lookup(t1, 1, "a", &a1, NULL), 0);
 	cr_assert_eq(a1.ino, a2.ino);
 	cr_assert_eq(f1.ino, f2.ino);
 	cr_assert_neq(a1.ino, f1.ino);
@@ -135,9 +135,9 @@ Test(tree, objects_know_their_key_and_md5)
 	size_t			 len;
 
 	t = tree_create(fake_load, NULL);
-	tree_lookup(t, 1, "a", &a);
-	tree_lookup(t, a.ino, "b", &b);
-	tree_lookup(t, b.ino, "y", &y);
+	tree_lookup(t, 1, "a", &a, NULL);
+	tree_lookup(t, a.ino, "b", &b, NULL);
+	tree_lookup(t, b.ino, "y", &y, NULL);
 	cr_assert_eq(tree_object(t, y.ino, &obj), 0);
 	cr_assert_str_eq(obj.key, "pa/pb/y.0123456789abcdef0123456789abcdef");
 	cr_assert_str_eq(obj.md5, "0123456789abcdef0123456789abcdef");
@@ -145,7 +145,7 @@ Test(tree, objects_know_their_key_and_md5)
 	free(obj.key);
 	cr_assert_eq(tree_object(t, a.ino, &obj), -EINVAL);
 
-	tree_lookup(t, 1, "t.txt", &a);
+	tree_lookup(t, 1, "t.txt", &a, NULL);
 	cr_assert_eq(tree_text(t, a.ino, &text, &len), 0);
 	cr_assert_eq(len, 6);
 	cr_assert_str_eq(text, "hello\n");
@@ -177,9 +177,9 @@ Test(tree, a_failed_load_shows_nothing_and_is_retried)
 
 	t = tree_create(failing_load, &calls);
 	memset(&ns, 0, sizeof ns);
-	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), -EIO);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns, NULL), -EIO);
 	cr_assert_eq(ns.n, 0);
-	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns), 0);
+	cr_assert_eq(tree_readdir(t, 1, 0, collect, &ns, NULL), 0);
 	cr_assert_str_eq(ns.buf, "half ");
 	tree_free(t);
 }
@@ -219,7 +219,8 @@ ino_at(struct tree *t, const char *path)
 	char			*copy = strdup(path), *name, *rest = copy;
 
 	while ((name = strsep(&rest, "/")) != NULL)
-		cr_assert_eq(tree_lookup(t, a.ino, name, &a), 0, "%s", name);
+		cr_assert_eq(tree_lookup(t, a.ino, name, &a, NULL), 0, "%s",
+		    name);
 	free(copy);
 	return (a.ino);
 }
