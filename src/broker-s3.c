@@ -150,6 +150,7 @@ list_object(void *arg, const char *key, uint64_t size, int64_t mtime)
 	key += plen;
 	if (*key == '\0' || key[strlen(key) - 1] == '/')
 		return (0);	/* a folder marker */
+	memset(&e, 0, sizeof e);
 	e.key = key;
 	e.is_dir = false;
 	e.size = size;
@@ -266,15 +267,15 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 }
 
 static int
-s3_list(struct broker *b, const char *folder, bool recursive,
+s3_list(struct broker *b, const char *folder, int flags,
     broker_list_cb cb, void *arg, volatile bool *abort)
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	char			*cause = NULL;
 	int			 error;
 
-	error = list_pages(s, folder, recursive, 1000, false, cb, arg, abort,
-	    &cause);
+	error = list_pages(s, folder, flags & BROKER_RECURSIVE, 1000, false,
+	    cb, arg, abort, &cause);
 	if (error != 0)
 		log_warn("list %s%s: %s", s->prefix, folder,
 		    cause != NULL ? cause : strerror(-error));

@@ -56,15 +56,37 @@ broker_close(struct broker *b)
 	free(location);
 }
 
-/* Call cb for each entry below folder; on error nothing is partial. */
+struct list {
+	broker_list_cb	 cb;
+	void		*arg;
+};
+
+/* An entry that is no object goes only to who asked for them. */
+static int
+list_objects(void *arg, const struct broker_entry *e)
+{
+	struct list	*l = arg;
+
+	return (e->special ? 0 : l->cb(l->arg, e));
+}
+
+/*
+ * Call cb for each entry below folder (flags: BROKER_RECURSIVE,
+ * BROKER_SPECIAL); on error nothing is partial.
+ */
 int
-broker_list(struct broker *b, const char *folder, bool recursive,
+broker_list(struct broker *b, const char *folder, int flags,
     broker_list_cb cb, void *arg, volatile bool *abort)
 {
-	int	error;
+	struct list	l = { cb, arg };
+	int		error;
 
 	stats_add(STAT_LIST_REQUESTS, 1);
-	if ((error = b->ops->list(b, folder, recursive, cb, arg, abort)) < 0) {
+	if ((flags & BROKER_SPECIAL) == 0) {
+		cb = list_objects;
+		arg = &l;
+	}
+	if ((error = b->ops->list(b, folder, flags, cb, arg, abort)) < 0) {
 		stats_add(STAT_ERRORS, 1);
 		log_warn("list %s/%s: %s", b->location, folder,
 		    strerror(-error));

@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +76,7 @@ data_syncdir(int dirfd, const char *path)
 {
 	int	fd, error = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = file_open(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd == -1)
 		return (-errno);
 	if (fsync(fd) == -1)
@@ -111,8 +110,7 @@ data_list(int rootfd, const char *rel, struct data_ent **ep, size_t *np,
 	size_t		 n = 0, cap = 0;
 	int		 fd, error = 0;
 
-	fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = file_open(rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
 	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
 		error = -errno;
 		if (fd != -1)
@@ -371,24 +369,35 @@ dataroot_path(const struct data_root *r)
 	return (r->path);
 }
 
-/* The folder of the job records. */
-char *
-dataroot_history(const struct data_root *r)
+/*
+ * DIR/.snapfs, open: snapfs's own files (job records, work folders) are
+ * reached beneath it, so that a link planted in the data root is never
+ * followed.
+ */
+int
+dataroot_meta(const struct data_root *r)
 {
-	char	*dir;
-
-	xasprintf(&dir, "%s/%s/history", r->path, DATA_META);
-	return (dir);
+	return (r->metafd);
 }
 
-/* The work folder of job id: its staging, snapshot and aside copies. */
+/* The work folder of job id, below DIR/.snapfs. */
 char *
 dataroot_work_dir(const struct data_root *r, int64_t id)
 {
 	char	*dir;
 
-	xasprintf(&dir, "%s/%s/jobs/%lld", r->path, DATA_META, (long long)id);
+	xasprintf(&dir, "jobs/%lld", (long long)id);
 	return (dir);
+}
+
+/* rel (below DIR/.snapfs) as a path, for messages. */
+char *
+dataroot_shown(const struct data_root *r, const char *rel)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%s/%s", r->path, DATA_META, rel);
+	return (path);
 }
 
 /* The database folders, sorted; the caller frees each name and the array. */
@@ -496,9 +505,10 @@ dataroot_db_free(struct data_db *d)
 }
 
 /*
- * Snapshot one tablet into dest/<tabletId>/ with hard links.  A link that
- * is already there and is the same file is fine, so that a resumed job can
- * do it again.
+ * Snapshot one tablet into dest/<tabletId>/ (dest below DIR/.snapfs) with
+ * hard links.  Only regular files are linked: a link or anything else in
+ * the tablet folder fails it.  A link that is already there and is the
+ * same file is fine, so that a resumed job can do it again.
  */
 int
 dataroot_link(const struct data_root *r, const char *db, const char *table,
@@ -516,18 +526,18 @@ dataroot_link(const struct data_root *r, const char *db, const char *table,
 	xasprintf(&src, "%s/%s/%s/%lld", db, table, partition,
 	    (long long)t->id);
 	xasprintf(&to, "%s/%lld", dest, (long long)t->id);
-	sfd = openat(r->fd, src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sfd == -1) {
+	if ((sfd = file_open(r->fd, src, O_RDONLY | O_DIRECTORY, 0)) == -1) {
 		error = -errno;
 		xasprintf(cause, "\"%s\": %s", src, strerror(errno));
 		goto out;
 	}
-	if ((error = file_mkdirs(AT_FDCWD, to, 0755)) != 0 ||
-	    (dfd = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((error = file_mkdirs(r->metafd, to, 0755)) != 0 ||
+	    (dfd = file_open(r->metafd, to, O_RDONLY | O_DIRECTORY, 0)) ==
+	    -1) {
 		if (error == 0)
 			error = -errno;
-		xasprintf(cause, "%s: %s", to, strerror(-error));
+		xasprintf(cause, "%s/%s/%s: %s", r->path, DATA_META, to,
+		    strerror(-error));
 		goto out;
 	}
 	for (i = 0; i < t->nfiles; i++) {
@@ -538,11 +548,17 @@ dataroot_link(const struct data_root *r, const char *db, const char *table,
 			error = -EINVAL;
 			goto out;
 		}
+		if (fstatat(sfd, f, &sst, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sst.st_mode)) {
+			error = errno == ENOENT ? -ENOENT : -EINVAL;
+			xasprintf(cause, "\"%s/%s\": %s", src, f, error ==
+			    -ENOENT ? "gone" : "not a regular file");
+			goto out;
+		}
 		if (linkat(sfd, f, dfd, f, 0) == 0)
 			continue;
 		error = -errno;
 		if (errno == EEXIST &&
-		    fstatat(sfd, f, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    fstatat(dfd, f, &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    sst.st_dev == dst.st_dev && sst.st_ino == dst.st_ino) {
 			error = 0;
@@ -566,23 +582,32 @@ out:
 	return (error);
 }
 
-/* The folder that holds path. */
-static char *
-data_parent(const char *path)
+/* The folder that holds rel (beneath DIR/.snapfs), open, and its name. */
+static int
+meta_parent(const struct data_root *r, const char *rel, const char **name,
+    bool make)
 {
-	char	*copy, *parent;
+	char	*dir;
+	int	 error;
 
-	copy = xstrdup(path);
-	parent = xstrdup(dirname(copy));
-	free(copy);
-	return (parent);
+	if (make && strchr(rel, '/') != NULL) {
+		dir = xstrndup(rel, strrchr(rel, '/') - rel);
+		error = file_mkdirs(r->metafd, dir, 0755);
+		free(dir);
+		if (error != 0) {
+			errno = -error;
+			return (-1);
+		}
+	}
+	return (file_parent(r->metafd, rel, name));
 }
 
 /*
  * Switch a restored partition in: move the one in place (if any) to aside,
  * then staged into its place; on failure put the old one back, so that the
- * partition is never missing.  A switch already done (staged gone and the
- * partition there) is done again as a no-op.
+ * partition is never missing.  staged and aside are below DIR/.snapfs.  A
+ * switch already done (staged gone and the partition there) is done again
+ * as a no-op.
  */
 int
 dataroot_switch(struct data_root *r, const char *db, const char *table,
@@ -590,15 +615,17 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
     char **cause)
 {
 	struct stat	 sst, st;
-	char		*tdir, *target, *aparent = NULL, *sparent = NULL;
+	const char	*sname, *aname;
+	char		*tdir, *target;
 	bool		 moved = false, made_db, made_table;
-	int		 pfd = -1, error, saved;
+	int		 pfd = -1, spfd = -1, apfd = -1, error = 0, saved;
 
 	if ((error = data_names_ok(db, table, partition, cause)) != 0)
 		return (error);
 	xasprintf(&tdir, "%s/%s", db, table);
 	xasprintf(&target, "%s/%s", tdir, partition);
-	if (lstat(staged, &sst) == -1) {
+	if ((spfd = meta_parent(r, staged, &sname, false)) == -1 ||
+	    fstatat(spfd, sname, &sst, AT_SYMLINK_NOFOLLOW) == -1) {
 		error = -errno;
 		if (errno == ENOENT &&
 		    fstatat(r->fd, target, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -618,8 +645,8 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
 	if ((!made_db && errno != EEXIST) ||
 	    (!(made_table = (mkdirat(r->fd, tdir, 0755) == 0)) &&
 	    errno != EEXIST) ||
-	    (pfd = openat(r->fd, tdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || fstat(pfd, &st) == -1) {
+	    (pfd = file_open(r->fd, tdir, O_RDONLY | O_DIRECTORY, 0)) == -1 ||
+	    fstat(pfd, &st) == -1) {
 		error = -errno;
 		xasprintf(cause, "\"%s\": %s", tdir, strerror(errno));
 		goto out;
@@ -631,13 +658,13 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
 		goto out;
 	}
 
-	aparent = data_parent(aside);
+	if ((apfd = meta_parent(r, aside, &aname, true)) == -1) {
+		error = -errno;
+		xasprintf(cause, "%s: %s", aside, strerror(errno));
+		goto out;
+	}
 	if (fstatat(pfd, partition, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if ((error = file_mkdirs(AT_FDCWD, aparent, 0755)) != 0) {
-			xasprintf(cause, "%s: %s", aparent, strerror(-error));
-			goto out;
-		}
-		if (renameat(pfd, partition, AT_FDCWD, aside) == -1) {
+		if (renameat(pfd, partition, apfd, aname) == -1) {
 			error = -errno;
 			xasprintf(cause, "moving \"%s\" to %s: %s", target,
 			    aside, strerror(errno));
@@ -649,9 +676,9 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
 		xasprintf(cause, "\"%s\": %s", target, strerror(errno));
 		goto out;
 	}
-	if (renameat(AT_FDCWD, staged, pfd, partition) == -1) {
+	if (renameat(spfd, sname, pfd, partition) == -1) {
 		saved = errno;
-		if (moved && renameat(AT_FDCWD, aside, pfd, partition) == -1)
+		if (moved && renameat(apfd, aname, pfd, partition) == -1)
 			log_warn("%s: moving %s back to \"%s\": %s", r->path,
 			    aside, target, strerror(errno));
 		xasprintf(cause, "moving %s to \"%s\": %s", staged, target,
@@ -661,13 +688,9 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
 	}
 
 	/* Make the renames, and any folder made for them, durable. */
-	sparent = data_parent(staged);
-	if (fsync(pfd) == -1)
+	if (fsync(pfd) == -1 || (moved && fsync(apfd) == -1) ||
+	    fsync(spfd) == -1)
 		error = -errno;
-	if (error == 0 && moved)
-		error = data_syncdir(AT_FDCWD, aparent);
-	if (error == 0)
-		error = data_syncdir(AT_FDCWD, sparent);
 	if (error == 0 && made_table)
 		error = data_syncdir(r->fd, db);
 	if (error == 0 && made_db)
@@ -676,10 +699,12 @@ dataroot_switch(struct data_root *r, const char *db, const char *table,
 		xasprintf(cause, "syncing after the switch of \"%s\": %s",
 		    target, strerror(-error));
 out:
+	if (apfd != -1)
+		close(apfd);
+	if (spfd != -1)
+		close(spfd);
 	if (pfd != -1)
 		close(pfd);
-	free(sparent);
-	free(aparent);
 	free(target);
 	free(tdir);
 	return (error);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -463,32 +464,35 @@ fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
-/* Submit each complete line of f; the first refusal's -errno, or 0. */
+/*
+ * Submit the line in f if it is complete (or all is set: the file is
+ * closed); -errno when it is refused.  A write holds one line at most:
+ * one that holds more is refused whole and starts nothing, so that a
+ * write that fails has started no job.
+ */
 static int
-submit_lines(struct snapfs *fs, struct fs_file *f, bool all)
+submit_line(struct snapfs *fs, struct fs_file *f, bool all)
 {
-	char	*nl, *cause = NULL;
-	size_t	 len;
-	int	 error = 0;
+	const char	*end = f->line.data + f->line.len, *nl, *p;
+	char		*cause = NULL;
+	int		 error = 0;
 
-	while (error == 0 && f->line.len > 0) {
-		nl = memchr(f->line.data, '\n', f->line.len);
-		if (nl == NULL && !all)
-			break;
-		len = nl != NULL ? (size_t)(nl - f->line.data) : f->line.len;
-		if (fs->jobs == NULL) {
-			error = -EROFS;
-			log_warn("a job needs a data root: mount with "
-			    "-o data=DIR");
-		} else if ((error = jobs_submit(fs->jobs, f->kind,
-		    f->line.data, len, &cause)) != 0) {
-			log_warn("refused: %s", cause);
-			free(cause);
-		}
-		len += nl != NULL;
-		memmove(f->line.data, f->line.data + len, f->line.len - len);
-		f->line.len -= len;
+	if (f->line.len == 0 ||
+	    ((nl = memchr(f->line.data, '\n', f->line.len)) == NULL && !all))
+		return (0);
+	for (p = nl != NULL ? nl : end; p < end && *p == '\n'; p++)
+		;
+	if (p != end) {
+		jobs_refuse(fs->jobs, "one line per write: this write holds "
+		    "more than one");
+		error = -EINVAL;
+	} else if ((error = jobs_submit(fs->jobs, f->kind, f->line.data,
+	    nl != NULL ? (size_t)(nl - f->line.data) : f->line.len,
+	    &cause)) != 0) {
+		log_warn("refused: %s", cause);
+		free(cause);
 	}
+	f->line.len = 0;
 	return (error);
 }
 
@@ -498,14 +502,18 @@ fs_write(fuse_req_t req, fuse_ino_t ino, const char *p, size_t size,
 {
 	struct snapfs	*fs = fs_of(req);
 	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
+	char		 why[64];
 	int		 error;
 
 	if (buf_add(&f->line, p, size) != 0) {
 		f->line.len = 0;
-		fuse_reply_err(req, EINVAL);	/* no line is that long */
+		snprintf(why, sizeof why, "line longer than %d bytes",
+		    CTL_LINE_MAX);
+		jobs_refuse(fs->jobs, why);
+		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((error = submit_lines(fs, f, false)) != 0)
+	if ((error = submit_line(fs, f, false)) != 0)
 		fuse_reply_err(req, -error);
 	else
 		fuse_reply_write(req, size);
@@ -517,8 +525,7 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
 
-	fuse_reply_err(req, f->line.len != 0 ?
-	    -submit_lines(fs_of(req), f, true) : 0);
+	fuse_reply_err(req, -submit_line(fs_of(req), f, true));
 }
 
 static void

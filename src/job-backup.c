@@ -35,11 +35,13 @@
 #define UPLOAD_THREADS	4
 #define META_VERSION	140	/* Doris 3.0 */
 #define MD5_CHUNK	(1024 * 1024)
+#define UPLOAD_TRIES	3	/* reads of a file that changes meanwhile */
 
 /* One file to upload. */
 struct upload {
 	const struct data_tablet *tablet;
-	char		*path;		/* in the hard-link snapshot */
+	char		*path;		/* in the hard-link snapshot, below
+					   DIR/.snapfs */
 	char		*dir;		/* the tablet folder's key */
 	const char	*name;		/* the file's name */
 	uint64_t	 size;
@@ -49,6 +51,7 @@ struct upload {
 struct backup {
 	struct job		*job;
 	struct data_db		*db;
+	char			*workdir;	/* below DIR/.snapfs */
 	char			*snapdir;	/* the hard-link snapshot */
 	struct upload		*uploads;
 	size_t			 nuploads;
@@ -151,7 +154,10 @@ backup_check(struct job *j, char **cause)
 		return (error);
 	j->folder = layout_snapshot_dir(j->repo_key, j->req->label);
 	if ((error = repo_snapshot(job_broker(j), j->folder, &rs,
-	    &j->abort)) == 0 && rs.nobjects != 0) {
+	    &j->abort)) != 0)
+		xasprintf(cause, "cannot list %s: %s", j->folder,
+		    strerror(-error));
+	else if (rs.nobjects != 0) {
 		xasprintf(cause, "Snapshot with name '%s' already exist in "
 		    "repository %s", j->req->label, j->repo);
 		error = -EEXIST;
@@ -252,23 +258,55 @@ file_md5(int fd, uint64_t size, char md5[MD5_HEX_LEN + 1])
 	return (error);
 }
 
+/* Did the file change between two looks at its descriptor? */
+static bool
+changed(const struct stat *a, const struct stat *b)
+{
+	return (a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec);
+}
+
+/*
+ * Upload one file as <name>.<md5>.  A file rewritten in place while it is
+ * read (the hard link shares its bytes) would go up torn, under an md5
+ * name of what was read: its size and times are looked at before and
+ * after, and an upload they do not agree on is removed and tried again;
+ * -ESTALE when the file never held still.
+ */
 static int
 upload_one(struct backup *bk, struct upload *u)
 {
 	struct job	*j = bk->job;
-	struct stat	 st;
+	struct stat	 before, after;
 	char		*key;
-	int		 fd, error;
+	int		 fd, tries, error = -ESTALE;
 
-	if ((fd = open(u->path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = file_open(dataroot_meta(job_data(j)), u->path, O_RDONLY |
+	    O_NONBLOCK, 0)) == -1)
 		return (-errno);
-	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != u->size)
-		error = -EIO;	/* the data root changed under a link */
-	else if ((error = file_md5(fd, u->size, u->md5)) == 0) {
+	for (tries = 0; tries < UPLOAD_TRIES && error == -ESTALE; tries++) {
+		if (fstat(fd, &before) == -1) {
+			error = -errno;
+			break;
+		}
+		if (!S_ISREG(before.st_mode) ||
+		    (uint64_t)before.st_size != u->size)
+			break;		/* not the file scanned: -ESTALE */
+		if ((error = file_md5(fd, u->size, u->md5)) != 0)
+			break;
 		xasprintf(&key, "%s%s/%s.%s", j->folder, u->dir, u->name,
 		    u->md5);
 		error = broker_upload(job_broker(j), key, fd, u->size,
 		    &j->abort);
+		if (error == 0 && (fstat(fd, &after) == -1 ||
+		    changed(&before, &after))) {
+			log_warn("%s: changed while it was uploaded", key);
+			broker_remove(job_broker(j), key, NULL);
+			error = -ESTALE;
+		}
 		free(key);
 	}
 	close(fd);
@@ -283,7 +321,11 @@ upload_item(void *arg, size_t i)
 	struct upload	*u = &bk->uploads[i];
 	int		 error;
 
-	if ((error = upload_one(bk, u)) != 0)
+	if ((error = upload_one(bk, u)) == -ESTALE)
+		job_fail(bk->job, "%s/%s%s: changed while it was backed up",
+		    dataroot_path(job_data(bk->job)), bk->job->db, u->path +
+		    strlen(bk->snapdir));
+	else if (error != 0)
 		job_fail(bk->job, "upload %s%s/%s: %s", bk->job->folder, u->dir,
 		    u->name, strerror(-error));
 	else
@@ -446,8 +488,10 @@ backup_free(struct backup *bk)
 		free(bk->uploads[i].dir);
 	}
 	free(bk->uploads);
-	if (bk->snapdir != NULL)
-		file_remove_tree(bk->snapdir);	/* release the snapshot */
+	if (bk->workdir != NULL)	/* release the snapshot */
+		file_remove_tree(dataroot_meta(job_data(bk->job)),
+		    bk->workdir);
+	free(bk->workdir);
 	free(bk->snapdir);
 	dataroot_db_free(bk->db);
 }
@@ -458,7 +502,7 @@ backup_run(struct job *j)
 {
 	struct backup	 bk;
 	struct info	*info;
-	char		*cause = NULL, *text, *work, ts[LAYOUT_TS_MAX];
+	char		*cause = NULL, *text, ts[LAYOUT_TS_MAX];
 	size_t		 len;
 	int		 error;
 
@@ -477,11 +521,12 @@ backup_run(struct job *j)
 		    strerror(-error));
 		goto out;
 	}
+	if (j->new_repo)
+		job_notify(j);	/* it shows now, whatever becomes of the job */
 
 	job_set_state(j, JOB_SNAPSHOTING);
-	work = dataroot_work_dir(job_data(j), j->id);
-	xasprintf(&bk.snapdir, "%s/snapshot", work);
-	free(work);
+	bk.workdir = dataroot_work_dir(job_data(j), j->id);
+	xasprintf(&bk.snapdir, "%s/snapshot", bk.workdir);
 	if (snapshot(&bk) != 0)
 		goto out;
 

@@ -162,8 +162,8 @@ drop_run(struct job *j)
 	job_set_state(j, JOB_PENDING);
 	if (job_stopped(j))
 		goto out;
-	if ((error = broker_list(job_broker(j), j->folder, true, drop_entry,
-	    &d, &j->abort)) != 0) {
+	if ((error = broker_list(job_broker(j), j->folder, BROKER_RECURSIVE |
+	    BROKER_SPECIAL, drop_entry, &d, &j->abort)) != 0) {
 		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
 		goto out;
 	}

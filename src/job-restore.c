@@ -225,8 +225,8 @@ stage(struct restore *rs)
 					xasprintf(&dir, "%s/%" PRId64,
 					    t->staged,
 					    t->part->indexes[m].tablets[n]);
-					error = file_mkdirs(AT_FDCWD, dir,
-					    0755);
+					error = file_mkdirs(dataroot_meta(
+					    job_data(j)), dir, 0755);
 					free(dir);
 					if (error != 0) {
 						job_fail(j, "staging: %s",
@@ -250,8 +250,8 @@ stage(struct restore *rs)
 				pl->aux = k + 1;
 	}
 	xasprintf(&prefix, "%s%s", j->folder, layout_content());
-	error = broker_list(job_broker(j), prefix, true, content_entry, rs,
-	    &j->abort);
+	error = broker_list(job_broker(j), prefix, BROKER_RECURSIVE,
+	    content_entry, rs, &j->abort);
 	free(prefix);
 	if (error != 0) {
 		job_fail(j, "cannot list the snapshot: %s", strerror(-error));
@@ -278,7 +278,8 @@ download_one(struct restore *rs, struct download *d)
 	const char	*want = d->key + strlen(d->key) - MD5_HEX_LEN;
 	int		 fd, error;
 
-	fd = open(d->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = file_open(dataroot_meta(job_data(j)), d->path, O_WRONLY |
+	    O_CREAT | O_TRUNC, 0644);
 	if (fd == -1)
 		return (-errno);
 	error = repo_stream(job_broker(j), d->key, d->size, write_chunk, &fd,
@@ -313,7 +314,7 @@ commit(struct restore *rs)
 {
 	struct job	*j = rs->job;
 	struct target	*t;
-	char		*aside, *cause = NULL;
+	char		*aside, *shown, *cause = NULL;
 	size_t		 i;
 	int		 error;
 
@@ -324,15 +325,38 @@ commit(struct restore *rs)
 		error = dataroot_switch(job_data(j), j->db, t->name,
 		    t->part->name, t->staged, aside, &cause);
 		free(aside);
+		if (error != 0 && i == 0) {
+			/* Nothing switched: the data root is as it was. */
+			job_fail(j, "commit: %s", cause);
+			free(cause);
+			return (error);
+		}
 		if (error != 0) {
+			shown = dataroot_shown(job_data(j), rs->jobdir);
 			job_fail(j, "commit: %s; what the switched partitions "
-			    "replaced is kept in %s/aside", cause, rs->jobdir);
+			    "replaced is kept in %s/aside", cause, shown);
+			free(shown);
 			free(cause);
 			rs->keep = true;
 			return (error);
 		}
 	}
 	return (0);
+}
+
+/* A folder below DIR/.snapfs, to read, or NULL. */
+static DIR *
+work_folder(struct job *j, const char *rel)
+{
+	DIR	*dir;
+	int	 fd;
+
+	if ((fd = file_open(dataroot_meta(job_data(j)), rel, O_RDONLY |
+	    O_DIRECTORY, 0)) == -1)
+		return (NULL);
+	if ((dir = fdopendir(fd)) == NULL)
+		close(fd);
+	return (dir);
 }
 
 /*
@@ -344,17 +368,17 @@ resume_commit(struct job *j)
 {
 	struct dirent	*t, *p;
 	DIR		*tables, *parts;
-	char		*jobdir, *staged, *aside, *path, *cause = NULL;
+	char		*jobdir, *staged, *aside, *path, *shown, *cause = NULL;
 	int		 error = 0;
 
 	jobdir = dataroot_work_dir(job_data(j), j->id);
 	xasprintf(&staged, "%s/staging", jobdir);
-	if ((tables = opendir(staged)) != NULL) {
+	if ((tables = work_folder(j, staged)) != NULL) {
 		while (error == 0 && (t = readdir(tables)) != NULL) {
 			if (t->d_name[0] == '.')
 				continue;
 			xasprintf(&path, "%s/%s", staged, t->d_name);
-			if ((parts = opendir(path)) != NULL) {
+			if ((parts = work_folder(j, path)) != NULL) {
 				while (error == 0 &&
 				    (p = readdir(parts)) != NULL) {
 					if (p->d_name[0] == '.')
@@ -376,12 +400,14 @@ resume_commit(struct job *j)
 		closedir(tables);
 	}
 	if (error != 0) {
+		shown = dataroot_shown(job_data(j), jobdir);
 		job_fail(j, "resumed commit: %s; what was replaced is kept in "
-		    "%s/aside", cause, jobdir);
+		    "%s/aside", cause, shown);
+		free(shown);
 		free(cause);
 	} else {
 		/* Gone before FINISHED shows; a crash between is resumed. */
-		file_remove_tree(jobdir);
+		file_remove_tree(dataroot_meta(job_data(j)), jobdir);
 		job_set_state(j, JOB_FINISHED);
 	}
 	free(staged);
@@ -431,7 +457,7 @@ out:
 	 * who sees FINISHED or CANCELLED finds them gone.
 	 */
 	if (!rs.keep)
-		file_remove_tree(rs.jobdir);
+		file_remove_tree(dataroot_meta(job_data(j)), rs.jobdir);
 	if (done)
 		job_set_state(j, JOB_FINISHED);
 	else if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)

@@ -1,16 +1,18 @@
 /*
  * Job records, kept in the data root so that the history of jobs and their
- * fate survive a restart of snapfs: one small text file per job in the
- * history folder (dataroot_history), rewritten (through a temporary file
- * and a rename) at each change of state.  It holds the job's kind and the
- * line that was written to ctl/, from which job.c parses the request
- * again, and the job's state, times, progress and error; a report goes
- * beside it in <id>.report.  Without a data root, jobs live in memory
- * only.  This file knows the record's format and nothing of the engine.
+ * fate survive a restart of snapfs: one small text file per job in
+ * DIR/.snapfs/history (reached beneath dataroot_meta), rewritten (through
+ * a temporary file and a rename) at each change of state.  It holds the
+ * job's kind and the line that was written to ctl/, from which the
+ * request is parsed again, and the job's state, times, progress and
+ * error; a report goes beside it in <id>.report.  Without a data root,
+ * jobs live in memory only.  This file knows the record's format and
+ * nothing of the engine, whose kinds it is given.
  */
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,6 +23,8 @@
 #include <unistd.h>
 
 #include "snapfs.h"
+
+#define HISTORY		"history"
 
 static const char *state_names[] = {
 	"PENDING",
@@ -76,11 +80,11 @@ number(struct buf *b, const char *key, int64_t v)
 }
 
 /*
- * Write the record of job j (a copy that no one changes meanwhile) into
- * folder dir; a failure is logged, the job goes on.
+ * Write the record of job j (a copy that no one changes meanwhile) below
+ * metafd; a failure is logged, the job goes on.
  */
 void
-job_store_save(const char *dir, const struct job *j)
+job_store_save(int metafd, const struct job *j)
 {
 	struct buf	 b;
 	char		*path;
@@ -108,19 +112,17 @@ job_store_save(const char *dir, const struct job *j)
 	if (j->error != NULL)
 		field(&b, "error", j->error);
 
-	xasprintf(&path, "%s/%" PRId64, dir, j->id);
-	error = file_mkdirs(AT_FDCWD, dir, 0700);
+	error = file_mkdirs(metafd, HISTORY, 0700);
 	if (error == 0 && j->report != NULL && j->state == JOB_FINISHED) {
 		/* The report first: a record that says FINISHED has one. */
-		free(path);
-		xasprintf(&path, "%s/%" PRId64 ".report", dir, j->id);
-		error = file_replace(AT_FDCWD, path, j->report,
+		xasprintf(&path, HISTORY "/%" PRId64 ".report", j->id);
+		error = file_replace(metafd, path, j->report,
 		    strlen(j->report), 0600, true);
 		free(path);
-		xasprintf(&path, "%s/%" PRId64, dir, j->id);
 	}
+	xasprintf(&path, HISTORY "/%" PRId64, j->id);
 	if (error == 0)
-		error = file_replace(AT_FDCWD, path, b.data, b.len, 0600, true);
+		error = file_replace(metafd, path, b.data, b.len, 0600, true);
 	if (error != 0)
 		log_warn("job %" PRId64 ": cannot save %s: %s", j->id, path,
 		    strerror(-error));
@@ -128,28 +130,47 @@ job_store_save(const char *dir, const struct job *j)
 	buf_free(&b);
 }
 
+static void
+job_drop(struct job *j)
+{
+	ctl_free(j->req);
+	free(j->line);
+	free(j->db);
+	free(j->repo);
+	free(j->repo_key);
+	free(j->timestamp);
+	free(j->error);
+	free(j->report);
+	free(j);
+}
+
 /*
- * Read a job's record back, with its report if it has one, and the name
- * of its kind into *kind: NULL with a reason if it does not make sense.
- * Its kind and request are the caller's to fill in.
+ * Read record name back, with its report if it has one and its request
+ * parsed again: NULL with a reason if it does not make sense.
  */
-struct job *
-job_store_load(const char *path, char **kind, char **cause)
+static struct job *
+job_read(int metafd, const char *name, job_store_kind_fn kind_of,
+    char **cause)
 {
 	struct job	*j;
 	FILE		*f;
-	char		*line = NULL, *tab, *v;
+	char		*line = NULL, *tab, *v, *path, *kind = NULL;
 	size_t		 size = 0;
 	ssize_t		 n;
 	struct buf	 report;
+	int		 fd;
 
-	if ((f = fopen(path, "re")) == NULL) {
+	xasprintf(&path, HISTORY "/%s", name);
+	if ((fd = file_open(metafd, path, O_RDONLY, 0)) == -1 ||
+	    (f = fdopen(fd, "r")) == NULL) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(path);
 		return (NULL);
 	}
 	j = xcalloc(1, sizeof *j);
 	j->id = -1;
-	*kind = NULL;
 	while ((n = getline(&line, &size, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
@@ -160,8 +181,8 @@ job_store_load(const char *path, char **kind, char **cause)
 		if (strcmp(line, "id") == 0)
 			j->id = strtoll(v, NULL, 10);
 		else if (strcmp(line, "kind") == 0) {
-			free(*kind);
-			*kind = xstrdup(v);
+			free(kind);
+			kind = xstrdup(v);
 		}
 		else if (strcmp(line, "line") == 0)
 			j->line = xstrdup(v);
@@ -202,23 +223,24 @@ job_store_load(const char *path, char **kind, char **cause)
 	}
 	free(line);
 	fclose(f);
-	if (j->id <= 0 || j->line == NULL || *kind == NULL) {
+	if (kind != NULL)
+		j->kind = kind_of(kind);
+	free(kind);
+	if (j->id <= 0 || j->line == NULL || j->kind == NULL ||
+	    (j->kind->data && j->db == NULL))
 		xasprintf(cause, "%s: not a job record", path);
-		free(*kind);
-		*kind = NULL;
-		free(j->line);
-		free(j->db);
-		free(j->repo);
-		free(j->repo_key);
-		free(j->timestamp);
-		free(j->error);
-		free(j);
+	else
+		ctl_parse(j->kind->ctl, j->line, strlen(j->line), &j->req,
+		    cause);
+	if (*cause != NULL) {
+		free(path);
+		job_drop(j);
 		return (NULL);
 	}
 	if (j->state == JOB_FINISHED) {
 		xasprintf(&line, "%s.report", path);
 		buf_init(&report, REPORT_MAX);
-		if (file_read_all(AT_FDCWD, line, &report) == 0 &&
+		if (file_read_all(metafd, line, &report) == 0 &&
 		    report.len > 0) {
 			buf_addc(&report, '\0');
 			j->report = buf_take(&report);
@@ -226,5 +248,45 @@ job_store_load(const char *path, char **kind, char **cause)
 			buf_free(&report);
 		free(line);
 	}
+	free(path);
 	return (j);
+}
+
+/*
+ * Every job record below metafd, read back into *jobs (the count is
+ * returned); one that does not make sense is logged and left out.
+ */
+size_t
+job_store_load(int metafd, job_store_kind_fn kind_of, struct job ***jobs)
+{
+	struct dirent	*d;
+	struct job	*j;
+	DIR		*dir;
+	char		*cause;
+	size_t		 n = 0;
+	int		 fd;
+
+	*jobs = NULL;
+	if ((fd = file_open(metafd, HISTORY, O_RDONLY | O_DIRECTORY, 0)) ==
+	    -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return (0);
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    strchr(d->d_name, '.') != NULL)
+			continue;
+		cause = NULL;
+		if ((j = job_read(metafd, d->d_name, kind_of, &cause)) ==
+		    NULL) {
+			log_warn("job record %s", cause);
+			free(cause);
+			continue;
+		}
+		*jobs = xreallocarray(*jobs, n + 1, sizeof **jobs);
+		(*jobs)[n++] = j;
+	}
+	closedir(dir);
+	return (n);
 }

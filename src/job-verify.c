@@ -82,13 +82,13 @@ verify_check(struct job *j, char **cause)
 	const char			*want = j->req->timestamp;
 	int				 error;
 
+	/* A folder without an info is verified too: it has a row. */
 	if ((error = job_snapshot(j, true, &rs, cause)) == 0 &&
-	    (o = repo_snapshot_info(&rs, want)) == NULL) {
-		xasprintf(cause, "snapshot %s has no info file%s%s: nothing "
-		    "to verify against", j->req->label, want != NULL ?
-		    " at " : "", want != NULL ? want : "");
+	    (o = repo_snapshot_info(&rs, want)) == NULL && want != NULL) {
+		xasprintf(cause, "snapshot %s has no info file at %s",
+		    j->req->label, want);
 		error = -ENOENT;
-	} else if (error == 0) {
+	} else if (error == 0 && o != NULL) {
 		j->timestamp = repo_timestamp(o->name);
 		xasprintf(&j->info_key, "%s%s", j->folder, o->name);
 	}
@@ -431,8 +431,8 @@ publish(struct job *j)
 	else
 		xasprintf(&text, "%" PRIu64 " problem%s (job %" PRId64 ")",
 		    j->problems, j->problems == 1 ? "" : "s", j->id);
-	view_verified(job_view(j), j->repo, j->req->label, j->timestamp,
-	    text);
+	view_verified(job_view(j), j->repo, j->req->label,
+	    j->timestamp != NULL ? j->timestamp : "\\N", text);
 	free(text);
 }
 
@@ -481,7 +481,7 @@ verify_run(struct job *j)
 	if (job_stopped(j))
 		goto out;
 	job_set_state(j, JOB_VERIFYING);
-	if ((error = broker_list(job_broker(j), j->folder, true,
+	if ((error = broker_list(job_broker(j), j->folder, BROKER_RECURSIVE,
 	    object_entry, &v, &j->abort)) != 0) {
 		job_fail(j, "cannot list %s: %s", j->folder, strerror(-error));
 		goto out;
@@ -489,28 +489,36 @@ verify_run(struct job *j)
 	if (v.nobjs > 0)
 		qsort(v.objs, v.nobjs, sizeof *v.objs, object_cmp);
 
-	/* Every info file of the folder is in its place; this one is read. */
-	infoname = j->info_key + strlen(j->folder);
+	/*
+	 * Every info file of the folder is in its place; this one is read.
+	 * Without one, what is there is still read and checked against the
+	 * md5 in its name.
+	 */
 	for (i = 0; i < v.nobjs; i++)
 		if (layout_info(v.objs[i].key, &ts, &tslen, &checked))
 			v.objs[i].known = checked;
-	if ((o = object_find(&v, infoname)) == NULL)
+	if (j->info_key == NULL)
+		problem(&v, "no info file: nothing to check the content "
+		    "against but the md5 in each name");
+	else if ((o = object_find(&v, (infoname = j->info_key +
+	    strlen(j->folder)))) == NULL)
 		problem(&v, "%s: missing", infoname);
 	else if (repo_read_info(job_broker(j), j->info_key, o->size, true,
 	    &info, &j->abort, &cause) != 0)
 		problem(&v, "%s: %s", infoname, cause);
-	if (info == NULL) {
+	if (info == NULL && j->info_key != NULL) {
 		finish(&v);
 		goto out;
 	}
-	check_meta(&v, info->meta_version);
-	check_layout(&v, info);
+	check_meta(&v, info != NULL ? info->meta_version : 0);
+	if (info != NULL)
+		check_layout(&v, info);
 
 	for (i = 0; i < v.nobjs; i++) {
 		o = &v.objs[i];
 		if (!o->known && !layout_in_content(o->key))
 			problem(&v, "%s: unexpected object", o->key);
-		else if (!o->known)
+		else if (!o->known && info != NULL)
 			problem(&v, "%s: not in the info", o->key);
 		if (layout_in_content(o->key)) {
 			v.reads = xreallocarray(v.reads, v.nreads + 1,
@@ -542,7 +550,7 @@ out:
 static bool
 verify_resume(struct job *j)
 {
-	if (j->state == JOB_FINISHED && j->timestamp != NULL)
+	if (j->state == JOB_FINISHED)
 		publish(j);
 	return (false);
 }

@@ -13,7 +13,6 @@
  * the job's abort flag, which every transfer it started is given.
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -96,31 +95,10 @@ kind_of(const char *name, enum ctl_kind ctl)
 	return (NULL);
 }
 
-/* Job record path, read back with its kind and request; NULL if bad. */
-static struct job *
-load(struct jobs *js, const char *path)
+static const struct job_kind *
+kind_named(const char *name)
 {
-	struct job	*j;
-	char		*kind, *cause = NULL;
-
-	if ((j = job_store_load(path, &kind, &cause)) != NULL) {
-		j->jobs = js;
-		if ((j->kind = kind_of(kind, 0)) == NULL ||
-		    (j->kind->data && j->db == NULL))
-			xasprintf(&cause, "%s: not a job record", path);
-		else
-			ctl_parse(j->kind->ctl, j->line, strlen(j->line),
-			    &j->req, &cause);
-		free(kind);
-	}
-	if (cause != NULL) {
-		log_warn("job record %s", cause);
-		free(cause);
-		if (j != NULL)
-			job_free(j);
-		return (NULL);
-	}
-	return (j);
+	return (kind_of(name, 0));
 }
 
 /*
@@ -132,32 +110,15 @@ load(struct jobs *js, const char *path)
 static void
 jobs_reload(struct jobs *js)
 {
-	struct job	**all = NULL, *j;
-	struct dirent	 *d;
-	DIR		 *dir;
-	char		 *path, *work, *store;
-	size_t		  n = 0, i;
+	struct job	**all, *j;
+	char		 *work;
+	size_t		  n, i;
 
 	if (js->data == NULL)
 		return;
-	store = dataroot_history(js->data);
-	if ((dir = opendir(store)) == NULL) {
-		free(store);
-		return;
-	}
-	while ((d = readdir(dir)) != NULL) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
-		    strchr(d->d_name, '.') != NULL)
-			continue;
-		xasprintf(&path, "%s/%s", store, d->d_name);
-		if ((j = load(js, path)) != NULL) {
-			all = xreallocarray(all, n + 1, sizeof *all);
-			all[n++] = j;
-		}
-		free(path);
-	}
-	closedir(dir);
-	free(store);
+	n = job_store_load(dataroot_meta(js->data), kind_named, &all);
+	for (i = 0; i < n; i++)
+		all[i]->jobs = js;
 	if (n > 1)
 		qsort(all, n, sizeof *all, id_cmp);
 	for (i = 0; i < n; i++) {
@@ -169,7 +130,7 @@ jobs_reload(struct jobs *js)
 			j->state = JOB_CANCELLED;
 			j->finished = time(NULL);
 			work = dataroot_work_dir(js->data, j->id);
-			file_remove_tree(work);
+			file_remove_tree(dataroot_meta(js->data), work);
 			free(work);
 			save(j, NULL);
 			log_warn("job %" PRId64 ": %s", j->id, j->error);
@@ -254,7 +215,6 @@ static void
 save(struct job *j, const struct job *state)
 {
 	struct job	 copy;
-	char		*dir;
 
 	if (j->jobs->data == NULL)
 		return;
@@ -265,9 +225,7 @@ save(struct job *j, const struct job *state)
 		copy.error = state->error != NULL ? xstrdup(state->error) :
 		    NULL;
 	}
-	dir = dataroot_history(j->jobs->data);
-	job_store_save(dir, &copy);
-	free(dir);
+	job_store_save(dataroot_meta(j->jobs->data), &copy);
 	free(copy.error);
 }
 
@@ -534,6 +492,14 @@ set_last_error(struct jobs *js, const char *why)
 	free(js->last_error);
 	js->last_error = why != NULL ? xstrdup(why) : NULL;
 	pthread_mutex_unlock(&js->lock);
+}
+
+/* A line refused before it was parsed: why goes to ctl/last_error. */
+void
+jobs_refuse(struct jobs *js, const char *why)
+{
+	log_warn("refused: %s", why);
+	set_last_error(js, why);
 }
 
 

@@ -153,7 +153,8 @@ load_tree(struct broker *broker, const char *folder, struct batch *b,
 	w.prefixlen = strlen(folder);
 	w.mask = 1023;
 	w.slots = xcalloc(w.mask + 1, sizeof *w.slots);
-	error = broker_list(broker, folder, true, walk_entry, &w, abort);
+	error = broker_list(broker, folder, BROKER_RECURSIVE, walk_entry, &w,
+	    abort);
 	for (i = 0; i <= w.mask; i++)
 		free(w.slots[i].path);
 	free(w.slots);
@@ -170,7 +171,7 @@ raw_load(struct broker *broker, const struct tree_dir *dir, struct batch *b)
 	if (layout_is_snapshot_dir(dir->key))
 		error = load_tree(broker, folder, b, dir->abort);
 	else
-		error = broker_list(broker, folder, false, folder_entry, b,
+		error = broker_list(broker, folder, 0, folder_entry, b,
 		    dir->abort);
 	free(folder);
 	return (error);

@@ -40,7 +40,7 @@ repo_folders(struct broker *b, struct repo_folders *rf, volatile bool *abort)
 	int	error;
 
 	memset(rf, 0, sizeof *rf);
-	if ((error = broker_list(b, "", false, folder_entry, rf, abort)) != 0)
+	if ((error = broker_list(b, "", 0, folder_entry, rf, abort)) != 0)
 		repo_folders_free(rf);
 	return (error);
 }
@@ -106,7 +106,7 @@ repo_snapshot(struct broker *b, const char *dir, struct repo_snapshot *rs,
 	int	error;
 
 	memset(rs, 0, sizeof *rs);
-	if ((error = broker_list(b, dir, false, snapshot_entry, rs,
+	if ((error = broker_list(b, dir, 0, snapshot_entry, rs,
 	    abort)) != 0) {
 		repo_snapshot_free(rs);
 		return (error);

@@ -67,13 +67,15 @@ int		 buf_printf(struct buf *, const char *, ...)
 char		*buf_take(struct buf *);
 void		 buf_free(struct buf *);
 
-/* file.c: local file helpers */
+/* file.c: local files, reached beneath an open folder, no link followed */
+int		 file_open(int, const char *, int, mode_t);
+int		 file_parent(int, const char *, const char **);
 int		 file_write_all(int, const void *, size_t);
 int		 file_read_all(int, const char *, struct buf *);
 int		 file_replace(int, const char *, const void *, size_t, mode_t,
 		    bool);
 int		 file_mkdirs(int, const char *, mode_t);
-void		 file_remove_tree(const char *);
+void		 file_remove_tree(int, const char *);
 
 /* log.c */
 void		 log_open(bool, bool);
@@ -344,6 +346,7 @@ int		 xml_upload_id(const char *, size_t, char **);
 struct broker_entry {
 	const char	*key;		/* full key below the location */
 	bool		 is_dir;	/* a common prefix, key without '/' */
+	bool		 special;	/* a link, FIFO, ...: no object */
 	uint64_t	 size;
 	int64_t		 mtime;		/* nanoseconds since the epoch */
 };
@@ -356,6 +359,8 @@ struct broker_options {
 	const char	*cafile;
 };
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
+#define BROKER_RECURSIVE 0x1	/* list: every object below, no folders */
+#define BROKER_SPECIAL	0x2	/* list: also entries that are no object */
 typedef void (*broker_done_cb)(void *, ssize_t);
 /*
  * Every operation but open and close takes the caller's abort flag (or
@@ -366,7 +371,7 @@ struct broker_ops {
 	bool		 (*match)(const char *);
 	int		 (*open)(const char *, const struct broker_options *,
 			    struct broker **, char **);
-	int		 (*list)(struct broker *, const char *, bool,
+	int		 (*list)(struct broker *, const char *, int,
 			    broker_list_cb, void *, volatile bool *);
 	int		 (*stat)(struct broker *, const char *,
 			    struct broker_entry *, volatile bool *);
@@ -392,7 +397,7 @@ int		 broker_open(const char *, const struct broker_options *,
 		    struct broker **, char **);
 bool		 broker_is_s3(const char *);
 void		 broker_close(struct broker *);
-int		 broker_list(struct broker *, const char *, bool,
+int		 broker_list(struct broker *, const char *, int,
 		    broker_list_cb, void *, volatile bool *);
 int		 broker_stat(struct broker *, const char *,
 		    struct broker_entry *, volatile bool *);
@@ -767,8 +772,9 @@ int		 dataroot_link(const struct data_root *, const char *,
 		    const char *, char **);
 int		 dataroot_switch(struct data_root *, const char *, const char *,
 		    const char *, const char *, const char *, char **);
-char		*dataroot_history(const struct data_root *);
+int		 dataroot_meta(const struct data_root *);
 char		*dataroot_work_dir(const struct data_root *, int64_t);
+char		*dataroot_shown(const struct data_root *, const char *);
 
 /* job.c: the job engine: ids, threads, states, the files under /jobs */
 enum job_state {
@@ -852,6 +858,7 @@ struct jobs	*jobs_create(struct broker *, struct data_root *,
 void		 jobs_free(struct jobs *);
 int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
 		    size_t, char **);
+void		 jobs_refuse(struct jobs *, const char *);
 char		*jobs_render(struct jobs *, uint32_t, size_t *);
 int		 jobs_load(struct jobs *, const struct tree_dir *,
 		    struct batch *);
@@ -874,9 +881,10 @@ void		 job_render_transfer(const struct job *, struct buf *);
 void		 job_render_check(const struct job *, struct buf *);
 
 /* job-store.c: job records in the data root, kept across restarts */
+typedef const struct job_kind *(*job_store_kind_fn)(const char *);
 const char	*job_store_state_name(enum job_state);
-void		 job_store_save(const char *, const struct job *);
-struct job	*job_store_load(const char *, char **, char **);
+void		 job_store_save(int, const struct job *);
+size_t		 job_store_load(int, job_store_kind_fn, struct job ***);
 
 /* job-backup.c, job-restore.c, job-verify.c, job-drop.c: the kinds */
 extern const struct job_kind job_backup_entry;

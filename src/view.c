@@ -87,27 +87,39 @@ view_free(struct view *v)
 	free(v);
 }
 
+/* What a verify found of a row, or NULL.  Caller holds v->lock. */
+static struct verified *
+verified_find(struct view *v, const char *repo, const char *label,
+    const char *timestamp)
+{
+	struct verified	*e;
+	size_t		 i;
+
+	for (i = 0; i < v->nverified; i++) {
+		e = &v->verified[i];
+		if (strcmp(e->repo, repo) == 0 &&
+		    strcmp(e->label, label) == 0 &&
+		    strcmp(e->timestamp, timestamp) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
 /*
- * A verify of repo's label at timestamp found text: the Verified column of
- * its snapshots.tsv row says so from its next listing on.
+ * A verify of repo's label at timestamp (its snapshots.tsv row's, "\N"
+ * for none) found text: the row's Verified column says so from its next
+ * listing on.
  */
 void
 view_verified(struct view *v, const char *repo, const char *label,
     const char *timestamp, const char *text)
 {
-	struct verified	*e = NULL;
-	size_t		 i;
+	struct verified	*e;
 
 	if (v == NULL)
 		return;
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nverified && e == NULL; i++) {
-		if (strcmp(v->verified[i].repo, repo) == 0 &&
-		    strcmp(v->verified[i].label, label) == 0 &&
-		    strcmp(v->verified[i].timestamp, timestamp) == 0)
-			e = &v->verified[i];
-	}
-	if (e == NULL) {
+	if ((e = verified_find(v, repo, label, timestamp)) == NULL) {
 		v->verified = xreallocarray(v->verified, v->nverified + 1,
 		    sizeof *v->verified);
 		e = &v->verified[v->nverified++];
@@ -125,18 +137,14 @@ static char *
 verified_text(struct view *v, const char *repo, const char *label,
     const char *timestamp)
 {
-	char	*text = NULL;
-	size_t	 i;
+	struct verified	*e;
+	char		*text;
 
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nverified && text == NULL; i++) {
-		if (strcmp(v->verified[i].repo, repo) == 0 &&
-		    strcmp(v->verified[i].label, label) == 0 &&
-		    strcmp(v->verified[i].timestamp, timestamp) == 0)
-			text = xstrdup(v->verified[i].text);
-	}
+	e = verified_find(v, repo, label, timestamp);
+	text = xstrdup(e != NULL ? e->text : "\\N");
 	pthread_mutex_unlock(&v->lock);
-	return (text != NULL ? text : xstrdup("\\N"));
+	return (text);
 }
 
 static const char *
@@ -295,8 +303,10 @@ load_label(struct view *v, const struct tree_dir *dir, const char *label,
 		return (error);
 	}
 	if (rs.ninfos == 0) {
-		buf_printf(tsv, "%s\t\\N\tERROR: No info file found\t\\N\n",
-		    label);
+		verified = verified_text(v, dir->name, label, "\\N");
+		buf_printf(tsv, "%s\t\\N\tERROR: No info file found\t%s\n",
+		    label, verified);
+		free(verified);
 		goto out;
 	}
 	views = xcalloc(rs.ninfos, sizeof *views);
@@ -308,7 +318,7 @@ load_label(struct view *v, const struct tree_dir *dir, const char *label,
 		ts = xstrndup(tsp, tslen);
 		xasprintf(&key, "%s%s", folder, o->name);
 		cause = NULL;
-		verified = NULL;
+		verified = verified_text(v, dir->name, label, ts);
 		if (!checked) {
 			buf_printf(tsv, "%s\tInvalid: %s\tERROR: file name "
 			    "should contain checksum", label, o->name);
@@ -321,7 +331,6 @@ load_label(struct view *v, const struct tree_dir *dir, const char *label,
 			buf_printf(tsv, "%s\t%s\tERROR: %s", label, ts, cause);
 		} else {
 			buf_printf(tsv, "%s\t%s\tOK", label, ts);
-			verified = verified_text(v, dir->name, label, ts);
 			views[i] = add_view(v, label, ts, o);
 			mtimes[i] = ms_to_ns(info->backup_time);
 			if (mtimes[i] == 0)
@@ -330,7 +339,7 @@ load_label(struct view *v, const struct tree_dir *dir, const char *label,
 			ngood++;
 			info_free(info);
 		}
-		buf_printf(tsv, "\t%s\n", verified != NULL ? verified : "\\N");
+		buf_printf(tsv, "\t%s\n", verified);
 		free(verified);
 		free(cause);
 		free(key);
@@ -370,7 +379,7 @@ load_repo(struct view *v, const struct tree_dir *dir, struct batch *b)
 
 	memset(&f, 0, sizeof f);
 	xasprintf(&folder, "%s/", dir->key);
-	error = broker_list(v->broker, folder, false, repo_entry, &f,
+	error = broker_list(v->broker, folder, 0, repo_entry, &f,
 	    dir->abort);
 	free(folder);
 	if (error != 0)
@@ -541,8 +550,8 @@ snapshot_tree(struct view *v, const struct tree_dir *dir,
 
 	xasprintf(&key, "%s/%s", dir->key, layout_content());
 	ctx.prefixlen = strlen(dir->key) + 1;
-	error = broker_list(v->broker, key, true, content_entry, &ctx,
-	    dir->abort);
+	error = broker_list(v->broker, key, BROKER_RECURSIVE, content_entry,
+	    &ctx, dir->abort);
 	free(key);
 	idmap_free(&ctx.tablets, NULL);
 	free(slots);

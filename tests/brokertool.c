@@ -109,10 +109,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "ls") == 0) {
 		if (argc > 3 && strcmp(argv[3], "-r") == 0)
-			error = broker_list(b, argc > 4 ? argv[4] : "", true,
-			    print_entry, NULL, NULL);
+			error = broker_list(b, argc > 4 ? argv[4] : "",
+			    BROKER_RECURSIVE, print_entry, NULL, NULL);
 		else
-			error = broker_list(b, argc > 3 ? argv[3] : "", false,
+			error = broker_list(b, argc > 3 ? argv[3] : "", 0,
 			    print_entry, NULL, NULL);
 	} else if (strcmp(argv[2], "stat") == 0 && argc == 4) {
 		if ((error = broker_stat(b, argv[3], &e, NULL)) == 0)

@@ -602,20 +602,22 @@ Test(dataroot, link_makes_hard_links)
 	t = &d->tables[0].partitions[0].tablets[0];
 	for (round = 0; round < 2; round++) {
 		cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t,
-		    at("snap/job1/p1"), &cause), 0, "%s", cause);
+		    "snap/job1/p1", &cause), 0, "%s", cause);
 		cr_assert_eq(stat(at("db1/t1/p1/10001/a.dat"), &a), 0);
-		cr_assert_eq(stat(at("snap/job1/p1/10001/a.dat"), &b), 0);
+		cr_assert_eq(stat(at(".snapfs/snap/job1/p1/10001/a.dat"), &b),
+		    0);
 		cr_assert_eq(a.st_ino, b.st_ino);
 		cr_assert_eq(a.st_dev, b.st_dev);
 		cr_assert_eq(b.st_nlink, 2);
-		cr_assert_eq(inode("snap/job1/p1/10001/a.hdr"),
+		cr_assert_eq(inode(".snapfs/snap/job1/p1/10001/a.hdr"),
 		    inode("db1/t1/p1/10001/a.hdr"));
-		cr_assert_str_eq(slurp("snap/job1/p1/10001/a.dat"), "aaa");
+		cr_assert_str_eq(slurp(".snapfs/snap/job1/p1/10001/a.dat"),
+		    "aaa");
 	}
 
 	/* Another file in the way. */
-	put("snap/job2/10001/a.dat", "other");
-	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, at("snap/job2"),
+	put(".snapfs/snap/job2/10001/a.dat", "other");
+	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, "snap/job2",
 	    &cause), -EEXIST);
 	cr_assert_not_null(strstr(cause, "a.dat"), "%s", cause);
 	free(cause);
@@ -623,15 +625,25 @@ Test(dataroot, link_makes_hard_links)
 
 	/* A file that vanished since the scan. */
 	cr_assert_eq(unlink(at("db1/t1/p1/10001/a.hdr")), 0);
-	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, at("snap/job3"),
+	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, "snap/job3",
 	    &cause), -ENOENT);
 	cr_assert_not_null(strstr(cause, "\"db1/t1/p1/10001/a.hdr\""), "%s",
 	    cause);
 	free(cause);
 	cause = NULL;
 
-	cr_assert_eq(dataroot_link(r, "db1", "..", "p1", t, at("snap/job4"),
+	cr_assert_eq(dataroot_link(r, "db1", "..", "p1", t, "snap/job4",
 	    &cause), -EINVAL);
+	free(cause);
+	cause = NULL;
+
+	/* A link put in the tablet folder after the scan is not linked. */
+	cr_assert_eq(unlink(at("db1/t1/p1/10001/a.dat")), 0);
+	cr_assert_eq(symlink("/etc/passwd", at("db1/t1/p1/10001/a.dat")), 0);
+	cr_assert_eq(dataroot_link(r, "db1", "t1", "p1", t, "snap/job5",
+	    &cause), -EINVAL);
+	cr_assert_not_null(strstr(cause, "not a regular file"), "%s", cause);
+	cr_assert_not(exists(".snapfs/snap/job5/10001/a.dat"));
 	free(cause);
 	dataroot_db_free(d);
 	dataroot_close(r);
@@ -643,15 +655,15 @@ Test(dataroot, switch_new_partition)
 	char			*cause = NULL;
 	int			 round;
 
-	put("stage/p9/5/a.dat", "new");
+	put(".snapfs/stage/p9/5/a.dat", "new");
 	r = open_root();
 	for (round = 0; round < 2; round++) {
 		/* The second round is a resumed job: already done. */
-		cr_assert_eq(dataroot_switch(r, "newdb", "t", "p9", at("stage/p9"),
-		    at("aside/newdb/t/p9"), &cause), 0, "%s", cause);
+		cr_assert_eq(dataroot_switch(r, "newdb", "t", "p9", "stage/p9",
+		    "aside/newdb/t/p9", &cause), 0, "%s", cause);
 		cr_assert_str_eq(slurp("newdb/t/p9/5/a.dat"), "new");
-		cr_assert_not(exists("stage/p9"));
-		cr_assert_not(exists("aside/newdb/t/p9"));
+		cr_assert_not(exists(".snapfs/stage/p9"));
+		cr_assert_not(exists(".snapfs/aside/newdb/t/p9"));
 	}
 	dataroot_close(r);
 }
@@ -665,17 +677,18 @@ Test(dataroot, switch_existing_partition)
 
 	put("db/t/p1/1/old.dat", "old");
 	put("db/t/p2/2/keep.dat", "keep");
-	put("stage/p1/3/new.dat", "new");
+	put(".snapfs/stage/p1/3/new.dat", "new");
 	r = open_root();
 	for (round = 0; round < 2; round++) {
-		cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
-		    at("aside/job7/db/t/p1"), &cause), 0, "%s", cause);
+		cr_assert_eq(dataroot_switch(r, "db", "t", "p1", "stage/p1",
+		    "aside/job7/db/t/p1", &cause), 0, "%s", cause);
 		cr_assert_str_eq(slurp("db/t/p1/3/new.dat"), "new");
 		cr_assert_not(exists("db/t/p1/1"));
-		cr_assert_str_eq(slurp("aside/job7/db/t/p1/1/old.dat"), "old");
-		cr_assert_not(exists("aside/job7/db/t/p1/3"));
+		cr_assert_str_eq(slurp(".snapfs/aside/job7/db/t/p1/1/old.dat"),
+		    "old");
+		cr_assert_not(exists(".snapfs/aside/job7/db/t/p1/3"));
 		cr_assert_str_eq(slurp("db/t/p2/2/keep.dat"), "keep");
-		cr_assert_not(exists("stage/p1"));
+		cr_assert_not(exists(".snapfs/stage/p1"));
 	}
 	d = scan(r, "db");
 	cr_assert_eq(d->tables[0].partitions[0].tablets[0].id, 3);
@@ -689,24 +702,24 @@ Test(dataroot, switch_rolls_back)
 	char			*cause = NULL;
 
 	put("db/t/p1/1/old.dat", "old");
-	put("stage/p1/3/new.dat", "new");
+	put(".snapfs/stage/p1/3/new.dat", "new");
 	r = open_root();
 	fail_rename = 2;	/* the one that moves the staged folder in */
-	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
-	    at("aside/p1"), &cause), -EIO);
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", "stage/p1",
+	    "aside/p1", &cause), -EIO);
 	cr_assert_eq(fail_rename, 0);
 	cr_assert_not_null(strstr(cause, "stage/p1"), "%s", cause);
 	free(cause);
 	cause = NULL;
 	cr_assert_str_eq(slurp("db/t/p1/1/old.dat"), "old");
-	cr_assert_not(exists("aside/p1"));
-	cr_assert_str_eq(slurp("stage/p1/3/new.dat"), "new");
+	cr_assert_not(exists(".snapfs/aside/p1"));
+	cr_assert_str_eq(slurp(".snapfs/stage/p1/3/new.dat"), "new");
 
 	/* Once the fault is gone, the same call does the switch. */
-	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", at("stage/p1"),
-	    at("aside/p1"), &cause), 0, "%s", cause);
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", "stage/p1",
+	    "aside/p1", &cause), 0, "%s", cause);
 	cr_assert_str_eq(slurp("db/t/p1/3/new.dat"), "new");
-	cr_assert_str_eq(slurp("aside/p1/1/old.dat"), "old");
+	cr_assert_str_eq(slurp(".snapfs/aside/p1/1/old.dat"), "old");
 	dataroot_close(r);
 }
 
@@ -715,39 +728,35 @@ Test(dataroot, switch_refuses)
 	struct data_root	*r;
 	char			*cause = NULL, shm[] = "/dev/shm/snapfs.XXXXXX";
 	char			 staged[64];
-	struct stat		 a, b;
+	struct stat		 a;
 
 	put("db/t/p1/1/old.dat", "old");
 	r = open_root();
 
 	/* Nothing staged and nothing in place. */
-	cr_assert_eq(dataroot_switch(r, "db", "t", "p2", at("stage/p2"),
-	    at("aside/p2"), &cause), -ENOENT);
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p2", "stage/p2",
+	    "aside/p2", &cause), -ENOENT);
 	cr_assert_not_null(strstr(cause, "stage/p2"), "%s", cause);
 	free(cause);
 	cause = NULL;
-	cr_assert_eq(dataroot_switch(r, "db", "t", "p.1", at("stage/p2"),
-	    at("aside/p2"), &cause), -EINVAL);
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p.1", "stage/p2",
+	    "aside/p2", &cause), -EINVAL);
 	free(cause);
 	cause = NULL;
 
-	/* Staged on another file system: refused before anything moves. */
+	/* A staged folder that is a link is not followed out. */
 	cr_assert_not_null(mkdtemp(shm));
 	snprintf(staged, sizeof staged, "%s/p1", shm);
 	cr_assert_eq(mkdir(staged, 0755), 0);
-	cr_assert_eq(stat(shm, &a), 0);
-	cr_assert_eq(stat(top, &b), 0);
-	cr_assert_neq(a.st_dev, b.st_dev, "/dev/shm is not a file system "
-	    "of its own here");
-	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", staged, at("aside/p1"),
-	    &cause), -EXDEV);
-	cr_assert_not_null(strstr(cause, "different file systems"), "%s",
-	    cause);
+	cr_assert_eq(symlink(shm, at(".snapfs/stage")), 0);
+	cr_assert_eq(dataroot_switch(r, "db", "t", "p1", "stage/p1",
+	    "aside/p1", &cause), -ELOOP);
 	free(cause);
+	cr_assert_eq(stat(staged, &a), 0, "the link's target was moved");
 	rmdir(staged);
 	rmdir(shm);
 	cr_assert_str_eq(slurp("db/t/p1/1/old.dat"), "old");
-	cr_assert_not(exists("aside/p1"));
+	cr_assert_not(exists(".snapfs/aside/p1"));
 	dataroot_close(r);
 }
 
