@@ -130,15 +130,21 @@ job_store_save(int metafd, const struct job *j)
 	buf_free(&b);
 }
 
-static void
-job_drop(struct job *j)
+/* Free a job and all it holds. */
+void
+job_store_free(struct job *j)
 {
+	if (j == NULL)
+		return;
 	ctl_free(j->req);
 	free(j->line);
+	info_free(j->info);
 	free(j->db);
 	free(j->repo);
 	free(j->repo_key);
+	free(j->info_key);
 	free(j->timestamp);
+	free(j->folder);
 	free(j->error);
 	free(j->report);
 	free(j);
@@ -234,7 +240,7 @@ job_read(int metafd, const char *name, job_store_kind_fn kind_of,
 		    cause);
 	if (*cause != NULL) {
 		free(path);
-		job_drop(j);
+		job_store_free(j);
 		return (NULL);
 	}
 	if (j->state == JOB_FINISHED) {

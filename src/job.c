@@ -56,23 +56,6 @@ static void	 add_job(struct jobs *, struct job *);
 static void	 save(struct job *, const struct job *);
 static void	 job_copy_state(struct job *, struct job *);
 
-static void
-job_free(struct job *j)
-{
-	ctl_free(j->req);
-	free(j->line);
-	info_free(j->info);
-	free(j->db);
-	free(j->repo);
-	free(j->repo_key);
-	free(j->info_key);
-	free(j->timestamp);
-	free(j->folder);
-	free(j->error);
-	free(j->report);
-	free(j);
-}
-
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -181,7 +164,7 @@ jobs_free(struct jobs *js)
 	for (i = 0; i < js->n; i++) {
 		if (js->list[i]->threaded)
 			pthread_join(js->threads[i], NULL);
-		job_free(js->list[i]);
+		job_store_free(js->list[i]);
 	}
 	free(js->list);
 	free(js->threads);
@@ -648,7 +631,7 @@ jobs_submit(struct jobs *js, enum ctl_kind kind, const char *line,
 out:
 	set_last_error(js, *cause);
 	if (j != NULL)
-		job_free(j);
+		job_store_free(j);
 	ctl_free(req);
 	return (error);
 }

@@ -885,6 +885,7 @@ typedef const struct job_kind *(*job_store_kind_fn)(const char *);
 const char	*job_store_state_name(enum job_state);
 void		 job_store_save(int, const struct job *);
 size_t		 job_store_load(int, job_store_kind_fn, struct job ***);
+void		 job_store_free(struct job *);
 
 /* job-backup.c, job-restore.c, job-verify.c, job-drop.c: the kinds */
 extern const struct job_kind job_backup_entry;

@@ -45,22 +45,6 @@ make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
 	return (j);
 }
 
-/* What make_job and job_store_load allocate (job.c's job_free is private). */
-static void
-drop_job(struct job *j)
-{
-	ctl_free(j->req);
-	free(j->line);
-	info_free(j->info);
-	free(j->db);
-	free(j->repo);
-	free(j->repo_key);
-	free(j->info_key);
-	free(j->timestamp);
-	free(j->error);
-	free(j);
-}
-
 Test(job, a_job_past_its_timeout_stops_cancelled)
 {
 	struct data_root	*data;
@@ -92,8 +76,8 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	cr_assert_str_eq(back->req->label, "snap1");
 	cr_assert_eq(back->created, j->created);
 	cr_assert_eq(back->timeout, 600);
-	drop_job(back);
-	drop_job(j);
+	job_store_free(back);
+	job_store_free(j);
 
 	jobs_free(js);
 	dataroot_close(data);
