@@ -46,15 +46,6 @@ struct fs_abort {
 	struct handle	*handle;	/* a read's, or NULL */
 };
 
-/* The text of a dynamic file: counters, or a job's files. */
-static char *
-dynamic_text(struct snapfs *fs, uint32_t aux, size_t *len)
-{
-	if (aux == DYN_STATS || fs->jobs == NULL)
-		return (stats_render(len));
-	return (jobs_render(fs->jobs, aux, len));
-}
-
 static struct snapfs *
 fs_of(fuse_req_t req)
 {
@@ -88,16 +79,20 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 {
 	char	*text;
 	size_t	 len = a->size;
+	int64_t	 mtime;
 
 	memset(st, 0, sizeof *st);
 	st->st_ino = a->ino;
+	mtime = a->mtime;
 	if (a->type == NODE_DYNAMIC) {
-		text = dynamic_text(fs, a->aux, &len);
+		text = ns_text(fs, a->aux, &len, &mtime);
 		free(text);
+	}
+	if (a->type == NODE_DYNAMIC && mtime == 0)	/* changes as read */
 		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
-	} else {
-		st->st_mtim.tv_sec = a->mtime / 1000000000;
-		st->st_mtim.tv_nsec = a->mtime % 1000000000;
+	else {
+		st->st_mtim.tv_sec = mtime / 1000000000;
+		st->st_mtim.tv_nsec = mtime % 1000000000;
 	}
 	if (a->type == NODE_DIR)
 		st->st_mode = S_IFDIR | 0555;
@@ -391,7 +386,7 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		    abort);
 		break;
 	case NODE_DYNAMIC:
-		f->text = dynamic_text(fs, a.aux, &f->len);
+		f->text = ns_text(fs, a.aux, &f->len, NULL);
 		fi->direct_io = 1;
 		break;
 	case NODE_CTL:

@@ -105,7 +105,7 @@ object_failed(const char *key, int error, char *why, char **cause)
 {
 	xasprintf(cause, "%s: %s", key, why);
 	free(why);
-	return (error);
+	return (error == -EBADMSG ? -EIO : error);
 }
 
 /*

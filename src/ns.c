@@ -57,3 +57,25 @@ ns_load(void *arg, const struct tree_dir *dir, struct batch *b, char **cause)
 		return (view_load(fs->view, dir, b, cause));
 	}
 }
+
+/*
+ * The text of a file made when it is read (aux says which), and when it
+ * last changed into *mtime (if not NULL; 0: it changes as it is read).
+ */
+char *
+ns_text(struct snapfs *fs, uint32_t aux, size_t *len, int64_t *mtime)
+{
+	int64_t	 changed = 0;
+	char	*text;
+
+	if (DYN_IS_TSV(aux))
+		text = view_render_tsv(fs->view, DYN_TSV_INDEX(aux), len,
+		    &changed);
+	else if (aux == DYN_STATS)
+		text = stats_render(len);
+	else
+		text = jobs_render(fs->jobs, aux, len);
+	if (mtime != NULL)
+		*mtime = changed;
+	return (text);
+}

@@ -166,8 +166,9 @@ repo_timestamp(const char *info)
 
 /*
  * Read object key (size bytes, named <name>.<md5>) whole into b and check
- * its md5.  On failure *cause says why, as SHOW SNAPSHOT words it:
- * "md5sum does not equal (content <md5>)", or what the read met.
+ * its md5: -EBADMSG when it does not match.  On failure *cause says why,
+ * as SHOW SNAPSHOT words it: "md5sum does not equal (content <md5>)", or
+ * what the read met.
  */
 int
 repo_read_checked(struct broker *b, const char *key, uint64_t size,
@@ -192,35 +193,27 @@ repo_read_checked(struct broker *b, const char *key, uint64_t size,
 		stats_add(STAT_MD5_ERRORS, 1);
 		log_warn("%s: md5 of content is %s", key, md5);
 		xasprintf(cause, "md5sum does not equal (content %s)", md5);
-		return (-EIO);
+		return (-EBADMSG);
 	}
 	return (0);
 }
 
 /*
  * Read the info object key, check it and parse it (with each tablet's
- * file list if files is set).  *cause says why it failed: a read or md5
- * failure starts with "Failed to get info: ", as in SHOW SNAPSHOT.
+ * file list if files is set): -EBADMSG when it is damaged, -EINVAL when
+ * it is malformed, else what the read met; *cause says why.
  */
 int
 repo_read_info(struct broker *b, const char *key, uint64_t size, bool files,
     struct info **ip, volatile bool *abort, char **cause)
 {
 	struct buf	 out;
-	char		*why = NULL;
 	int		 error;
 
 	*ip = NULL;
 	if ((error = repo_read_checked(b, key, size, &out, abort,
-	    &why)) != 0) {
-		if (error == -EINVAL)
-			*cause = why;
-		else {
-			xasprintf(cause, "Failed to get info: %s", why);
-			free(why);
-		}
-	} else if ((error = (files ? info_parse_files : info_parse)(out.data,
-	    out.len, ip, cause)) != 0)
+	    cause)) == 0 && (error = (files ? info_parse_files :
+	    info_parse)(out.data, out.len, ip, cause)) != 0)
 		log_warn("%s: %s", key, *cause);
 	buf_free(&out);
 	return (error);

@@ -33,6 +33,7 @@ struct info;
 struct job;
 struct jobs;
 struct json;
+struct snapfs;
 struct tree;
 struct view;
 
@@ -564,6 +565,12 @@ struct view	*view_create(struct broker *);
 void		 view_free(struct view *);
 int		 view_load(struct view *, const struct tree_dir *,
 		    struct batch *, char **);
+char		*view_render_tsv(struct view *, uint32_t, size_t *, int64_t *);
+
+/* view-snapshot.c: a snapshot folder, from its info */
+int		 view_snapshot_load(struct broker *, const struct tree_dir *,
+		    const char *, const char *, const struct repo_object *,
+		    struct batch *, char **, char **);
 void		 view_verified(struct view *, const char *, const char *,
 		    const char *, const char *);
 
@@ -800,6 +807,9 @@ enum job_state {
 #define DYN_JOB(id, file)	((uint32_t)(id) << 2 | (file))
 #define DYN_JOB_ID(aux)		((aux) >> 2)
 #define DYN_JOB_FILE(aux)	((aux) & 3)	/* state, job.txt, report */
+#define DYN_TSV(i)		(0x80000000U | (uint32_t)(i)) /* view.c's */
+#define DYN_IS_TSV(aux)		(((aux) & 0x80000000U) != 0)
+#define DYN_TSV_INDEX(aux)	((aux) & 0x7fffffffU)
 #define REPORT_MAX	(16U * 1024 * 1024)	/* a verify job's report */
 typedef void (*jobs_notify_cb)(void *, const char *);
 /*
@@ -898,6 +908,7 @@ extern const struct job_kind job_drop_entry;
 /* ns.c: the top of the namespace */
 int		 ns_load(void *, const struct tree_dir *, struct batch *,
 		    char **);
+char		*ns_text(struct snapfs *, uint32_t, size_t *, int64_t *);
 
 /* fs.c: the FUSE operations */
 struct snapfs {

@@ -4,16 +4,18 @@
  * nothing more:
  *
  *   the root		one listing of the location (the repositories)
- *   a repository	its snapshot folders, their info objects (read,
- *			md5-checked and parsed, so a broken one is an ERROR
- *			row and not a folder), repo_info.json, snapshots.tsv
- *   a snapshot		its info again, then one recursive listing of its
- *			content for the sizes of the tablet files
+ *   a repository	one listing of it, then one of each snapshot folder,
+ *			LIST_PARALLEL at a time: snapshots.tsv and a folder
+ *			per backup come from the names alone, as Doris's
+ *			SHOW SNAPSHOT without WHERE does; no object is read
+ *   a snapshot		its info, read when it is first opened
+ *			(view-snapshot.c)
  *   a .raw folder	see raw.c
  *
- * snapshots.tsv's Verified column is what verify jobs reported
- * (view_verified).  This file knows Doris and nothing of FUSE or of how
- * storage is reached.
+ * snapshots.tsv is rendered when it is read, from the rows of the last
+ * listing and their Verified column: what verify jobs reported, or what
+ * opening the snapshot found of its info (view_verified).  This file knows
+ * Doris and nothing of FUSE or of how storage is reached.
  */
 
 #include <errno.h>
@@ -22,8 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapfs.h"
+
+#define LIST_PARALLEL	32	/* snapshot folders listed at once */
 
 /* One info file of a snapshot label, shown as a snapshot folder. */
 struct snapview {
@@ -42,6 +47,21 @@ struct verified {
 	char		*text;		/* "OK (job 12)", "3 problems ..." */
 };
 
+/* One row of a repository's snapshots.tsv, from names alone. */
+struct vrow {
+	char		*label;
+	char		*timestamp;	/* the Timestamp column */
+	char		*status;	/* the Status column */
+};
+
+/* A repository as its last listing found it. */
+struct vrepo {
+	char		*name;
+	struct vrow	*rows;
+	size_t		 nrows;
+	int64_t		 mtime;		/* when its rows last changed, ns */
+};
+
 struct view {
 	struct broker		 *broker;
 	pthread_mutex_t		  lock;		/* the fields below */
@@ -49,7 +69,31 @@ struct view {
 	size_t			  nviews;
 	struct verified		 *verified;
 	size_t			  nverified;
+	struct vrepo		 *repos;	/* by DYN_TSV index */
+	size_t			  nrepos;
 };
+
+static int64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+static void
+vrows_free(struct vrow *rows, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].label);
+		free(rows[i].timestamp);
+		free(rows[i].status);
+	}
+	free(rows);
+}
 
 struct view *
 view_create(struct broker *broker)
@@ -76,6 +120,11 @@ view_free(struct view *v)
 		free(v->views[i]);
 	}
 	free(v->views);
+	for (i = 0; i < v->nrepos; i++) {
+		free(v->repos[i].name);
+		vrows_free(v->repos[i].rows, v->repos[i].nrows);
+	}
+	free(v->repos);
 	for (i = 0; i < v->nverified; i++) {
 		free(v->verified[i].repo);
 		free(v->verified[i].label);
@@ -115,6 +164,7 @@ view_verified(struct view *v, const char *repo, const char *label,
     const char *timestamp, const char *text)
 {
 	struct verified	*e;
+	size_t		 i;
 
 	if (v == NULL)
 		return;
@@ -129,22 +179,10 @@ view_verified(struct view *v, const char *repo, const char *label,
 	} else
 		free(e->text);
 	e->text = xstrdup(text);
+	for (i = 0; i < v->nrepos; i++)
+		if (strcmp(v->repos[i].name, repo) == 0)
+			v->repos[i].mtime = now_ns();
 	pthread_mutex_unlock(&v->lock);
-}
-
-/* The Verified column of a row: a copy, or "\N". */
-static char *
-verified_text(struct view *v, const char *repo, const char *label,
-    const char *timestamp)
-{
-	struct verified	*e;
-	char		*text;
-
-	pthread_mutex_lock(&v->lock);
-	e = verified_find(v, repo, label, timestamp);
-	text = xstrdup(e != NULL ? e->text : "\\N");
-	pthread_mutex_unlock(&v->lock);
-	return (text);
 }
 
 static const char *
@@ -153,12 +191,6 @@ basename_of(const char *key)
 	const char	*p = strrchr(key, '/');
 
 	return (p == NULL ? key : p + 1);
-}
-
-static int64_t
-ms_to_ns(int64_t ms)
-{
-	return (ms > 0 && ms < INT64_MAX / 1000000 ? ms * 1000000 : 0);
 }
 
 /* The root: one folder per repository, and .raw. */
@@ -199,6 +231,10 @@ struct found {
 	size_t			  nlabels;
 	struct broker_entry	  repo_info;
 	bool			  has_repo_info;
+	struct repo_snapshot	 *folders;	/* each label's */
+	int			 *errors;	/* of their listings */
+	const struct tree_dir	 *dir;
+	struct broker		 *broker;
 };
 
 static int
@@ -233,6 +269,28 @@ static int
 label_cmp(const void *a, const void *b)
 {
 	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* List snapshot folder i, by a worker of pool_run. */
+static int
+list_label(void *arg, size_t i)
+{
+	struct found	*f = arg;
+	char		*folder;
+
+	folder = layout_snapshot_dir(f->dir->key, f->labels[i]);
+	f->errors[i] = repo_snapshot(f->broker, folder, &f->folders[i],
+	    f->dir->abort);
+	free(folder);
+	return (0);
+}
+
+static bool
+aborted(void *arg)
+{
+	volatile bool	*abort = arg;
+
+	return (abort != NULL && *abort);
 }
 
 static uint32_t
@@ -275,303 +333,207 @@ same_ts(const struct repo_snapshot *rs, size_t i, size_t base)
 	return (false);
 }
 
-/*
- * Check each info file of one label: one snapshots.tsv row each, and a
- * folder for each good one (<label> for the newest, and <label>@<ts> for
- * each when there are several).
- */
-static int
-load_label(struct view *v, const struct tree_dir *dir, const char *label,
-    struct batch *b, struct buf *tsv)
+static void
+add_row(struct vrepo *vr, const char *label, const char *timestamp,
+    size_t tslen, const char *status)
 {
-	struct repo_snapshot	 rs;
-	const struct repo_object *o;
-	struct info		*info;
-	const char		*tsp;
-	char			*folder, *key, *cause, *ts, *name, *verified;
-	size_t			 i, tslen, ngood = 0;
-	ssize_t			 newest = -1;
-	int64_t			*mtimes;
-	uint32_t		*views;
-	bool			 checked;
-	int			 error;
+	struct vrow	*r;
 
-	folder = layout_snapshot_dir(dir->key, label);
-	error = repo_snapshot(v->broker, folder, &rs, dir->abort);
-	if (error != 0) {
-		free(folder);
-		return (error);
+	vr->rows = xreallocarray(vr->rows, vr->nrows + 1, sizeof *vr->rows);
+	r = &vr->rows[vr->nrows++];
+	r->label = xstrdup(label);
+	r->timestamp = xstrndup(timestamp, tslen);
+	r->status = xstrdup(status);
+}
+
+/*
+ * The rows of one label, from the names its folder listing found (or
+ * error), and a folder for each good one: <label> for the newest, and
+ * <label>@<ts> for each when there are several; a folder shows the time
+ * of its info object.
+ */
+static void
+label_rows(struct view *v, const char *label, const struct repo_snapshot *rs,
+    int error, struct batch *b, struct vrepo *vr)
+{
+	const struct repo_object	*o;
+	const char			*ts;
+	char				*key, *name, *why;
+	size_t				 i, tslen, ngood = 0, base;
+	ssize_t				 newest = -1;
+	uint32_t			*views;
+	bool				 checked;
+
+	if (error != 0 || rs->ninfos == 0) {
+		if (error != 0)
+			xasprintf(&why, "ERROR: Failed to get info: %s",
+			    strerror(-error));
+		add_row(vr, label, "\\N", 2, error != 0 ? why :
+		    "ERROR: No info file found");
+		if (error != 0)
+			free(why);
+		return;
 	}
-	if (rs.ninfos == 0) {
-		verified = verified_text(v, dir->name, label, "\\N");
-		buf_printf(tsv, "%s\t\\N\tERROR: No info file found\t%s\n",
-		    label, verified);
-		free(verified);
-		goto out;
-	}
-	views = xcalloc(rs.ninfos, sizeof *views);
-	mtimes = xcalloc(rs.ninfos, sizeof *mtimes);
-	for (i = 0; i < rs.ninfos; i++) {
-		o = &rs.infos[i];
+	views = xcalloc(rs->ninfos, sizeof *views);
+	for (i = 0; i < rs->ninfos; i++) {
+		o = &rs->infos[i];
 		views[i] = UINT32_MAX;
-		layout_info(o->name, &tsp, &tslen, &checked);
-		ts = xstrndup(tsp, tslen);
-		xasprintf(&key, "%s%s", folder, o->name);
-		cause = NULL;
-		verified = verified_text(v, dir->name, label, ts);
+		layout_info(o->name, &ts, &tslen, &checked);
+		base = ts + tslen - o->name;
 		if (!checked) {
-			buf_printf(tsv, "%s\tInvalid: %s\tERROR: file name "
-			    "should contain checksum", label, o->name);
-		} else if (same_ts(&rs, i, tsp + tslen - o->name)) {
+			xasprintf(&name, "Invalid: %s", o->name);
+			add_row(vr, label, name, strlen(name),
+			    "ERROR: file name should contain checksum");
+			free(name);
+		} else if (same_ts(rs, i, base))
 			/* Sorted by name: same timestamps are neighbours. */
-			buf_printf(tsv, "%s\t%s\tERROR: more than one info "
-			    "file with this timestamp", label, ts);
-		} else if (repo_read_info(v->broker, key, o->size, false,
-		    &info, dir->abort, &cause) != 0) {
-			buf_printf(tsv, "%s\t%s\tERROR: %s", label, ts, cause);
-		} else {
-			buf_printf(tsv, "%s\t%s\tOK", label, ts);
-			views[i] = add_view(v, label, ts, o);
-			mtimes[i] = ms_to_ns(info->backup_time);
-			if (mtimes[i] == 0)
-				mtimes[i] = o->mtime;
+			add_row(vr, label, ts, tslen, "ERROR: more than one "
+			    "info file with this timestamp");
+		else {
+			add_row(vr, label, ts, tslen, "OK");
+			views[i] = add_view(v, label,
+			    vr->rows[vr->nrows - 1].timestamp, o);
 			newest = i;
 			ngood++;
-			info_free(info);
 		}
-		buf_printf(tsv, "\t%s\n", verified);
-		free(verified);
-		free(cause);
-		free(key);
-		free(ts);
 	}
 	key = layout_snapshot_name(label);
-	for (i = 0; i < rs.ninfos && ngood > 1; i++) {
+	for (i = 0; i < rs->ninfos && ngood > 1; i++) {
 		if (views[i] == UINT32_MAX)
 			continue;
-		layout_info(rs.infos[i].name, &tsp, &tslen, &checked);
-		xasprintf(&name, "%s@%.*s", label, (int)tslen, tsp);
-		tree_add_dir(b, BATCH_TOP, name, mtimes[i], LOAD_SNAPSHOT, key,
-		    views[i]);
+		layout_info(rs->infos[i].name, &ts, &tslen, &checked);
+		xasprintf(&name, "%s@%.*s", label, (int)tslen, ts);
+		tree_add_dir(b, BATCH_TOP, name, rs->infos[i].mtime,
+		    LOAD_SNAPSHOT, key, views[i]);
 		free(name);
 	}
 	if (newest != -1)
-		tree_add_dir(b, BATCH_TOP, label, mtimes[newest],
+		tree_add_dir(b, BATCH_TOP, label, rs->infos[newest].mtime,
 		    LOAD_SNAPSHOT, key, views[newest]);
 	free(key);
-	free(mtimes);
 	free(views);
-out:
-	repo_snapshot_free(&rs);
-	free(folder);
-	return (0);
+}
+
+/*
+ * Keep the rows of repository name, as of its listing now; its index for
+ * DYN_TSV.
+ */
+static uint32_t
+keep_rows(struct view *v, const char *name, struct vrepo *vr)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&v->lock);
+	for (i = 0; i < v->nrepos; i++)
+		if (strcmp(v->repos[i].name, name) == 0)
+			break;
+	if (i == v->nrepos) {
+		v->repos = xreallocarray(v->repos, v->nrepos + 1,
+		    sizeof *v->repos);
+		v->repos[v->nrepos++].name = xstrdup(name);
+	} else
+		vrows_free(v->repos[i].rows, v->repos[i].nrows);
+	v->repos[i].rows = vr->rows;
+	v->repos[i].nrows = vr->nrows;
+	v->repos[i].mtime = now_ns();
+	pthread_mutex_unlock(&v->lock);
+	return (i);
 }
 
 static int
 load_repo(struct view *v, const struct tree_dir *dir, struct batch *b)
 {
 	struct found	 f;
-	struct buf	 tsv;
+	struct vrepo	 vr;
 	char		*folder, *key;
 	size_t		 i;
-	uint32_t	 n;
 	int		 error;
 
 	memset(&f, 0, sizeof f);
+	memset(&vr, 0, sizeof vr);
+	f.dir = dir;
+	f.broker = v->broker;
 	xasprintf(&folder, "%s/", dir->key);
-	error = broker_list(v->broker, folder, 0, repo_entry, &f,
-	    dir->abort);
+	error = broker_list(v->broker, folder, 0, repo_entry, &f, dir->abort);
 	free(folder);
 	if (error != 0)
 		goto out;
-	qsort(f.labels, f.nlabels, sizeof *f.labels, label_cmp);
-	buf_init(&tsv, 64 * 1024 * 1024);
-	buf_printf(&tsv, "Snapshot\tTimestamp\tStatus\tVerified\n");
-	for (i = 0; i < f.nlabels && error == 0; i++)
-		error = load_label(v, dir, f.labels[i], b, &tsv);
-	if (error == 0) {
-		n = tree_add_text(b, BATCH_TOP, "snapshots.tsv", tsv.data,
-		    tsv.len, dir->mtime);
-		tree_batch_mutable(b, n);
+	if (f.nlabels > 1)
+		qsort(f.labels, f.nlabels, sizeof *f.labels, label_cmp);
+	f.folders = xcalloc(f.nlabels + 1, sizeof *f.folders);
+	f.errors = xcalloc(f.nlabels + 1, sizeof *f.errors);
+	pool_run(f.nlabels, LIST_PARALLEL, list_label, &f, aborted,
+	    (void *)dir->abort);
+	if (aborted((void *)dir->abort)) {
+		error = -EINTR;
+		goto out;
 	}
-	buf_free(&tsv);
-	if (error == 0 && f.has_repo_info) {
+	for (i = 0; i < f.nlabels; i++)
+		label_rows(v, f.labels[i], &f.folders[i], f.errors[i], b, &vr);
+	tree_add_dynamic(b, BATCH_TOP, "snapshots.tsv",
+	    DYN_TSV(keep_rows(v, dir->name, &vr)));
+	vr.rows = NULL;		/* kept */
+	vr.nrows = 0;
+	if (f.has_repo_info) {
 		key = layout_repo_info("");
 		tree_add_file(b, BATCH_TOP, "repo_info.json", key,
 		    f.repo_info.size, f.repo_info.mtime);
 		free(key);
 	}
 out:
-	for (i = 0; i < f.nlabels; i++)
+	vrows_free(vr.rows, vr.nrows);
+	for (i = 0; i < f.nlabels; i++) {
+		if (f.folders != NULL)
+			repo_snapshot_free(&f.folders[i]);
 		free(f.labels[i]);
+	}
+	free(f.folders);
+	free(f.errors);
 	free(f.labels);
 	return (error);
 }
 
-/* Where each tablet of a snapshot is, while its content is listed. */
-struct tablet_slot {
-	uint32_t			 node;
-	const struct info_table		*table;
-	const struct info_partition	*part;
-	const struct info_index		*index;
-};
-
-struct snapshot_ctx {
-	struct batch		*b;
-	const struct info	*info;
-	struct idmap		 tablets;	/* id -> struct tablet_slot */
-	size_t			 prefixlen;	/* of "<snapshot folder>" */
-	uint64_t		 files;
-};
-
 /*
- * One object of the content: file F of tablet T when the info places T
- * where the key says, shown without its md5 suffix; anything else is left
- * to .raw.
+ * The text of snapshots.tsv of repository index i (DYN_TSV), and when it
+ * last changed.
  */
-static int
-content_entry(void *arg, const struct broker_entry *e)
+char *
+view_render_tsv(struct view *v, uint32_t i, size_t *len, int64_t *mtime)
 {
-	struct snapshot_ctx	*ctx = arg;
-	struct tablet_slot	*s;
-	struct layout_tablet	 t;
-	const char		*p;
-	char			 name[NAME_MAX_BYTES + 1];
-	size_t			 len, shown;
-
-	if (e->is_dir || strlen(e->key) < ctx->prefixlen ||
-	    !layout_tablet_file(e->key + ctx->prefixlen, &t, &p))
-		return (0);
-	s = idmap_get(&ctx->tablets, (uint64_t)t.tablet);
-	if (s == NULL || t.db != ctx->info->id || t.table != s->table->id ||
-	    t.partition != s->part->id || t.index != s->index->id)
-		return (0);
-	len = strlen(p);
-	if ((shown = layout_md5_suffix(p, len)) == len ||
-	    shown > NAME_MAX_BYTES)
-		return (0);
-	memcpy(name, p, shown);
-	name[shown] = '\0';
-	tree_add_file(ctx->b, s->node, name, p, e->size, e->mtime);
-	if (shown > 4 && strcmp(name + shown - 4, ".hdr") == 0)
-		tree_add_tablet(ctx->b, s->node, "tablet.txt", p, e->size,
-		    e->mtime);
-	ctx->files++;
-	return (0);
-}
-
-static char *
-partition_text(const struct info_partition *p, size_t *len)
-{
-	const struct info_index	*x;
-	struct buf		 b;
-	size_t			 i, j;
+	struct vrepo	*vr;
+	struct verified	*e;
+	struct buf	 b;
+	size_t		 k;
 
 	buf_init(&b, SIZE_MAX);
-	buf_printf(&b, "Partition: %s\nId: %" PRId64 "\nVersion: %" PRId64
-	    "\n", p->name, p->id, p->version);
-	for (i = 0; i < p->nindexes; i++) {
-		x = &p->indexes[i];
-		buf_printf(&b, "Index: %s\nIndexId: %" PRId64 "\nSchemaHash: %"
-		    PRId64 "\nTablets:", x->name, x->id, x->schema_hash);
-		for (j = 0; j < x->norder; j++)
-			buf_printf(&b, " %" PRId64, x->order[j]);
-		buf_addc(&b, '\n');
+	buf_printf(&b, "Snapshot\tTimestamp\tStatus\tVerified\n");
+	pthread_mutex_lock(&v->lock);
+	*mtime = i < v->nrepos ? v->repos[i].mtime : 0;
+	for (k = 0; i < v->nrepos && k < v->repos[i].nrows; k++) {
+		vr = &v->repos[i];
+		e = verified_find(v, vr->name, vr->rows[k].label,
+		    vr->rows[k].timestamp);
+		buf_printf(&b, "%s\t%s\t%s\t%s\n", vr->rows[k].label,
+		    vr->rows[k].timestamp, vr->rows[k].status,
+		    e != NULL ? e->text : "\\N");
 	}
+	pthread_mutex_unlock(&v->lock);
 	*len = b.len;
 	return (buf_take(&b));
 }
 
-/* Table, partition and tablet folders from the info, then tablet files. */
-static int
-snapshot_tree(struct view *v, const struct tree_dir *dir,
-    const struct info *info, struct batch *b, char **cause)
-{
-	struct snapshot_ctx	 ctx;
-	const struct info_table	*t;
-	const struct info_partition *p;
-	const struct info_index	*x;
-	struct tablet_slot	*slots, *s;
-	char			*key, *text, id[32];
-	size_t			 ntablets = 0, nslots = 0, i, j, k, m, len;
-	uint32_t		 tn, pn;
-	int			 error;
-
-	memset(&ctx, 0, sizeof ctx);
-	ctx.b = b;
-	ctx.info = info;
-	for (i = 0; i < info->ntables; i++)
-		for (j = 0; j < info->tables[i].npartitions; j++)
-			for (k = 0; k < info->tables[i].partitions[j].nindexes;
-			    k++)
-				ntablets += info->tables[i].partitions[j].
-				    indexes[k].ntablets;
-	idmap_init(&ctx.tablets, ntablets);
-	slots = xcalloc(ntablets == 0 ? 1 : ntablets, sizeof *slots);
-
-	for (i = 0; i < info->ntables; i++) {
-		t = &info->tables[i];
-		key = layout_table_key(info->id, t->id);
-		tn = tree_add_dir(b, BATCH_TOP, t->name, dir->mtime, LOAD_NONE,
-		    key, 0);
-		free(key);
-		for (j = 0; j < t->npartitions; j++) {
-			p = &t->partitions[j];
-			key = layout_partition_key(p->id);
-			pn = tree_add_dir(b, tn, p->name, dir->mtime, LOAD_NONE,
-			    key, 0);
-			free(key);
-			text = partition_text(p, &len);
-			tree_add_text(b, pn, "partition.txt", text, len,
-			    dir->mtime);
-			free(text);
-			for (k = 0; k < p->nindexes; k++) {
-				x = &p->indexes[k];
-				for (m = 0; m < x->ntablets; m++) {
-					s = &slots[nslots];
-					if (idmap_put(&ctx.tablets,
-					    (uint64_t)x->tablets[m], s) != s)
-						continue;
-					nslots++;
-					snprintf(id, sizeof id, "%" PRId64,
-					    x->tablets[m]);
-					key = layout_tablet_key(x->id,
-					    x->tablets[m]);
-					s->node = tree_add_dir(b, pn, id,
-					    dir->mtime, LOAD_NONE, key, 0);
-					free(key);
-					s->table = t;
-					s->part = p;
-					s->index = x;
-				}
-			}
-		}
-	}
-
-	xasprintf(&key, "%s/%s", dir->key, layout_content());
-	ctx.prefixlen = strlen(dir->key) + 1;
-	error = broker_list(v->broker, key, BROKER_RECURSIVE, content_entry,
-	    &ctx, dir->abort);
-	free(key);
-	idmap_free(&ctx.tablets, NULL);
-	free(slots);
-	if (error != 0)
-		xasprintf(cause, "listing the content: %s", strerror(-error));
-	else
-		log_debug("%s: %zu tablets, %" PRIu64 " files", dir->key,
-		    ntablets, ctx.files);
-	return (error);
-}
-
+/*
+ * A snapshot folder: its info is read now.  What a damaged or malformed
+ * one is found to be goes into the Verified column of its row.
+ */
 static int
 load_snapshot(struct view *v, const struct tree_dir *dir, struct batch *b,
     char **cause)
 {
-	struct snapview	 sv;
-	struct info	*info;
-	char		*key, *text;
-	size_t		 len;
-	int		 error;
+	struct snapview		 sv;
+	struct repo_object	 o;
+	char			*found, *repo, *slash;
+	int			 error;
 
 	pthread_mutex_lock(&v->lock);
 	if (dir->aux >= v->nviews) {
@@ -584,27 +546,21 @@ load_snapshot(struct view *v, const struct tree_dir *dir, struct batch *b,
 	sv.info = xstrdup(sv.info);
 	pthread_mutex_unlock(&v->lock);
 
-	xasprintf(&key, "%s/%s", dir->key, sv.info);
-	error = repo_read_info(v->broker, key, sv.size, false, &info,
-	    dir->abort, cause);
-	free(key);
-	if (error != 0)
-		goto out;
-
-	xasprintf(&text, "Snapshot: %s\nTimestamp: %s\nDatabase: %s\n"
-	    "Status: OK\n", sv.label, sv.timestamp, info->database);
-	tree_add_text(b, BATCH_TOP, "snapshot.txt", text, strlen(text),
-	    dir->mtime);
-	free(text);
-	text = info_details(info, &len);
-	tree_add_text(b, BATCH_TOP, "details.json", text, len, dir->mtime);
-	free(text);
-	tree_add_file(b, BATCH_TOP, "info.json", sv.info, sv.size, sv.mtime);
-	error = snapshot_tree(v, dir, info, b, cause);
-	info_free(info);
-	if (error == 0)
-		stats_add(STAT_SNAPSHOTS_LOADED, 1);
-out:
+	o.name = sv.info;
+	o.size = sv.size;
+	o.mtime = sv.mtime;
+	error = view_snapshot_load(v->broker, dir, sv.label, sv.timestamp, &o,
+	    b, &found, cause);
+	if (found != NULL) {
+		/* The repository's name: its folder's, less the prefix. */
+		repo = xstrndup(dir->key, (slash = strchr(dir->key, '/')) !=
+		    NULL ? (size_t)(slash - dir->key) : strlen(dir->key));
+		if (layout_repo_name(repo) != NULL)
+			view_verified(v, layout_repo_name(repo), sv.label,
+			    sv.timestamp, found);
+		free(repo);
+		free(found);
+	}
 	free(sv.label);
 	free(sv.timestamp);
 	free(sv.info);

@@ -55,8 +55,8 @@ assert_eq "$(jobs)" 0 "jobs after the long line"
 
 # Trailing empty lines are no second line; one line per write is taken,
 # and a refusal after an accepted line is the one last_error holds.
-printf 'repo1.lbl1\n\n' >"$MNT/ctl/verify" ||
-    fail "a line with an empty one after it was refused: $(cat "$MNT/ctl/last_error")"
+assert_eq "$(write1 verify 'repo1.lbl1\n\n')" OK \
+    "a line with an empty one after it: $(cat "$MNT/ctl/last_error")"
 assert_eq "$(job_end 1)" FINISHED "verify of lbl1"
 [ -z "$(cat "$MNT/ctl/last_error")" ] ||
     fail "last_error after an accepted line: $(cat "$MNT/ctl/last_error")"

@@ -3,10 +3,11 @@
 # snapshot): names with '/', '.', '..' or over 255 bytes are not shown and
 # logged, the rest of the snapshot is; a name with a control character or
 # a NUL, an id of 2^63, a time of 1e400, 100,000 nested '[', a 20 MiB
-# string and 10 million claimed tablets make the info an ERROR row with
-# the reason; duplicate names show the first one; two info files with one
-# timestamp are both ERROR rows; a label with a control character is
-# refused.  Nothing leads out of the mount, and the daemon's peak RSS
+# string and 10 million claimed tablets make the info fail when its
+# snapshot is opened: snapshot.txt and the row's Verified column give the
+# reason (the Status column, from names alone, is OK); duplicate names
+# show the first one; two info files with one timestamp are both ERROR
+# rows; a label with a control character is refused.  Nothing leads out of the mount, and the daemon's peak RSS
 # stays under 512 MiB.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -27,35 +28,59 @@ mount_fs "$LOC"
 
 tab=$(printf '\t')
 ts=2024-03-01-16-00-00
-E="${tab}$ts${tab}ERROR: info JSON:"
+# What opening each snapshot with a broken info finds.
+while IFS='|' read -r k reason <&3; do
+	assert_list "h_$k" ls "$MNT/repo1/h_$k" <<'END'
+snapshot.txt
+END
+	grep -q -x -F "Status: Failed to get info: info JSON: $reason" \
+	    "$MNT/repo1/h_$k/snapshot.txt" ||
+	    fail "h_$k/snapshot.txt: $(cat "$MNT/repo1/h_$k/snapshot.txt")"
+done 3<<'EOF'
+bigint|backup_objects.orders.id: offset 126: integer out of range
+ctlchar|backup_objects.ord?ers: name contains a control character
+deep|offset 2625: nested deeper than 64
+float|backup_time: offset 62: expected an integer, not a fraction
+hugestr|offset 31: string longer than 16777216 bytes
+manyorder|backup_objects.orders.partitions.p202401.indexes.orders.tablets_order: more than 10000000 tablets
+nul|backup_objects.ord: name contains a NUL character
+EOF
+E="${tab}$ts${tab}OK${tab}Failed to get info: info JSON:"
 assert_list "snapshots.tsv" cat "$MNT/repo1/snapshots.tsv" <<END
 Snapshot${tab}Timestamp${tab}Status${tab}Verified
-h_bigint$E backup_objects.orders.id: offset 126: integer out of range${tab}\N
-h_ctlchar$E backup_objects.ord?ers: name contains a control character${tab}\N
-h_deep$E offset 2625: nested deeper than 64${tab}\N
+h_bigint$E backup_objects.orders.id: offset 126: integer out of range
+h_ctlchar$E backup_objects.ord?ers: name contains a control character
+h_deep$E offset 2625: nested deeper than 64
 h_dot${tab}$ts${tab}OK${tab}\N
 h_dotdot${tab}$ts${tab}OK${tab}\N
 h_dupname${tab}$ts${tab}OK${tab}\N
 h_duppart${tab}$ts${tab}OK${tab}\N
 h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp${tab}\N
 h_dupts${tab}$ts${tab}ERROR: more than one info file with this timestamp${tab}\N
-h_float$E backup_time: offset 62: expected an integer, not a fraction${tab}\N
-h_hugestr$E offset 31: string longer than 16777216 bytes${tab}\N
+h_float$E backup_time: offset 62: expected an integer, not a fraction
+h_hugestr$E offset 31: string longer than 16777216 bytes
 h_long${tab}$ts${tab}OK${tab}\N
-h_manyorder$E backup_objects.orders.partitions.p202401.indexes.orders.tablets_order: more than 10000000 tablets${tab}\N
+h_manyorder$E backup_objects.orders.partitions.p202401.indexes.orders.tablets_order: more than 10000000 tablets
 h_negint${tab}$ts${tab}OK${tab}\N
-h_nul$E backup_objects.ord: name contains a NUL character${tab}\N
+h_nul$E backup_objects.ord: name contains a NUL character
 h_slash${tab}$ts${tab}OK${tab}\N
 ok${tab}$ts${tab}OK${tab}\N
 END
 
 assert_list "repository folder" ls "$MNT/repo1" <<'END'
+h_bigint
+h_ctlchar
+h_deep
 h_dot
 h_dotdot
 h_dupname
 h_duppart
+h_float
+h_hugestr
 h_long
+h_manyorder
 h_negint
+h_nul
 h_slash
 ok
 repo_info.json
