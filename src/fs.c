@@ -7,6 +7,9 @@
  * with timeouts of a year and keep_cache, so ls -l, find and a second
  * rsync are answered from the kernel's caches; what can change (the top
  * level, a repository's list of snapshots, stats.json) gets one second.
+ * When a listing changes (tree_refresh_setup), the kernel is told by the
+ * notifier thread, never from a request: it may hold the folder's lock.
+ * SIGHUP and a line written to ctl/refresh make listings stale.
  */
 
 #include <sys/stat.h>
@@ -14,6 +17,8 @@
 
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +192,11 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	/* A listing this needs stops when the caller is killed. */
 	abort = abort_begin(req, &ab, NULL);
-	if ((error = tree_lookup(fs->tree, parent, name, &a, abort)) == 0)
+	if ((error = tree_lookup(fs->tree, parent, name, &a, abort)) == 0 &&
+	    a.type == NODE_DIR && (error = tree_refresh(fs->tree, a.ino,
+	    abort)) == 0)
+		error = tree_getattr(fs->tree, a.ino, &a);
+	if (error == 0)
 		error = tablet_size(fs, &a, abort);
 	abort_end(req);
 	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
@@ -228,7 +237,13 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int			 error;
 
 	if ((error = tree_getattr(fs->tree, ino, &a)) == 0) {
-		error = tablet_size(fs, &a, abort_begin(req, &ab, NULL));
+		abort_begin(req, &ab, NULL);
+		/* A folder whose listing is old is listed again now. */
+		if (a.type == NODE_DIR &&
+		    (error = tree_refresh(fs->tree, ino, &ab.set)) == 0)
+			error = tree_getattr(fs->tree, ino, &a);
+		if (error == 0)
+			error = tablet_size(fs, &a, &ab.set);
 		abort_end(req);
 	}
 	if (error != 0) {
@@ -460,6 +475,45 @@ fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
+ * ctl/refresh: list a repository (or, for an empty line, everything) again
+ * when it is next looked at.
+ */
+static int
+refresh_line(struct snapfs *fs, const char *line, size_t len)
+{
+	struct tree_attr	 a;
+	char			*name, *why;
+	int			 error = 0;
+
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+		len--;
+	while (len > 0 && *line == ' ')
+		line++, len--;
+	if (len == 0) {
+		tree_stale(fs->tree, 0);
+		jobs_refuse(fs->jobs, NULL);
+		return (0);
+	}
+	name = xstrndup(line, len);
+	/* A repository made since the root was listed is found too. */
+	tree_stale(fs->tree, 1);
+	if (strchr(name, '/') != NULL || name[0] == '.' ||
+	    tree_lookup(fs->tree, 1, name, &a, NULL) != 0 ||
+	    a.type != NODE_DIR || strcmp(name, "ctl") == 0 ||
+	    strcmp(name, "jobs") == 0) {
+		xasprintf(&why, "unknown repository %s", name);
+		jobs_refuse(fs->jobs, why);
+		free(why);
+		error = -ENOENT;
+	} else {
+		tree_stale(fs->tree, a.ino);
+		jobs_refuse(fs->jobs, NULL);
+	}
+	free(name);
+	return (error);
+}
+
+/*
  * Submit the line in f if it is complete (or all is set: the file is
  * closed); -errno when it is refused.  A write holds one line at most:
  * one that holds more is refused whole and starts nothing, so that a
@@ -481,7 +535,10 @@ submit_line(struct snapfs *fs, struct fs_file *f, bool all)
 		jobs_refuse(fs->jobs, "one line per write: this write holds "
 		    "more than one");
 		error = -EINVAL;
-	} else if ((error = jobs_submit(fs->jobs, f->kind, f->line.data,
+	} else if (f->kind == CTL_REFRESH)
+		error = refresh_line(fs, f->line.data, nl != NULL ?
+		    (size_t)(nl - f->line.data) : f->line.len);
+	else if ((error = jobs_submit(fs->jobs, f->kind, f->line.data,
 	    nl != NULL ? (size_t)(nl - f->line.data) : f->line.len,
 	    &cause)) != 0) {
 		log_warn("refused: %s", cause);
@@ -672,20 +729,158 @@ fs_ops(size_t *size)
 }
 
 /*
- * A job changed what a folder holds: the repository named repo, or the
- * root when a repository was created, or /jobs when repo is NULL.  The
- * tree lists it again and the kernel forgets what it cached.
+ * A job changed what a folder holds: the repository named repo (the root,
+ * when a repository was created), or /jobs when repo is NULL.  A
+ * repository is listed again now, /jobs on its next access; the kernel is
+ * told.
  */
 void
 fs_changed(struct snapfs *fs, const char *repo)
 {
 	struct tree_attr	a;
-	const char		*name = repo != NULL ? repo : "jobs";
 
-	if (tree_lookup(fs->tree, 1, name, &a, NULL) != 0 ||
+	if (repo == NULL) {
+		if (tree_lookup(fs->tree, 1, "jobs", &a, NULL) == 0) {
+			tree_reload(fs->tree, a.ino);
+			fs_notify(fs, a.ino, NULL);
+		}
+		return;
+	}
+	if (tree_lookup(fs->tree, 1, repo, &a, NULL) != 0 ||
 	    a.type != NODE_DIR)
 		a.ino = 1;
-	tree_reload(fs->tree, a.ino);
-	if (fs->session != NULL)
-		fuse_lowlevel_notify_inval_inode(fs->session, a.ino, 0, 0);
+	tree_stale(fs->tree, a.ino);
+	tree_refresh(fs->tree, a.ino, NULL);
+}
+
+/*
+ * The notifier: what the kernel is to forget, queued here and told it by
+ * a thread of its own; and SIGHUP, which makes every listing stale.
+ */
+struct fs_note {
+	struct fs_note	*next;
+	uint64_t	 parent;
+	char		*name;		/* NULL: the folder itself */
+};
+
+struct fs_notifier {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;		/* the fields below */
+	pthread_cond_t	 cond;
+	struct fs_note	*head;
+	struct fs_note	**tail;
+	bool		 quit;
+};
+
+static volatile sig_atomic_t	fs_hup;
+
+static void
+fs_on_hup(int sig)
+{
+	fs_hup = 1;
+}
+
+/* Tell the kernel to forget parent's name (NULL: parent's own caches). */
+void
+fs_notify(void *arg, uint64_t parent, const char *name)
+{
+	struct snapfs		*fs = arg;
+	struct fs_notifier	*nt = fs->notifier;
+	struct fs_note		*n;
+
+	if (nt == NULL)
+		return;
+	n = xcalloc(1, sizeof *n);
+	n->parent = parent;
+	n->name = name != NULL ? xstrdup(name) : NULL;
+	pthread_mutex_lock(&nt->lock);
+	*nt->tail = n;
+	nt->tail = &n->next;
+	pthread_cond_signal(&nt->cond);
+	pthread_mutex_unlock(&nt->lock);
+}
+
+static void *
+notifier(void *arg)
+{
+	struct snapfs		*fs = arg;
+	struct fs_notifier	*nt = fs->notifier;
+	struct fs_note		*n;
+	struct timespec		 ts;
+
+	pthread_mutex_lock(&nt->lock);
+	while (!nt->quit) {
+		if (fs_hup) {
+			fs_hup = 0;
+			log_info("SIGHUP: listing everything again");
+			pthread_mutex_unlock(&nt->lock);
+			tree_stale(fs->tree, 0);
+			pthread_mutex_lock(&nt->lock);
+			continue;
+		}
+		if ((n = nt->head) == NULL) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec++;	/* SIGHUP is seen within a second */
+			pthread_cond_timedwait(&nt->cond, &nt->lock, &ts);
+			continue;
+		}
+		if ((nt->head = n->next) == NULL)
+			nt->tail = &nt->head;
+		pthread_mutex_unlock(&nt->lock);
+		if (n->name != NULL)
+			fuse_lowlevel_notify_inval_entry(fs->session,
+			    n->parent, n->name, strlen(n->name));
+		else
+			fuse_lowlevel_notify_inval_inode(fs->session,
+			    n->parent, 0, 0);
+		free(n->name);
+		free(n);
+		pthread_mutex_lock(&nt->lock);
+	}
+	pthread_mutex_unlock(&nt->lock);
+	return (NULL);
+}
+
+/* Start the notifier once the session is mounted; SIGHUP refreshes. */
+void
+fs_notify_start(struct snapfs *fs)
+{
+	struct fs_notifier	*nt;
+	struct sigaction	 sa;
+
+	nt = xcalloc(1, sizeof *nt);
+	pthread_mutex_init(&nt->lock, NULL);
+	pthread_cond_init(&nt->cond, NULL);
+	nt->tail = &nt->head;
+	fs->notifier = nt;
+	if (pthread_create(&nt->thread, NULL, notifier, fs) != 0)
+		fatal("pthread_create");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fs_on_hup;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void
+fs_notify_stop(struct snapfs *fs)
+{
+	struct fs_notifier	*nt = fs->notifier;
+	struct fs_note		*n;
+
+	if (nt == NULL)
+		return;
+	pthread_mutex_lock(&nt->lock);
+	nt->quit = true;
+	pthread_cond_signal(&nt->cond);
+	pthread_mutex_unlock(&nt->lock);
+	pthread_join(nt->thread, NULL);
+	fs->notifier = NULL;
+	while ((n = nt->head) != NULL) {
+		nt->head = n->next;
+		free(n->name);
+		free(n);
+	}
+	pthread_cond_destroy(&nt->cond);
+	pthread_mutex_destroy(&nt->lock);
+	free(nt);
 }

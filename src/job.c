@@ -477,11 +477,15 @@ set_last_error(struct jobs *js, const char *why)
 	pthread_mutex_unlock(&js->lock);
 }
 
-/* A line refused before it was parsed: why goes to ctl/last_error. */
+/*
+ * A line refused before it was parsed: why goes to ctl/last_error; NULL
+ * for a line taken without a job (ctl/refresh).
+ */
 void
 jobs_refuse(struct jobs *js, const char *why)
 {
-	log_warn("refused: %s", why);
+	if (why != NULL)
+		log_warn("refused: %s", why);
 	set_last_error(js, why);
 }
 

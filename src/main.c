@@ -37,6 +37,7 @@ struct options {
 	char	*memory;
 	char	*cache_dir;
 	char	*cache_size;
+	char	*refresh;
 };
 
 enum {
@@ -59,6 +60,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("memory=%s", memory),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("cache_size=%s", cache_size),
+	OPT("refresh=%s", refresh),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -148,6 +150,19 @@ parse_size(const char *s, uint64_t *size)
 	return (0);
 }
 
+/* Seconds: a decimal number up to a year. */
+static int
+parse_seconds(const char *s, long long *secs)
+{
+	char	*end;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	*secs = strtoll(s, &end, 10);
+	return (errno != 0 || *end != '\0' || *secs > 366 * 86400 ? -1 : 0);
+}
+
 static void
 changed(void *arg, const char *repo)
 {
@@ -174,6 +189,7 @@ main(int argc, char **argv)
 	struct stat			 st;
 	uint64_t			 memory = MEMORY_DEFAULT;
 	uint64_t			 cache_size = CACHE_SIZE_DEFAULT;
+	long long			 refresh = REFRESH_DEFAULT;
 	const void			*ops;
 	char				*cause = NULL;
 	size_t				 opsize;
@@ -227,6 +243,11 @@ main(int argc, char **argv)
 		    o.cache_dir == NULL ? "needs cache_dir=" : "not a size");
 		goto out;
 	}
+	if (o.refresh != NULL && (parse_seconds(o.refresh, &refresh) == -1)) {
+		fprintf(stderr, "snapfs: refresh=%s: not a number of seconds\n",
+		    o.refresh);
+		goto out;
+	}
 	bo.endpoint = o.endpoint;
 	bo.region = o.region;
 	bo.path_style = o.path_style;
@@ -276,6 +297,8 @@ main(int argc, char **argv)
 	if (fuse_session_mount(se, o.mountpoint) != 0)
 		goto out_signals;
 	fs.session = se;
+	fs_notify_start(&fs);
+	tree_refresh_setup(fs.tree, (time_t)refresh, fs_notify, &fs);
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
 	log_open(o.foreground, o.debug);
@@ -298,6 +321,8 @@ main(int argc, char **argv)
 out_unmount:
 	jobs_free(fs.jobs);
 	fs.jobs = NULL;
+	tree_refresh_setup(fs.tree, (time_t)refresh, NULL, NULL);
+	fs_notify_stop(&fs);
 	fs.session = NULL;
 	fuse_session_unmount(se);
 out_signals:
@@ -323,6 +348,7 @@ out:
 	free(o.memory);
 	free(o.cache_dir);
 	free(o.cache_size);
+	free(o.refresh);
 	free(o.cafile);
 	return (status);
 }

@@ -23,6 +23,7 @@ static const struct {
 	{ "backup", CTL_BACKUP },
 	{ "cancel", CTL_CANCEL },
 	{ "drop", CTL_DROP },
+	{ "refresh", CTL_REFRESH },
 	{ "restore", CTL_RESTORE },
 	{ "verify", CTL_VERIFY },
 };

@@ -29,10 +29,15 @@ folder_entry(void *arg, const struct broker_entry *e)
 {
 	struct batch	*b = arg;
 	const char	*name = last_part(e->key);
+	uint32_t	 i;
 
-	if (e->is_dir)
-		tree_add_dir(b, BATCH_TOP, name, e->mtime, LOAD_RAW, name, 0);
-	else
+	if (e->is_dir) {
+		i = tree_add_dir(b, BATCH_TOP, name, e->mtime, LOAD_RAW, name,
+		    0);
+		/* Listed again when old, but for a snapshot's whole tree. */
+		if (!layout_is_snapshot_dir(e->key))
+			tree_batch_refreshable(b, i);
+	} else
 		tree_add_file(b, BATCH_TOP, name, name, e->size, e->mtime);
 	return (0);
 }

@@ -32,6 +32,7 @@ struct handle;
 struct info;
 struct job;
 struct jobs;
+struct fs_notifier;
 struct json;
 struct snapfs;
 struct tree;
@@ -524,6 +525,7 @@ typedef int (*tree_load_cb)(void *, const struct tree_dir *, struct batch *,
 		    char **);
 typedef int (*tree_readdir_cb)(void *, const char *,
 		    const struct tree_attr *, uint64_t);
+typedef void (*tree_notify_cb)(void *, uint64_t, const char *);
 
 struct tree	*tree_create(tree_load_cb, void *);
 void		 tree_free(struct tree *);
@@ -539,6 +541,11 @@ int		 tree_checked(struct tree *, uint64_t);
 size_t		 tree_cousins(struct tree *, uint64_t, uint64_t *, size_t);
 size_t		 tree_next_files(struct tree *, uint64_t, uint64_t *, size_t);
 int		 tree_reload(struct tree *, uint64_t);
+void		 tree_refresh_setup(struct tree *, time_t, tree_notify_cb,
+		    void *);
+void		 tree_stale(struct tree *, uint64_t);
+int		 tree_refresh(struct tree *, uint64_t, volatile bool *);
+#define REFRESH_DEFAULT	60	/* seconds a listing is good (-o refresh=) */
 size_t		 tree_nodes(struct tree *);
 
 struct batch	*tree_batch_create(void);
@@ -555,6 +562,7 @@ uint32_t	 tree_add_dynamic(struct batch *, uint32_t, const char *,
 		    uint32_t);
 uint32_t	 tree_add_ctl(struct batch *, uint32_t, const char *, uint32_t);
 void		 tree_batch_mutable(struct batch *, uint32_t);
+void		 tree_batch_refreshable(struct batch *, uint32_t);
 void		 tree_batch_mtime(struct batch *, int64_t);
 void		 tree_batch_touch(struct batch *, uint32_t, int64_t);
 size_t		 tree_batch_count(struct batch *);
@@ -682,7 +690,8 @@ enum ctl_kind {
 	CTL_RESTORE,
 	CTL_CANCEL,
 	CTL_VERIFY,
-	CTL_DROP
+	CTL_DROP,
+	CTL_REFRESH	/* no job: the view is listed again (fs.c) */
 };
 struct ctl_table {
 	char		 *name;
@@ -919,10 +928,14 @@ struct snapfs {
 	struct hdrtext	*hdrtext;
 	struct jobs	*jobs;
 	void		*session;	/* the FUSE session, for notices */
+	struct fs_notifier *notifier;	/* tells the kernel of changes */
 	uid_t		 uid;		/* the mounting user */
 	gid_t		 gid;
 };
 const void	*fs_ops(size_t *);
 void		 fs_changed(struct snapfs *, const char *);
+void		 fs_notify(void *, uint64_t, const char *);
+void		 fs_notify_start(struct snapfs *);
+void		 fs_notify_stop(struct snapfs *);
 
 #endif /* SNAPFS_H */

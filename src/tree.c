@@ -11,12 +11,23 @@
  * Inode numbers are a hash of the parent's inode number and the name, so
  * they follow from the path and stay the same from one mount to the next.
  * Nodes are never freed while mounted, so FORGET has nothing to do.
+ *
+ * A folder its loader marks refreshable (the root, a repository, a .raw
+ * folder) is listed again when it is looked at and its listing is older
+ * than the refresh time, or was declared stale (tree_stale).  Meanwhile
+ * readers see the last listing.  What did not change keeps its node, and
+ * with it all that was loaded below (a snapshot's tree); what changed is
+ * merged in as a small chunk, what went is orphaned, and the kernel is
+ * told of each name (the notify callback, which must not block on the
+ * kernel: it is called while a FUSE request may wait).  A listing that
+ * fails keeps the last one.
  */
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapfs.h"
 
@@ -26,13 +37,22 @@ enum {
 	NF_MUTABLE = 0x01,		/* may change: short kernel timeouts */
 	NF_CHECKED = 0x02,		/* md5 verified */
 	NF_DAMAGED = 0x04,		/* md5 mismatch seen */
-	NF_ORPHAN = 0x08		/* dropped by a reload; its ino is free */
+	NF_ORPHAN = 0x08,		/* dropped by a reload; ino is free */
+	NF_REFRESH = 0x10		/* listed again when it is old */
 };
 
 enum {
 	LS_UNLOADED,
 	LS_LOADING,
-	LS_LOADED
+	LS_LOADED,
+	LS_REFRESHING			/* loaded, being listed again */
+};
+
+/* When a refreshable folder was last listed. */
+struct fresh {
+	uint32_t	 node;
+	time_t		 at;		/* monotonic seconds */
+	uint64_t	 epoch;		/* the tree's epoch then */
 };
 
 /*
@@ -68,6 +88,8 @@ struct batch {
 	struct buf	 arena;
 };
 
+static void	orphan(struct tree *, uint32_t);
+
 struct tree {
 	pthread_rwlock_t lock;		/* the fields below up to load_lock */
 	struct batch	**chunks;	/* sorted by base */
@@ -80,11 +102,17 @@ struct tree {
 	size_t		 inomask;
 	size_t		 inocount;
 
-	pthread_mutex_t	 load_lock;	/* node states */
+	pthread_mutex_t	 load_lock;	/* node states and the fields below */
 	pthread_cond_t	 load_done;
+	struct fresh	*fresh;
+	size_t		 nfresh;
+	uint64_t	 epoch;		/* bumped: every listing is stale */
+	time_t		 refresh;	/* seconds a listing is good; 0: ever */
 
 	tree_load_cb	 load;
 	void		*arg;
+	tree_notify_cb	 notify;
+	void		*notify_arg;
 };
 
 static uint64_t
@@ -424,6 +452,14 @@ tree_batch_mutable(struct batch *b, uint32_t i)
 		b->nodes[i].flags |= NF_MUTABLE;
 }
 
+/* Folder i is listed again when it is old (see tree_refresh_setup). */
+void
+tree_batch_refreshable(struct batch *b, uint32_t i)
+{
+	if (i < b->n)
+		b->nodes[i].flags |= NF_MUTABLE | NF_REFRESH;
+}
+
 struct tree *
 tree_create(tree_load_cb load, void *arg)
 {
@@ -444,7 +480,7 @@ tree_create(tree_load_cb load, void *arg)
 	i = tree_add_dir(root, BATCH_TOP, "root", 0, LOAD_ROOT, NULL, 0);
 	root->nodes[i].parent = 0;
 	root->nodes[i].ino = 1;
-	root->nodes[i].flags = NF_MUTABLE;
+	root->nodes[i].flags = NF_MUTABLE | NF_REFRESH;
 	t->chunks = xmalloc(sizeof *t->chunks);
 	t->chunks[t->nchunks++] = root;
 	t->nnodes = 1;
@@ -464,6 +500,7 @@ tree_free(struct tree *t)
 	free(t->chunks);
 	free(t->children);
 	free(t->inos);
+	free(t->fresh);
 	pthread_rwlock_destroy(&t->lock);
 	pthread_mutex_destroy(&t->load_lock);
 	pthread_cond_destroy(&t->load_done);
@@ -511,6 +548,39 @@ child_cmp(const void *va, const void *vb, void *arg)
 	return (i < j ? -1 : i > j);	/* the first one added wins */
 }
 
+/* Name order of nodes of any chunk, for qsort_r; 0 for the same name. */
+static int
+node_cmp(const void *va, const void *vb, void *arg)
+{
+	struct tree		*t = arg;
+	struct batch		*bx, *by;
+	const struct node	*x, *y;
+
+	uint32_t		 i = *(const uint32_t *)va;
+	uint32_t		 j = *(const uint32_t *)vb;
+	int			 r;
+
+	x = node_at(t, i, &bx);
+	y = node_at(t, j, &by);
+	r = name_cmp(node_str(bx, x->name), x->namelen,
+	    node_str(by, y->name), y->namelen);
+	if (r != 0)
+		return (r);
+	return (i < j ? -1 : i > j);	/* the first one added wins */
+}
+
+static bool
+same_name_any(struct tree *t, uint32_t i, uint32_t j)
+{
+	struct batch		*bx, *by;
+	const struct node	*x, *y;
+
+	x = node_at(t, i, &bx);
+	y = node_at(t, j, &by);
+	return (name_cmp(node_str(bx, x->name), x->namelen,
+	    node_str(by, y->name), y->namelen) == 0);
+}
+
 static bool
 same_name(struct batch *b, uint32_t x, uint32_t y)
 {
@@ -528,7 +598,8 @@ same_name(struct batch *b, uint32_t x, uint32_t y)
  * node), and publish.  Caller holds the lock for writing.
  */
 static void
-tree_merge(struct tree *t, uint32_t d, struct batch *b)
+tree_merge(struct tree *t, uint32_t d, struct batch *b, const uint32_t *keep,
+    size_t nkeep)
 {
 	struct node	*n, *p;
 	uint32_t	*end, *slice, i, j, s, start, count, kept;
@@ -568,7 +639,8 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b)
 		else
 			ino_insert(t, b->base + i, ino);
 	}
-	need = t->nchildren + b->n;
+	end[0] += nkeep;
+	need = t->nchildren + b->n + nkeep;
 	if (need > t->childsize) {
 		t->childsize = need > t->childsize * 2 ? need :
 		    t->childsize * 2;
@@ -585,6 +657,8 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b)
 		s = n->parent == d ? 0 : n->parent - b->base + 1;
 		t->children[end[s]++] = b->base + i;
 	}
+	for (i = 0; i < nkeep; i++)
+		t->children[end[0]++] = keep[i];
 
 	/* end[s] is where slot s's slice ends; it starts where s-1 ends. */
 	for (s = 0; s <= b->n; s++) {
@@ -594,16 +668,21 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b)
 		if (p->type != NODE_DIR || (s != 0 && p->load != LOAD_NONE))
 			continue;
 		slice = t->children + start;
-		qsort_r(slice, count, sizeof *slice, child_cmp, b);
+		if (s == 0 && nkeep != 0)
+			qsort_r(slice, count, sizeof *slice, node_cmp, t);
+		else
+			qsort_r(slice, count, sizeof *slice, child_cmp, b);
 		for (kept = 0, i = 0; i < count; i++) {
-			if (kept != 0 && same_name(b, slice[kept - 1], slice[i]))
+			if (kept != 0 && (s == 0 && nkeep != 0 ?
+			    same_name_any(t, slice[kept - 1], slice[i]) :
+			    same_name(b, slice[kept - 1], slice[i])))
 				continue;
 			slice[kept++] = slice[i];
 		}
 		p->first = start;
 		p->count = kept;
 	}
-	t->nchildren += b->n;
+	t->nchildren += b->n + nkeep;
 	free(end);
 	stats_add(STAT_NODES, b->n);
 }
@@ -664,10 +743,211 @@ tree_find(struct tree *t, uint64_t ino)
 	return (i);
 }
 
+static time_t
+monotonic(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+/* The listing record of folder i, or NULL.  Caller holds load_lock. */
+static struct fresh *
+fresh_of(struct tree *t, uint32_t i)
+{
+	size_t	k;
+
+	for (k = 0; k < t->nfresh; k++)
+		if (t->fresh[k].node == i)
+			return (&t->fresh[k]);
+	return (NULL);
+}
+
+/* Folder i was listed now.  Caller holds load_lock. */
+static void
+fresh_set(struct tree *t, uint32_t i)
+{
+	struct fresh	*f;
+
+	if ((f = fresh_of(t, i)) == NULL) {
+		t->fresh = xreallocarray(t->fresh, t->nfresh + 1,
+		    sizeof *t->fresh);
+		f = &t->fresh[t->nfresh++];
+		f->node = i;
+	}
+	f->at = monotonic();
+	f->epoch = t->epoch;
+}
+
+/* Is loaded folder n (index i) to be listed again?  Caller holds load_lock. */
+static bool
+refresh_due(struct tree *t, uint32_t i, const struct node *n)
+{
+	struct fresh	*f;
+
+	if ((n->flags & NF_REFRESH) == 0 || (n->flags & NF_ORPHAN) != 0)
+		return (false);
+	if ((f = fresh_of(t, i)) == NULL || f->epoch != t->epoch)
+		return (true);
+	return (t->refresh > 0 && monotonic() - f->at >= t->refresh);
+}
+
+/*
+ * Do nodes a and b show the same thing (so a can stay for b)?  A folder
+ * that is listed again on its own keeps its node whatever its time.
+ */
+static bool
+same_node(struct batch *ca, const struct node *a, struct batch *cb,
+    const struct node *b)
+{
+	return (a->type == b->type && a->load == b->load &&
+	    a->aux == b->aux && a->size == b->size && (a->mtime == b->mtime ||
+	    (a->flags & b->flags & NF_REFRESH) != 0) &&
+	    (a->flags & (NF_MUTABLE | NF_REFRESH)) ==
+	    (b->flags & (NF_MUTABLE | NF_REFRESH)) &&
+	    a->keylen == b->keylen && memcmp(node_str(ca, a->key),
+	    node_str(cb, b->key), a->keylen) == 0);
+}
+
+/* Copy node k of batch from, with what is below it, into batch to. */
+static void
+batch_copy(struct batch *to, struct batch *from, uint32_t k, uint32_t parent)
+{
+	struct node	 n = from->nodes[k];
+	uint32_t	 i, j;
+
+	if (to->n == to->size) {
+		to->size = to->size == 0 ? 16 : to->size * 2;
+		to->nodes = xreallocarray(to->nodes, to->size,
+		    sizeof *to->nodes);
+	}
+	n.parent = parent;
+	if (n.key == n.name && n.keylen >= n.namelen)
+		n.key = n.name = batch_str(to, node_str(from, n.key),
+		    n.keylen);
+	else {
+		n.name = batch_str(to, node_str(from, n.name), n.namelen);
+		n.key = batch_str(to, node_str(from, n.key), n.keylen);
+	}
+	i = to->n;
+	to->nodes[to->n++] = n;
+	for (j = k + 1; j < from->n; j++)	/* children come after */
+		if (from->nodes[j].parent == k)
+			batch_copy(to, from, j, i);
+}
+
+/* A change to tell the kernel of: parent's name (NULL: parent itself). */
+struct note {
+	uint64_t	 parent;
+	char		*name;
+};
+
+static void
+note_add(struct note **notes, size_t *n, uint64_t parent, const char *name,
+    size_t len)
+{
+	*notes = xreallocarray(*notes, *n + 1, sizeof **notes);
+	(*notes)[*n].parent = parent;
+	(*notes)[(*n)++].name = name != NULL ? xstrndup(name, len) : NULL;
+}
+
+/*
+ * Folder d was listed again into b: keep each child that shows the same,
+ * merge what is new or changed, orphan what went, and note each name for
+ * the kernel.  False (b untouched) when nothing changed.  Caller holds
+ * the lock for writing.
+ */
+static bool
+tree_update(struct tree *t, uint32_t d, struct batch *b, struct note **notes,
+    size_t *nnotes)
+{
+	struct batch	*oc, *nb;
+	struct node	*dn = node_at(t, d, NULL), *o, *n;
+	uint32_t	*old, *keep, k, lo, hi, mid;
+	size_t		 nold = dn->count, nkeep = 0, i;
+	struct timespec	 ts;
+	int64_t		 now;
+	bool		*kept;
+	int		 r;
+
+	old = xcalloc(nold + 1, sizeof *old);
+	memcpy(old, t->children + dn->first, nold * sizeof *old);
+	kept = xcalloc(nold + 1, sizeof *kept);
+	nb = tree_batch_create();
+	for (k = 0; k < b->n; k++) {
+		n = &b->nodes[k];
+		if (n->parent != BATCH_TOP)
+			continue;
+		for (lo = 0, hi = nold, o = NULL; lo < hi && o == NULL;) {
+			mid = lo + (hi - lo) / 2;
+			o = node_at(t, old[mid], &oc);
+			r = name_cmp(node_str(b, n->name), n->namelen,
+			    node_str(oc, o->name), o->namelen);
+			if (r != 0) {
+				o = NULL;
+				if (r < 0)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+		}
+		if (o != NULL && !kept[mid] && same_node(oc, o, b, n)) {
+			kept[mid] = true;
+			continue;
+		}
+		batch_copy(nb, b, k, BATCH_TOP);
+		note_add(notes, nnotes, dn->ino, node_str(b, n->name),
+		    n->namelen);
+	}
+	keep = xcalloc(nold + 1, sizeof *keep);
+	for (i = 0; i < nold; i++) {
+		if (kept[i]) {
+			keep[nkeep++] = old[i];
+			continue;
+		}
+		o = node_at(t, old[i], &oc);
+		note_add(notes, nnotes, dn->ino, node_str(oc, o->name),
+		    o->namelen);
+		orphan(t, old[i]);
+	}
+	if (nb->n == 0 && nkeep == nold) {
+		tree_batch_free(nb);
+	} else {
+		tree_merge(t, d, nb, keep, nkeep);
+		/* A new time: the kernel drops what it cached of the folder. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		dn->mtime = now > dn->mtime ? now : dn->mtime + 1;
+		note_add(notes, nnotes, dn->ino, NULL, 0);
+	}
+	free(keep);
+	free(kept);
+	free(old);
+	return (*nnotes != 0);
+}
+
+/* Tell the kernel of each change noted, then free the notes. */
+static void
+notes_send(struct tree *t, struct note *notes, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (t->notify != NULL)
+			t->notify(t->notify_arg, notes[i].parent,
+			    notes[i].name);
+		free(notes[i].name);
+	}
+	free(notes);
+}
+
 /*
  * Make sure directory i has its children, calling the loader once; other
  * threads wait for that load rather than start their own.  A failed load
- * leaves the directory unloaded, so a later access tries again.
+ * leaves the directory unloaded, so a later access tries again.  A loaded
+ * refreshable folder whose listing is due is listed again (tree_update);
+ * readers meanwhile see the last listing, and a failed listing keeps it.
  */
 static int
 tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
@@ -675,8 +955,11 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	struct tree_dir	 dir;
 	struct batch	*b, *c;
 	struct node	*n;
+	struct note	*notes = NULL;
 	struct buf	 key;
 	char		*name, *cause = NULL;
+	size_t		 nnotes = 0;
+	bool		 again;
 	int		 error;
 
 	pthread_mutex_lock(&t->load_lock);
@@ -685,11 +968,13 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	pthread_rwlock_unlock(&t->lock);
 	while (n->state == LS_LOADING)
 		pthread_cond_wait(&t->load_done, &t->load_lock);
-	if (n->state == LS_LOADED) {
+	if (n->state == LS_REFRESHING ||
+	    (n->state == LS_LOADED && !refresh_due(t, i, n))) {
 		pthread_mutex_unlock(&t->load_lock);
 		return (0);
 	}
-	n->state = LS_LOADING;
+	again = n->state == LS_LOADED;
+	n->state = again ? LS_REFRESHING : LS_LOADING;
 	pthread_mutex_unlock(&t->load_lock);
 
 	buf_init(&key, 64 * 1024);
@@ -709,11 +994,18 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	error = t->load(t->arg, &dir, b, &cause);
 	if (error == 0) {
 		pthread_rwlock_wrlock(&t->lock);
-		tree_merge(t, i, b);
+		if (!again)
+			tree_merge(t, i, b, NULL, 0);
+		else if (tree_update(t, i, b, &notes, &nnotes))
+			log_info("%s: listed again: %zu changes",
+			    *dir.key != '\0' ? dir.key : "/", nnotes - 1);
 		pthread_rwlock_unlock(&t->lock);
+		if (again)
+			tree_batch_free(b);
 	} else {
-		log_warn("%s: %s", *dir.key != '\0' ? dir.key : "/",
-		    cause != NULL ? cause : strerror(-error));
+		log_warn("%s: %s%s", *dir.key != '\0' ? dir.key : "/",
+		    cause != NULL ? cause : strerror(-error),
+		    again ? "; the last listing stays" : "");
 		tree_batch_free(b);
 	}
 	free(cause);
@@ -721,11 +1013,81 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	buf_free(&key);
 
 	pthread_mutex_lock(&t->load_lock);
-	n->state = error == 0 ? LS_LOADED : LS_UNLOADED;
+	n->state = error == 0 || again ? LS_LOADED : LS_UNLOADED;
+	if (n->state == LS_LOADED && (n->flags & NF_REFRESH) != 0)
+		fresh_set(t, i);
 	pthread_cond_broadcast(&t->load_done);
 	pthread_mutex_unlock(&t->load_lock);
+	notes_send(t, notes, nnotes);
+	if (again)
+		return (0);
 	/* What went wrong was logged; a reader of the folder sees EIO. */
 	return (error == 0 || error == -EACCES ? error : -EIO);
+}
+
+/*
+ * Refreshable folders are listed again when older than secs (0: only when
+ * stale); notify(arg, parent, name) is told each name that changed, and
+ * (name NULL) each folder whose listing changed.
+ */
+void
+tree_refresh_setup(struct tree *t, time_t secs, tree_notify_cb notify,
+    void *arg)
+{
+	pthread_mutex_lock(&t->load_lock);
+	t->refresh = secs;
+	t->notify = notify;
+	t->notify_arg = arg;
+	pthread_mutex_unlock(&t->load_lock);
+}
+
+/*
+ * Folder ino's listing is stale: it is listed again when next looked at;
+ * 0 makes every listing stale.  The kernel is told to look again.
+ */
+void
+tree_stale(struct tree *t, uint64_t ino)
+{
+	struct note	*notes = NULL;
+	struct fresh	*f;
+	uint32_t	 i;
+	size_t		 nnotes = 0, k;
+
+	pthread_mutex_lock(&t->load_lock);
+	pthread_rwlock_rdlock(&t->lock);
+	if (ino == 0) {
+		t->epoch++;
+		for (k = 0; k < t->nfresh; k++)
+			note_add(&notes, &nnotes, node_at(t, t->fresh[k].node,
+			    NULL)->ino, NULL, 0);
+	} else if ((i = ino_find(t, ino)) != UINT32_MAX &&
+	    (f = fresh_of(t, i)) != NULL) {
+		f->epoch = t->epoch - 1;
+		note_add(&notes, &nnotes, ino, NULL, 0);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->load_lock);
+	notes_send(t, notes, nnotes);
+}
+
+/* List folder ino again if that is due (a getattr on it, say). */
+int
+tree_refresh(struct tree *t, uint64_t ino, volatile bool *abort)
+{
+	struct node	*n;
+	uint32_t	 i;
+	bool		 due = false;
+
+	pthread_mutex_lock(&t->load_lock);
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX) {
+		n = node_at(t, i, NULL);
+		due = n->type == NODE_DIR && n->state == LS_LOADED &&
+		    refresh_due(t, i, n);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->load_lock);
+	return (due ? tree_load_dir(t, i, abort) : 0);
 }
 
 int

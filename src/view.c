@@ -217,11 +217,12 @@ load_root(struct view *v, const struct tree_dir *dir, struct batch *b)
 			newest = st.mtime;
 		n = tree_add_dir(b, BATCH_TOP, rf.v[i].name, st.mtime,
 		    LOAD_REPO, rf.v[i].key, 0);
-		tree_batch_mutable(b, n);
+		tree_batch_refreshable(b, n);
 	}
 	repo_folders_free(&rf);
 	tree_batch_mtime(b, newest);
-	tree_add_dir(b, BATCH_TOP, ".raw", newest, LOAD_RAW, NULL, 0);
+	tree_batch_refreshable(b, tree_add_dir(b, BATCH_TOP, ".raw", newest,
+	    LOAD_RAW, NULL, 0));
 	return (0);
 }
 
@@ -293,6 +294,10 @@ aborted(void *arg)
 	return (abort != NULL && *abort);
 }
 
+/*
+ * The index of a snapshot folder's backup (its aux): the same for the
+ * same info object, so that a folder listed again keeps its node.
+ */
 static uint32_t
 add_view(struct view *v, const char *label, const char *timestamp,
     const struct repo_object *o)
@@ -300,6 +305,17 @@ add_view(struct view *v, const char *label, const char *timestamp,
 	struct snapview	*s;
 	uint32_t	 i;
 
+	pthread_mutex_lock(&v->lock);
+	for (i = 0; i < v->nviews; i++) {
+		s = v->views[i];
+		if (strcmp(s->label, label) == 0 &&
+		    strcmp(s->info, o->name) == 0 && s->size == o->size &&
+		    s->mtime == o->mtime) {
+			pthread_mutex_unlock(&v->lock);
+			return (i);
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
 	s = xcalloc(1, sizeof *s);
 	s->label = xstrdup(label);
 	s->timestamp = xstrdup(timestamp);
