@@ -211,19 +211,27 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	fill_entry(fs, &a, &e);
+	tree_ref(fs->tree, a.ino);
 	fuse_reply_entry(req, &e);
 }
 
+/* The kernel forgot a node: it may be freed (tree.c). */
 static void
 fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	fuse_reply_none(req);	/* nodes live as long as the mount */
+	tree_forget(fs_of(req)->tree, ino, nlookup);
+	fuse_reply_none(req);
 }
 
 static void
 fs_forget_multi(fuse_req_t req, size_t count,
     struct fuse_forget_data *forgets)
 {
+	size_t	i;
+
+	for (i = 0; i < count; i++)
+		tree_forget(fs_of(req)->tree, forgets[i].ino,
+		    forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -297,9 +305,10 @@ dirbuf_add(void *arg, const char *name, const struct tree_attr *a,
 		n = fuse_add_direntry(d->req, d->p + d->used,
 		    d->size - d->used, name, &e.attr, next + 2);
 	if (n > d->size - d->used)
-		return (1);
+		return (TREE_ENTRY_FULL);
 	d->used += n;
-	return (0);
+	return (d->plus && e.ino != 0 ? TREE_ENTRY_LOOKED_UP :
+	    TREE_ENTRY_ADDED);
 }
 
 /* "." and ".." are followed by offsets 1 and 2, child k by k + 3. */

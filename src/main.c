@@ -35,6 +35,7 @@ struct options {
 	char	*profile;
 	char	*cafile;
 	char	*memory;
+	char	*meta_memory;
 	char	*cache_dir;
 	char	*cache_size;
 	char	*refresh;
@@ -58,6 +59,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("profile=%s", profile),
 	OPT("cafile=%s", cafile),
 	OPT("memory=%s", memory),
+	OPT("meta_memory=%s", meta_memory),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("cache_size=%s", cache_size),
 	OPT("refresh=%s", refresh),
@@ -173,7 +175,7 @@ static int
 no_entry(void *arg, const char *name, const struct tree_attr *a,
     uint64_t next)
 {
-	return (1);
+	return (TREE_ENTRY_FULL);
 }
 
 int
@@ -188,6 +190,7 @@ main(int argc, char **argv)
 	struct snapfs			 fs;
 	struct stat			 st;
 	uint64_t			 memory = MEMORY_DEFAULT;
+	uint64_t			 meta_memory = META_MEMORY_DEFAULT;
 	uint64_t			 cache_size = CACHE_SIZE_DEFAULT;
 	long long			 refresh = REFRESH_DEFAULT;
 	const void			*ops;
@@ -237,6 +240,13 @@ main(int argc, char **argv)
 		    "more\n", o.memory);
 		goto out;
 	}
+	if (o.meta_memory != NULL && (parse_size(o.meta_memory,
+	    &meta_memory) == -1 || (meta_memory != 0 &&
+	    meta_memory < MEMORY_MIN) || meta_memory > SIZE_MAX)) {
+		fprintf(stderr, "snapfs: meta_memory=%s: not 0 or a size of "
+		    "1M or more\n", o.meta_memory);
+		goto out;
+	}
 	if (o.cache_size != NULL && (o.cache_dir == NULL ||
 	    parse_size(o.cache_size, &cache_size) == -1)) {
 		fprintf(stderr, "snapfs: cache_size=%s: %s\n", o.cache_size,
@@ -271,6 +281,7 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.tree = tree_create(ns_load, &fs);
+	tree_budget(fs.tree, meta_memory);
 	fs.cache = cache_create(fs.broker, fs.tree, memory);
 	if (o.cache_dir != NULL && (error = cache_disk(fs.cache, o.cache_dir,
 	    cache_size, &cause)) != 0) {
@@ -297,10 +308,11 @@ main(int argc, char **argv)
 	if (fuse_session_mount(se, o.mountpoint) != 0)
 		goto out_signals;
 	fs.session = se;
-	fs_notify_start(&fs);
-	tree_refresh_setup(fs.tree, (time_t)refresh, fs_notify, &fs);
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
+	/* Threads started before the fork would not be in the daemon. */
+	fs_notify_start(&fs);
+	tree_refresh_setup(fs.tree, (time_t)refresh, fs_notify, &fs);
 	log_open(o.foreground, o.debug);
 	log_info("mounted %s on %s", o.location, o.mountpoint);
 
@@ -346,6 +358,7 @@ out:
 	free(o.credentials);
 	free(o.profile);
 	free(o.memory);
+	free(o.meta_memory);
 	free(o.cache_dir);
 	free(o.cache_size);
 	free(o.refresh);

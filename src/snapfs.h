@@ -112,6 +112,8 @@ enum stat_counter {
 	STAT_ERRORS,
 	STAT_SNAPSHOTS_LOADED,
 	STAT_NODES,
+	STAT_META_BYTES,
+	STAT_TREES_EVICTED,
 	STAT__COUNT
 };
 void		 stats_add(enum stat_counter, uint64_t);
@@ -523,6 +525,12 @@ struct tree_object {
 };
 typedef int (*tree_load_cb)(void *, const struct tree_dir *, struct batch *,
 		    char **);
+/* What a tree_readdir_cb did with an entry. */
+enum {
+	TREE_ENTRY_ADDED,
+	TREE_ENTRY_LOOKED_UP,		/* added; the kernel will forget it */
+	TREE_ENTRY_FULL			/* not added: stop */
+};
 typedef int (*tree_readdir_cb)(void *, const char *,
 		    const struct tree_attr *, uint64_t);
 typedef void (*tree_notify_cb)(void *, uint64_t, const char *);
@@ -541,11 +549,15 @@ int		 tree_checked(struct tree *, uint64_t);
 size_t		 tree_cousins(struct tree *, uint64_t, uint64_t *, size_t);
 size_t		 tree_next_files(struct tree *, uint64_t, uint64_t *, size_t);
 int		 tree_reload(struct tree *, uint64_t);
+void		 tree_ref(struct tree *, uint64_t);
+void		 tree_forget(struct tree *, uint64_t, uint64_t);
+void		 tree_budget(struct tree *, size_t);
 void		 tree_refresh_setup(struct tree *, time_t, tree_notify_cb,
 		    void *);
 void		 tree_stale(struct tree *, uint64_t);
 int		 tree_refresh(struct tree *, uint64_t, volatile bool *);
 #define REFRESH_DEFAULT	60	/* seconds a listing is good (-o refresh=) */
+#define META_MEMORY_DEFAULT (256ULL * 1024 * 1024) /* -o meta_memory= */
 size_t		 tree_nodes(struct tree *);
 
 struct batch	*tree_batch_create(void);

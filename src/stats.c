@@ -23,7 +23,9 @@ static const char *names[STAT__COUNT] = {
 	"md5_errors",
 	"errors",
 	"snapshots_loaded",
-	"nodes"
+	"nodes",
+	"meta_bytes",
+	"trees_evicted"
 };
 
 void

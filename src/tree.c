@@ -10,7 +10,6 @@
  *
  * Inode numbers are a hash of the parent's inode number and the name, so
  * they follow from the path and stay the same from one mount to the next.
- * Nodes are never freed while mounted, so FORGET has nothing to do.
  *
  * A folder its loader marks refreshable (the root, a repository, a .raw
  * folder) is listed again when it is looked at and its listing is older
@@ -21,6 +20,16 @@
  * told of each name (the notify callback, which must not block on the
  * kernel: it is called while a FUSE request may wait).  A listing that
  * fails keeps the last one.
+ *
+ * Memory is bounded (tree_budget): past the budget, the least recently
+ * used snapshot trees (and .raw folders below snapshots) are unloaded, and
+ * the kernel is asked to forget their entries.  Each node counts the
+ * kernel's lookups of it (tree_ref, tree_forget); a chunk is freed once
+ * none of its nodes is shown any more (all orphaned), the kernel knows
+ * none, no load works in it and no chunk below it is left.  The count
+ * follows the inode number: a node loaded again in an orphan's place takes
+ * over the orphan's count, so it frees at once and the kernel never sees
+ * the change.
  */
 
 #include <errno.h>
@@ -32,6 +41,7 @@
 #include "snapfs.h"
 
 #define INO_RESERVED	16		/* 1 is the root; the rest for later */
+#define INDEX_MAX	(UINT32_MAX - 1)	/* inos holds index + 1 */
 
 enum {
 	NF_MUTABLE = 0x01,		/* may change: short kernel timeouts */
@@ -72,6 +82,7 @@ struct node {
 	uint32_t	first;		/* children[first .. first + count) */
 	uint32_t	count;
 	uint32_t	aux;		/* the loader's reference */
+	uint32_t	nlookup;	/* the kernel's lookups, atomic */
 	uint16_t	namelen;
 	uint8_t		type;
 	uint8_t		load;		/* enum node_load */
@@ -86,15 +97,32 @@ struct batch {
 	uint32_t	 n;
 	uint32_t	 size;
 	struct buf	 arena;
+
+	/* Once merged: */
+	uint32_t	 owner;		/* the folder it was loaded into */
+	uint32_t	 live;		/* nodes not orphaned */
+	uint32_t	 pins;		/* known nodes, loads, chunks below */
+	bool		 evictable;	/* a snapshot's tree */
+	uint64_t	 used;		/* the tree's clock when last used */
+	size_t		 bytes;
 };
 
+struct note;
+
 static void	orphan(struct tree *, uint32_t);
+static void	evict(struct tree *, struct batch *, struct note **, size_t *);
+static void	sweep(struct tree *);
+static void	node_ref(struct tree *, uint32_t);
 
 struct tree {
 	pthread_rwlock_t lock;		/* the fields below up to load_lock */
 	struct batch	**chunks;	/* sorted by base */
 	size_t		 nchunks;
-	uint32_t	 nnodes;
+	uint32_t	 next;		/* the index after the last ever used */
+	size_t		 nodes;		/* in chunks */
+	size_t		 bytes;		/* of evictable chunks not orphaned */
+	size_t		 budget;	/* for them; 0: none */
+	uint64_t	 clock;		/* ticks at each use, atomic */
 	uint32_t	*children;
 	size_t		 nchildren;
 	size_t		 childsize;
@@ -104,6 +132,7 @@ struct tree {
 
 	pthread_mutex_t	 load_lock;	/* node states and the fields below */
 	pthread_cond_t	 load_done;
+	bool		 sweep;		/* a chunk may be free (with lock) */
 	struct fresh	*fresh;
 	size_t		 nfresh;
 	uint64_t	 epoch;		/* bumped: every listing is stale */
@@ -211,6 +240,34 @@ ino_replace(struct tree *t, uint64_t ino, uint32_t i)
 			t->inos[slot] = i + 1;
 			return;
 		}
+	}
+}
+
+/*
+ * Forget node i's inode number if it is i's (and not a newer node's),
+ * shifting back what follows in its run.
+ */
+static void
+ino_delete(struct tree *t, uint32_t i)
+{
+	size_t	slot, next, home;
+
+	for (slot = node_at(t, i, NULL)->ino & t->inomask;
+	    t->inos[slot] != i + 1; slot = (slot + 1) & t->inomask)
+		if (t->inos[slot] == 0)
+			return;
+	t->inos[slot] = 0;
+	t->inocount--;
+	for (next = (slot + 1) & t->inomask; t->inos[next] != 0;
+	    next = (next + 1) & t->inomask) {
+		home = node_at(t, t->inos[next] - 1, NULL)->ino & t->inomask;
+		/* Stays if its home is cyclically in (slot, next]. */
+		if (slot < next ? home > slot && home <= next :
+		    home > slot || home <= next)
+			continue;
+		t->inos[slot] = t->inos[next];
+		t->inos[next] = 0;
+		slot = next;
 	}
 }
 
@@ -481,9 +538,11 @@ tree_create(tree_load_cb load, void *arg)
 	root->nodes[i].parent = 0;
 	root->nodes[i].ino = 1;
 	root->nodes[i].flags = NF_MUTABLE | NF_REFRESH;
+	root->live = 1;
 	t->chunks = xmalloc(sizeof *t->chunks);
 	t->chunks[t->nchunks++] = root;
-	t->nnodes = 1;
+	t->next = 1;
+	t->nodes = 1;
 	ino_insert(t, 0, 1);
 	return (t);
 }
@@ -513,7 +572,7 @@ tree_nodes(struct tree *t)
 	size_t	n;
 
 	pthread_rwlock_rdlock(&t->lock);
-	n = t->nnodes;
+	n = t->nodes;
 	pthread_rwlock_unlock(&t->lock);
 	return (n);
 }
@@ -592,29 +651,128 @@ same_name(struct batch *b, uint32_t x, uint32_t y)
 }
 
 /*
+ * Give batch b a range of node indices and its place in the sorted chunks:
+ * after the last, or once four billion were used, the first gap that
+ * freed chunks left.  Caller holds the lock for writing.
+ */
+static void
+chunk_insert(struct tree *t, struct batch *b)
+{
+	size_t		k = t->nchunks;
+	uint32_t	end = 0;
+
+	if (b->n <= INDEX_MAX - t->next) {
+		b->base = t->next;
+		t->next += b->n;
+	} else {
+		for (k = 0; k <= t->nchunks; k++) {
+			if ((k == t->nchunks ? INDEX_MAX : t->chunks[k]->base) -
+			    end >= b->n)
+				break;
+			end = t->chunks[k]->base + t->chunks[k]->n;
+		}
+		if (k > t->nchunks)
+			fatalx("no %u node indices left", b->n);
+		b->base = end;
+	}
+	t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
+	    sizeof *t->chunks);
+	memmove(t->chunks + k + 1, t->chunks + k,
+	    (t->nchunks - k) * sizeof *t->chunks);
+	t->chunks[k] = b;
+	t->nchunks++;
+	t->nodes += b->n;
+}
+
+/*
+ * Move the children lists in use to a new array, leaving behind those of
+ * folders listed again or unloaded.  Caller holds the lock for writing.
+ */
+static void
+children_compact(struct tree *t)
+{
+	struct node	*n;
+	uint32_t	*to;
+	size_t		 k, i, used = 0, total = 0;
+
+	for (k = 0; k < t->nchunks; k++)
+		for (i = 0; i < t->chunks[k]->n; i++)
+			total += t->chunks[k]->nodes[i].count;
+	t->childsize = total + 1024;
+	to = xreallocarray(NULL, t->childsize, sizeof *to);
+	for (k = 0; k < t->nchunks; k++) {
+		for (i = 0; i < t->chunks[k]->n; i++) {
+			n = &t->chunks[k]->nodes[i];
+			if (n->count != 0)
+				memcpy(to + used, t->children + n->first,
+				    n->count * sizeof *to);
+			n->first = used;
+			used += n->count;
+		}
+	}
+	free(t->children);
+	t->children = to;
+	t->nchildren = used;
+}
+
+/* Does folder d lose what it shows when it is evicted? */
+static bool
+evictable(const struct node *d)
+{
+	return (d->load == LOAD_SNAPSHOT ||
+	    (d->load == LOAD_RAW && (d->flags & NF_REFRESH) == 0));
+}
+
+/* Chunk c was used now (the clock orders evictions). */
+static void
+touch(struct tree *t, struct batch *c)
+{
+	if (c->evictable)
+		__atomic_store_n(&c->used, __atomic_add_fetch(&t->clock, 1,
+		    __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+}
+
+/*
  * Give the loaded directory d the nodes of batch b: fix up indices, make
  * inode numbers, build every directory's sorted list of children (counting
  * sort by parent, then a sort by name; a repeated name keeps its first
- * node), and publish.  Caller holds the lock for writing.
+ * node), and publish.  The nodes in keep (of other chunks) join d's
+ * list.  A node taking an orphan's inode number takes over the kernel's
+ * count of it.  The new chunk, or NULL when b had no node (b is freed).
+ * Caller holds the lock for writing.
  */
-static void
+static struct batch *
 tree_merge(struct tree *t, uint32_t d, struct batch *b, const uint32_t *keep,
     size_t nkeep)
 {
-	struct node	*n, *p;
+	struct batch	*oc, *dc;
+	struct node	*n, *p, *o;
 	uint32_t	*end, *slice, i, j, s, start, count, kept;
 	uint64_t	 ino;
 	size_t		 need;
 
-	b->base = t->nnodes;
-	if (b->n != 0 && b->n < b->size) {
-		b->nodes = xreallocarray(b->nodes, b->n, sizeof *b->nodes);
-		b->size = b->n;
+	if (t->nchildren > 2 * t->nodes + 65536)
+		children_compact(t);
+	if (b->n != 0) {
+		if (b->n < b->size) {
+			b->nodes = xreallocarray(b->nodes, b->n,
+			    sizeof *b->nodes);
+			b->size = b->n;
+		}
+		chunk_insert(t, b);
+		p = node_at(t, d, &dc);
+		dc->pins++;		/* d stays while b does */
+		b->owner = d;
+		b->live = b->n;
+		b->evictable = evictable(p);
+		b->bytes = (size_t)b->n * (sizeof *b->nodes +
+		    3 * sizeof *t->inos) + b->arena.size;
+		if (b->evictable) {
+			t->bytes += b->bytes;
+			stats_add(STAT_META_BYTES, b->bytes);
+		}
+		touch(t, b);
 	}
-	t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
-	    sizeof *t->chunks);
-	t->chunks[t->nchunks++] = b;
-	t->nnodes += b->n;
 	ino_grow(t, t->inocount + b->n);
 
 	/* Slot 0 is d, slot i + 1 is node i; parents come before children. */
@@ -634,10 +792,18 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b, const uint32_t *keep,
 		    (node_at(t, j, NULL)->flags & NF_ORPHAN) == 0)
 			ino = ino + 1 < INO_RESERVED ? INO_RESERVED : ino + 1;
 		n->ino = ino;
-		if (j != UINT32_MAX)
-			ino_replace(t, ino, b->base + i);
-		else
+		if (j == UINT32_MAX) {
 			ino_insert(t, b->base + i, ino);
+			continue;
+		}
+		ino_replace(t, ino, b->base + i);
+		if ((o = node_at(t, j, &oc))->nlookup != 0) {
+			n->nlookup = o->nlookup;
+			o->nlookup = 0;
+			b->pins++;
+			if (--oc->pins == 0 && oc->live == 0)
+				t->sweep = true;
+		}
 	}
 	end[0] += nkeep;
 	need = t->nchildren + b->n + nkeep;
@@ -685,6 +851,15 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b, const uint32_t *keep,
 	t->nchildren += b->n + nkeep;
 	free(end);
 	stats_add(STAT_NODES, b->n);
+	/* Loaded into a folder that went meanwhile: gone as well. */
+	p = node_at(t, d, NULL);
+	if ((p->flags & NF_ORPHAN) != 0)
+		for (i = 0; i < p->count; i++)
+			orphan(t, t->children[p->first + i]);
+	if (b->n != 0)
+		return (b);
+	tree_batch_free(b);
+	return (NULL);
 }
 
 /* Copy what a node shows into attr.  Caller holds the lock. */
@@ -729,18 +904,6 @@ node_key(struct tree *t, uint32_t i, struct buf *key)
 		buf_add(key, node_str(c, n->key), n->keylen);
 	}
 	free(path);
-}
-
-/* Find a node by inode number; UINT32_MAX if unknown. */
-static uint32_t
-tree_find(struct tree *t, uint64_t ino)
-{
-	uint32_t	i;
-
-	pthread_rwlock_rdlock(&t->lock);
-	i = ino_find(t, ino);
-	pthread_rwlock_unlock(&t->lock);
-	return (i);
 }
 
 static time_t
@@ -943,35 +1106,46 @@ notes_send(struct tree *t, struct note *notes, size_t n)
 }
 
 /*
- * Make sure directory i has its children, calling the loader once; other
+ * Make sure directory ino has its children, calling the loader once; other
  * threads wait for that load rather than start their own.  A failed load
  * leaves the directory unloaded, so a later access tries again.  A loaded
  * refreshable folder whose listing is due is listed again (tree_update);
  * readers meanwhile see the last listing, and a failed listing keeps it.
+ * A snapshot's tree loaded past the budget evicts the least recently used.
  */
 static int
-tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
+tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 {
 	struct tree_dir	 dir;
-	struct batch	*b, *c;
-	struct node	*n;
+	struct batch	*b, *c, *merged = NULL;
+	struct node	*n = NULL;
 	struct note	*notes = NULL;
 	struct buf	 key;
 	char		*name, *cause = NULL;
 	size_t		 nnotes = 0;
+	uint32_t	 i;
 	bool		 again;
-	int		 error;
+	int		 error = 0;
 
 	pthread_mutex_lock(&t->load_lock);
 	pthread_rwlock_rdlock(&t->lock);
-	n = node_at(t, i, NULL);
+	if ((i = ino_find(t, ino)) == UINT32_MAX)
+		error = -ENOENT;
+	else if ((n = node_at(t, i, &c))->type != NODE_DIR)
+		error = -ENOTDIR;
+	else	/* n stays while this runs */
+		__atomic_add_fetch(&c->pins, 1, __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&t->lock);
+	if (error != 0) {
+		pthread_mutex_unlock(&t->load_lock);
+		return (error);
+	}
 	while (n->state == LS_LOADING)
 		pthread_cond_wait(&t->load_done, &t->load_lock);
 	if (n->state == LS_REFRESHING ||
 	    (n->state == LS_LOADED && !refresh_due(t, i, n))) {
-		pthread_mutex_unlock(&t->load_lock);
-		return (0);
+		again = true;
+		goto done;
 	}
 	again = n->state == LS_LOADED;
 	n->state = again ? LS_REFRESHING : LS_LOADING;
@@ -980,7 +1154,6 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	buf_init(&key, 64 * 1024);
 	pthread_rwlock_rdlock(&t->lock);
 	node_key(t, i, &key);
-	n = node_at(t, i, &c);
 	dir.load = n->load;
 	dir.aux = n->aux;
 	dir.mtime = n->mtime;
@@ -995,7 +1168,7 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	if (error == 0) {
 		pthread_rwlock_wrlock(&t->lock);
 		if (!again)
-			tree_merge(t, i, b, NULL, 0);
+			merged = tree_merge(t, i, b, NULL, 0);
 		else if (tree_update(t, i, b, &notes, &nnotes))
 			log_info("%s: listed again: %zu changes",
 			    *dir.key != '\0' ? dir.key : "/", nnotes - 1);
@@ -1017,6 +1190,14 @@ tree_load_dir(struct tree *t, uint32_t i, volatile bool *abort)
 	if (n->state == LS_LOADED && (n->flags & NF_REFRESH) != 0)
 		fresh_set(t, i);
 	pthread_cond_broadcast(&t->load_done);
+done:
+	pthread_rwlock_wrlock(&t->lock);
+	if (--c->pins == 0 && c->live == 0)
+		t->sweep = true;
+	if (merged != NULL && merged->evictable)
+		evict(t, merged, &notes, &nnotes);
+	sweep(t);
+	pthread_rwlock_unlock(&t->lock);
 	pthread_mutex_unlock(&t->load_lock);
 	notes_send(t, notes, nnotes);
 	if (again)
@@ -1087,41 +1268,55 @@ tree_refresh(struct tree *t, uint64_t ino, volatile bool *abort)
 	}
 	pthread_rwlock_unlock(&t->lock);
 	pthread_mutex_unlock(&t->load_lock);
-	return (due ? tree_load_dir(t, i, abort) : 0);
+	return (due ? tree_load_dir(t, ino, abort) : 0);
 }
 
 int
 tree_getattr(struct tree *t, uint64_t ino, struct tree_attr *attr)
 {
+	struct batch	*c;
 	uint32_t	i;
 	int		error = 0;
 
 	pthread_rwlock_rdlock(&t->lock);
 	if ((i = ino_find(t, ino)) == UINT32_MAX)
 		error = -ENOENT;
-	else
-		node_attr(node_at(t, i, NULL), attr);
+	else {
+		node_attr(node_at(t, i, &c), attr);
+		touch(t, c);
+	}
 	pthread_rwlock_unlock(&t->lock);
 	return (error);
 }
 
-/* Find directory ino and load it; its index, or -errno. */
+/*
+ * Load directory ino and take the lock for reading: its index, or -errno
+ * (and the lock not held).  A folder evicted before the lock was taken is
+ * loaded again.
+ */
 static int64_t
-tree_dir(struct tree *t, uint64_t ino, volatile bool *abort)
+dir_held(struct tree *t, uint64_t ino, volatile bool *abort)
 {
 	uint32_t	i;
-	int		type, error;
+	uint8_t		state;
+	int		tries, error;
 
-	if ((i = tree_find(t, ino)) == UINT32_MAX)
-		return (-ENOENT);
-	pthread_rwlock_rdlock(&t->lock);
-	type = node_at(t, i, NULL)->type;
-	pthread_rwlock_unlock(&t->lock);
-	if (type != NODE_DIR)
-		return (-ENOTDIR);
-	if ((error = tree_load_dir(t, i, abort)) != 0)
-		return (error);
-	return (i);
+	for (tries = 0; tries < 10; tries++) {
+		if ((error = tree_load_dir(t, ino, abort)) != 0)
+			return (error);
+		pthread_rwlock_rdlock(&t->lock);
+		if ((i = ino_find(t, ino)) == UINT32_MAX) {
+			pthread_rwlock_unlock(&t->lock);
+			return (-ENOENT);
+		}
+		state = __atomic_load_n(&node_at(t, i, NULL)->state,
+		    __ATOMIC_RELAXED);
+		if (state == LS_LOADED || state == LS_REFRESHING)
+			return (i);
+		pthread_rwlock_unlock(&t->lock);
+	}
+	log_warn("a folder was evicted %d times while it was read", tries);
+	return (-EIO);
 }
 
 int
@@ -1134,9 +1329,8 @@ tree_lookup(struct tree *t, uint64_t parent, const char *name,
 	int64_t		 i;
 	int		 r, error = -ENOENT;
 
-	if ((i = tree_dir(t, parent, abort)) < 0)
+	if ((i = dir_held(t, parent, abort)) < 0)
 		return (i);
-	pthread_rwlock_rdlock(&t->lock);
 	d = node_at(t, i, NULL);
 	lo = d->first;
 	hi = d->first + d->count;
@@ -1146,6 +1340,7 @@ tree_lookup(struct tree *t, uint64_t parent, const char *name,
 		r = name_cmp(name, len, node_str(c, n->name), n->namelen);
 		if (r == 0) {
 			node_attr(n, attr);
+			touch(t, c);
 			error = 0;
 			break;
 		}
@@ -1160,8 +1355,9 @@ tree_lookup(struct tree *t, uint64_t parent, const char *name,
 
 /*
  * Call cb for each child of directory ino from position off on, with the
- * position of the next one, until cb returns non-zero.  Positions are
- * stable: the children of a loaded directory never change.
+ * position of the next one, until cb returns TREE_ENTRY_FULL; an entry
+ * given as TREE_ENTRY_LOOKED_UP counts as a lookup (readdirplus).
+ * Positions are stable: a listing only changes when it is listed again.
  */
 int
 tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
@@ -1173,18 +1369,22 @@ tree_readdir(struct tree *t, uint64_t ino, uint64_t off, tree_readdir_cb cb,
 	char			 name[NAME_MAX_BYTES + 1];
 	int64_t			 i;
 	uint64_t		 k;
+	int			 r;
 
-	if ((i = tree_dir(t, ino, abort)) < 0)
+	if ((i = dir_held(t, ino, abort)) < 0)
 		return (i);
-	pthread_rwlock_rdlock(&t->lock);
 	d = node_at(t, i, NULL);
 	for (k = off; k < d->count; k++) {
 		n = node_at(t, t->children[d->first + k], &c);
 		memcpy(name, node_str(c, n->name), n->namelen);
 		name[n->namelen] = '\0';
 		node_attr(n, &attr);
-		if (cb(arg, name, &attr, k + 1) != 0)
+		touch(t, c);
+		r = cb(arg, name, &attr, k + 1);
+		if (r == TREE_ENTRY_FULL)
 			break;
+		if (r == TREE_ENTRY_LOOKED_UP)
+			node_ref(t, t->children[d->first + k]);
 	}
 	pthread_rwlock_unlock(&t->lock);
 	return (0);
@@ -1210,6 +1410,7 @@ tree_object(struct tree *t, uint64_t ino, struct tree_object *obj)
 	    n->type != NODE_TABLET)
 		error = -EINVAL;
 	else {
+		touch(t, c);
 		node_key(t, i, &key);
 		obj->size = n->size;
 		name = node_str(c, n->key);
@@ -1410,13 +1611,183 @@ tree_checked(struct tree *t, uint64_t ino)
 static void
 orphan(struct tree *t, uint32_t i)
 {
+	struct batch	*c;
+	struct node	*n = node_at(t, i, &c);
+	uint32_t	 k;
+
+	if ((__atomic_fetch_or(&n->flags, NF_ORPHAN, __ATOMIC_RELAXED) &
+	    NF_ORPHAN) == 0 && --c->live == 0) {
+		t->sweep = true;
+		if (c->evictable) {
+			t->bytes -= c->bytes;
+			stats_add(STAT_META_BYTES, -(uint64_t)c->bytes);
+		}
+	}
+	if (n->type == NODE_DIR)
+		for (k = 0; k < n->count; k++)
+			orphan(t, t->children[n->first + k]);
+}
+
+/* Folder i forgets its children, to be listed again when next asked. */
+static void
+unload(struct tree *t, uint32_t i)
+{
 	struct node	*n = node_at(t, i, NULL);
 	uint32_t	 k;
 
-	__atomic_or_fetch(&n->flags, NF_ORPHAN, __ATOMIC_RELAXED);
-	if (n->type == NODE_DIR && n->state == LS_LOADED)
-		for (k = 0; k < n->count; k++)
-			orphan(t, t->children[n->first + k]);
+	for (k = 0; k < n->count; k++)
+		orphan(t, t->children[n->first + k]);
+	n->count = 0;
+	n->state = LS_UNLOADED;
+}
+
+/*
+ * Unload the least recently used snapshot trees but keep until those
+ * loaded fit the budget, and note each for the kernel to forget.  Caller
+ * holds load_lock and the lock for writing.
+ */
+static void
+evict(struct tree *t, struct batch *keep, struct note **notes, size_t *nnotes)
+{
+	struct batch	*c, *lru, *oc;
+	struct node	*o;
+	size_t		 k;
+	uint32_t	 i;
+
+	while (t->budget != 0 && t->bytes > t->budget) {
+		for (lru = NULL, k = 0; k < t->nchunks; k++) {
+			c = t->chunks[k];
+			if (c->evictable && c->live != 0 && c != keep &&
+			    (lru == NULL || c->used < lru->used))
+				lru = c;
+		}
+		if (lru == NULL)
+			break;
+		for (i = 0; i < lru->n; i++)
+			orphan(t, lru->base + i);
+		unload(t, lru->owner);
+		o = node_at(t, lru->owner, &oc);
+		note_add(notes, nnotes, node_at(t, o->parent, NULL)->ino,
+		    node_str(oc, o->name), o->namelen);
+		stats_add(STAT_TREES_EVICTED, 1);
+	}
+}
+
+/*
+ * Free chunk c, which shows nothing, and the chunks above it that are left
+ * with nothing.  Caller holds load_lock and the lock for writing.
+ */
+static void
+chunk_free(struct tree *t, struct batch *c)
+{
+	struct batch	*up;
+	struct node	*o;
+	size_t		 k, lo, hi;
+	uint32_t	 i;
+
+	while (c != t->chunks[0] && c->live == 0 && c->pins == 0) {
+		/* A dropped folder that still lists part of c forgets it. */
+		o = node_at(t, c->owner, &up);
+		for (k = 0; k < o->count; k++) {
+			i = t->children[o->first + k];
+			if (i >= c->base && i - c->base < c->n) {
+				o->count = 0;
+				o->state = LS_UNLOADED;
+				break;
+			}
+		}
+		for (i = 0; i < c->n; i++)
+			ino_delete(t, c->base + i);
+		for (k = 0; k < t->nfresh;) {
+			if (t->fresh[k].node - c->base < c->n)
+				t->fresh[k] = t->fresh[--t->nfresh];
+			else
+				k++;
+		}
+		for (lo = 0, hi = t->nchunks; hi - lo > 1;) {
+			k = (lo + hi) / 2;
+			if (t->chunks[k]->base <= c->base)
+				lo = k;
+			else
+				hi = k;
+		}
+		if (t->chunks[lo] != c)
+			fatalx("a chunk to free is not in the tree");
+		t->nchunks--;
+		memmove(t->chunks + lo, t->chunks + lo + 1,
+		    (t->nchunks - lo) * sizeof *t->chunks);
+		t->nodes -= c->n;
+		stats_add(STAT_NODES, -(uint64_t)c->n);
+		tree_batch_free(c);
+		up->pins--;
+		c = up;
+	}
+}
+
+/* Free every chunk that shows nothing.  Caller holds both locks. */
+static void
+sweep(struct tree *t)
+{
+	size_t	k;
+
+	if (!t->sweep)
+		return;
+	t->sweep = false;
+	for (k = t->nchunks; k-- > 1;)
+		if (k < t->nchunks)
+			chunk_free(t, t->chunks[k]);
+}
+
+/* The kernel learnt of node i (a lookup).  Caller holds the lock. */
+static void
+node_ref(struct tree *t, uint32_t i)
+{
+	struct batch	*c;
+	struct node	*n = node_at(t, i, &c);
+
+	if (__atomic_fetch_add(&n->nlookup, 1, __ATOMIC_RELAXED) == 0)
+		__atomic_add_fetch(&c->pins, 1, __ATOMIC_RELAXED);
+}
+
+/* The kernel learnt of node ino: a lookup it will forget. */
+void
+tree_ref(struct tree *t, uint64_t ino)
+{
+	uint32_t	i;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX)
+		node_ref(t, i);
+	pthread_rwlock_unlock(&t->lock);
+}
+
+/* The kernel forgot count lookups of node ino (FORGET). */
+void
+tree_forget(struct tree *t, uint64_t ino, uint64_t count)
+{
+	struct batch	*c;
+	struct node	*n;
+	uint32_t	 i;
+
+	pthread_mutex_lock(&t->load_lock);
+	pthread_rwlock_wrlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX &&
+	    (n = node_at(t, i, &c))->nlookup != 0) {
+		n->nlookup = count < n->nlookup ? n->nlookup - count : 0;
+		if (n->nlookup == 0 && --c->pins == 0)
+			chunk_free(t, c);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->load_lock);
+}
+
+/* Loaded snapshot trees are evicted past bytes (0: never). */
+void
+tree_budget(struct tree *t, size_t bytes)
+{
+	pthread_mutex_lock(&t->load_lock);
+	t->budget = bytes;
+	pthread_mutex_unlock(&t->load_lock);
 }
 
 /*
@@ -1428,7 +1799,7 @@ int
 tree_reload(struct tree *t, uint64_t ino)
 {
 	struct node	*n;
-	uint32_t	 i, k;
+	uint32_t	 i;
 	int		 error = 0;
 
 	pthread_mutex_lock(&t->load_lock);
@@ -1439,10 +1810,8 @@ tree_reload(struct tree *t, uint64_t ino)
 	    n->load == LOAD_NONE)
 		error = -EINVAL;
 	else if (n->state == LS_LOADED) {
-		for (k = 0; k < n->count; k++)
-			orphan(t, t->children[n->first + k]);
-		n->count = 0;
-		n->state = LS_UNLOADED;
+		unload(t, i);
+		sweep(t);
 	}
 	pthread_rwlock_unlock(&t->lock);
 	pthread_mutex_unlock(&t->load_lock);
