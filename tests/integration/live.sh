@@ -6,8 +6,9 @@
 # written to ctl/refresh, and with refresh=1 on their own; a snapshot
 # whose info did not change keeps its loaded tree (and inode numbers); a
 # file held open while its snapshot is dropped never reads wrong bytes;
-# jobs find a snapshot made after the mount.  On S3, a listing that fails
-# during a refresh keeps the last one.
+# jobs find a snapshot made after the mount; a daemon that forked
+# refreshes on SIGHUP as well.  On S3, a listing that fails during a
+# refresh keeps the last one.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 LOC=$W/loc
@@ -20,6 +21,7 @@ for l in snap_c snap_d snap_e; do
 done
 mkrepo "$SRC" --label snap_a --timestamp 2024-03-02-16-00-00
 mkrepo "$SRC" --repo r2 --label snap_r2
+mkrepo "$SRC" --label snap_g
 
 # put LABEL [REPO]: the other writer copies a snapshot folder in.
 put()
@@ -152,6 +154,23 @@ until_ok "snap_d's row gone with refresh=1" norow snap_d
 put snap_d
 until_ok "snap_d back with refresh=1" shows snap_d
 umount_fs
+
+# A daemon that forked (fstab, systemd without -f) refreshes on SIGHUP too.
+if [ "$BACKEND" = s3 ]; then
+	set -- "$S3LOC" "$MNT" $S3_OPTS
+else
+	set -- "$LOC" "$MNT"
+fi
+${SNAPFS_WRAPPER:-} "$SNAPFS" "$@" -o refresh=0 >>"$W/log" 2>&1 ||
+    fail "snapfs as a daemon did not start"
+mountpoint -q "$MNT" || fail "the daemon did not mount"
+daemon=$(pgrep -n -f "$MNT") || fail "no daemon for $MNT"
+ls "$MNT/repo1" >/dev/null
+put snap_g
+kill -HUP "$daemon"
+until_ok "snap_g after SIGHUP to a daemon" shows snap_g
+fusermount3 -u "$MNT" || fail "fusermount3 -u of the daemon's mount"
+wait_gone "$daemon" 30 "the daemon"
 
 if [ "$BACKEND" = s3 ]; then
 	fault_start

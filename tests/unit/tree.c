@@ -1,10 +1,12 @@
 /*
  * Unit tests for tree.c: batches, lookups, sorted and de-duplicated
- * children, storage keys and inode numbers that follow from the path.
+ * children, storage keys, inode numbers that follow from the path, and
+ * the eviction of snapshot trees past the budget.
  */
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,5 +241,90 @@ Test(tree, next_files_walk_across_folders_within_the_snapshot)
 	cr_assert_eq(tree_next_files(t, ino_at(t, "s/t1/p1/f2"), next, 1), 1);
 	cr_assert_eq(next[0], ino_at(t, "s/t1/p2/f3"));
 	cr_assert_eq(tree_next_files(t, ino_at(t, "s/t2/p3/f4"), next, 8), 0);
+	tree_free(t);
+}
+
+/* Six snapshot folders of 50 folders of 4 files each. */
+static int
+snap_load(void *arg, const struct tree_dir *dir, struct batch *b,
+    char **cause)
+{
+	char		name[32];
+	uint32_t	d;
+	int		i, j;
+
+	if (dir->load == LOAD_ROOT) {
+		for (i = 0; i < 6; i++) {
+			snprintf(name, sizeof name, "s%d", i);
+			tree_add_dir(b, BATCH_TOP, name, 1, LOAD_SNAPSHOT, name,
+			    i);
+		}
+		return (0);
+	}
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof name, "d%02d", i);
+		d = tree_add_dir(b, BATCH_TOP, name, 1, LOAD_NONE, name, 0);
+		for (j = 0; j < 4; j++) {
+			snprintf(name, sizeof name, "f%d", j);
+			tree_add_file(b, d, name, name, 10, 1);
+		}
+	}
+	return (0);
+}
+
+/* The inode number of sK/dJJ/f0, looked up (and loaded) now. */
+static uint64_t
+snap_file(struct tree *t, int k, int j)
+{
+	struct tree_attr	a;
+	char			name[8];
+
+	snprintf(name, sizeof name, "s%d", k);
+	cr_assert_eq(tree_lookup(t, 1, name, &a, NULL), 0);
+	snprintf(name, sizeof name, "d%02d", j);
+	cr_assert_eq(tree_lookup(t, a.ino, name, &a, NULL), 0);
+	cr_assert_eq(tree_lookup(t, a.ino, "f0", &a, NULL), 0);
+	return (a.ino);
+}
+
+Test(tree, past_the_budget_trees_go_and_come_back_with_their_inodes)
+{
+	struct tree		*t;
+	struct tree_attr	 a;
+	uint64_t		 inos[6][50], held, one;
+	size_t			 all;
+	int			 k, j, round;
+
+	t = tree_create(snap_load, NULL);
+	held = snap_file(t, 0, 7);
+	tree_ref(t, held);		/* the kernel holds s0/d07/f0 */
+	one = stats_get(STAT_META_BYTES);
+	cr_assert_gt(one, 0);
+	tree_budget(t, 2 * one + one / 2);
+	for (k = 0; k < 6; k++)
+		for (j = 0; j < 50; j++)
+			inos[k][j] = snap_file(t, k, j);
+	cr_assert_eq(inos[0][7], held);
+	cr_assert_eq(stats_get(STAT_TREES_EVICTED), 4);
+	cr_assert_leq(stats_get(STAT_META_BYTES), 2 * one + one / 2);
+	/* Freed but for the held file's chunk: two trees, and s0's. */
+	all = tree_nodes(t);
+	cr_assert_eq(tree_getattr(t, held, &a), 0, "a held node stays");
+	cr_assert_eq(tree_getattr(t, inos[1][0], &a), -ENOENT);
+
+	/* s0 again: the same numbers; the old chunk goes with its count. */
+	cr_assert_eq(snap_file(t, 0, 7), held);
+	tree_forget(t, held, 1);
+	cr_assert_eq(tree_getattr(t, held, &a), 0);
+	cr_assert_leq(tree_nodes(t), all);
+
+	/* Round after round, every path keeps its number. */
+	for (round = 0; round < 300; round++) {
+		k = (round * 7) % 6;
+		j = (round * 13) % 50;
+		cr_assert_eq(snap_file(t, k, j), inos[k][j],
+		    "round %d: s%d/d%02d/f0", round, k, j);
+	}
+	cr_assert_leq(stats_get(STAT_META_BYTES), 2 * one + one / 2);
 	tree_free(t);
 }
