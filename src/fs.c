@@ -192,12 +192,17 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	/* A listing this needs stops when the caller is killed. */
 	abort = abort_begin(req, &ab, NULL);
-	if ((error = tree_lookup(fs->tree, parent, name, &a, abort)) == 0 &&
-	    a.type == NODE_DIR && (error = tree_refresh(fs->tree, a.ino,
-	    abort)) == 0)
-		error = tree_getattr(fs->tree, a.ino, &a);
-	if (error == 0)
-		error = tablet_size(fs, &a, abort);
+	if ((error = tree_lookup(fs->tree, parent, name, &a, abort)) == 0) {
+		/* Counted at once: the node stays while this goes on. */
+		tree_ref(fs->tree, a.ino);
+		if (a.type == NODE_DIR && (error = tree_refresh(fs->tree,
+		    a.ino, abort)) == 0)
+			error = tree_getattr(fs->tree, a.ino, &a);
+		if (error == 0)
+			error = tablet_size(fs, &a, abort);
+		if (error != 0)
+			tree_forget(fs->tree, a.ino, 1);
+	}
 	abort_end(req);
 	if (error == -ENOENT && tree_getattr(fs->tree, parent, &pa) == 0) {
 		/* Remember the miss as long as the folder stays the same. */
@@ -211,7 +216,6 @@ fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	fill_entry(fs, &a, &e);
-	tree_ref(fs->tree, a.ino);
 	fuse_reply_entry(req, &e);
 }
 

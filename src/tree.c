@@ -33,6 +33,7 @@
  */
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1684,6 +1685,7 @@ chunk_free(struct tree *t, struct batch *c)
 	struct node	*o;
 	size_t		 k, lo, hi;
 	uint32_t	 i;
+	bool		 trim;
 
 	while (c != t->chunks[0] && c->live == 0 && c->pins == 0) {
 		/* A dropped folder that still lists part of c forgets it. */
@@ -1718,7 +1720,10 @@ chunk_free(struct tree *t, struct batch *c)
 		    (t->nchunks - lo) * sizeof *t->chunks);
 		t->nodes -= c->n;
 		stats_add(STAT_NODES, -(uint64_t)c->n);
+		trim = c->bytes >= 1024 * 1024;
 		tree_batch_free(c);
+		if (trim)	/* the heap gives a big tree back */
+			malloc_trim(0);
 		up->pins--;
 		c = up;
 	}

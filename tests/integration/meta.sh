@@ -79,8 +79,8 @@ if [ -n "$RSS" ]; then
 	note "$SNAPS snapshots of $per entries in $t_walk s, RSS" \
 	    "$((rss1 / 1024)) MiB after one, $((rss / 1024)) MiB after" \
 	    "all, meta_bytes $((meta / 1048576)) MiB, $evicted evicted"
-	[ "$rss" -le $((rss1 + 4 * BUDGET_KIB)) ] ||
+	[ "$rss" -le $((rss1 + 2 * BUDGET_KIB)) ] ||
 	    fail "RSS $rss KiB after the walk > $rss1 KiB after one" \
-	    "snapshot + 4 x the budget"
+	    "snapshot + 2 x the budget"
 fi
 umount_fs
