@@ -630,116 +630,6 @@ s3_close(struct broker *b)
 	free(s);
 }
 
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return (s);
-}
-
-/*
- * Read one profile of an AWS shared-credentials file (INI: [profile],
- * then key = value lines).  The file is never quoted in a message beyond
- * its name and a line number.
- */
-static int
-read_credentials(const char *path, const char *profile, struct sigv4_key *k,
-    char **cause)
-{
-	FILE	*f;
-	char	 line[4096], *p, *eq, *name, *value;
-	bool	 in = false, found = false;
-	int	 lineno = 0;
-
-	if ((f = fopen(path, "re")) == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return (-errno);
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		p = trim(line);
-		if (*p == '\0' || *p == '#' || *p == ';')
-			continue;
-		if (*p == '[') {
-			if ((eq = strchr(p, ']')) != NULL)
-				*eq = '\0';
-			in = strcmp(trim(p + 1), profile) == 0;
-			found |= in;
-			continue;
-		}
-		if (!in)
-			continue;
-		if ((eq = strchr(p, '=')) == NULL) {
-			xasprintf(cause, "%s:%d: expected key = value", path,
-			    lineno);
-			explicit_bzero(line, sizeof line);
-			fclose(f);
-			return (-EINVAL);
-		}
-		*eq = '\0';
-		name = trim(p);
-		value = trim(eq + 1);
-		if (strcmp(name, "aws_access_key_id") == 0) {
-			free(k->access_key);
-			k->access_key = xstrdup(value);
-		} else if (strcmp(name, "aws_secret_access_key") == 0) {
-			free(k->secret);
-			k->secret = xstrdup(value);
-		} else if (strcmp(name, "aws_session_token") == 0) {
-			free(k->token);
-			k->token = xstrdup(value);
-		}
-	}
-	explicit_bzero(line, sizeof line);
-	fclose(f);
-	if (!found) {
-		xasprintf(cause, "%s: no profile [%s]", path, profile);
-		return (-ENOENT);
-	}
-	return (0);
-}
-
-/* Credentials: the file if one is named, else the environment. */
-static int
-s3_credentials(const struct broker_options *o, struct sigv4_key *k,
-    char **cause)
-{
-	const char	*profile, *id, *secret, *token;
-	int		 error;
-
-	profile = o->profile != NULL ? o->profile : getenv("AWS_PROFILE");
-	if (profile == NULL)
-		profile = "default";
-	if (o->credentials != NULL) {
-		if ((error = read_credentials(o->credentials, profile, k,
-		    cause)) != 0)
-			return (error);
-	} else {
-		id = getenv("AWS_ACCESS_KEY_ID");
-		secret = getenv("AWS_SECRET_ACCESS_KEY");
-		token = getenv("AWS_SESSION_TOKEN");
-		if (id != NULL && secret != NULL) {
-			k->access_key = xstrdup(id);
-			k->secret = xstrdup(secret);
-			if (token != NULL && *token != '\0')
-				k->token = xstrdup(token);
-		}
-	}
-	if (k->access_key == NULL || k->secret == NULL ||
-	    *k->access_key == '\0' || *k->secret == '\0') {
-		xasprintf(cause, "no S3 credentials: set AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY, or -o credentials=FILE");
-		return (-EACCES);
-	}
-	return (0);
-}
-
 /* Split an endpoint URL into scheme and host[:port]. */
 static int
 s3_endpoint(struct broker_s3 *s, const char *endpoint, char **cause)
@@ -777,7 +667,7 @@ s3_open(const char *location, const struct broker_options *o,
 {
 	struct broker_s3	*s;
 	const char		*p = location + 5, *slash;
-	char			*endpoint = NULL, *why = NULL;
+	char			*endpoint = NULL, *from = NULL, *why = NULL;
 	int			 error;
 
 	s = xcalloc(1, sizeof *s);
@@ -794,13 +684,13 @@ s3_open(const char *location, const struct broker_options *o,
 		xasprintf(&s->prefix, "%s/", slash + 1);
 	}
 	s->path_style = o->path_style;
-	s->key.region = xstrdup(o->region != NULL ? o->region : "us-east-1");
-	if (o->endpoint == NULL)
+	if ((error = aws_settings(o, &s->key.region, &endpoint, cause)) != 0)
+		goto fail;
+	if (endpoint == NULL)
 		xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
 		    s->key.region);
-	if ((error = s3_endpoint(s, o->endpoint != NULL ? o->endpoint :
-	    endpoint, cause)) != 0 ||
-	    (error = s3_credentials(o, &s->key, cause)) != 0)
+	if ((error = s3_endpoint(s, endpoint, cause)) != 0 ||
+	    (error = aws_credentials(o, &s->key, &from, cause)) != 0)
 		goto fail;
 	s->http = http_create(o->cafile);
 
@@ -811,11 +701,15 @@ s3_open(const char *location, const struct broker_options *o,
 		free(why);
 		goto fail;
 	}
+	log_info("%s: S3 credentials from %s, region %s", location, from,
+	    s->key.region);
 	free(endpoint);
+	free(from);
 	*bp = &s->b;
 	return (0);
 fail:
 	free(endpoint);
+	free(from);
 	s3_close(&s->b);
 	return (error);
 }

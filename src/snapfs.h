@@ -362,6 +362,15 @@ struct broker_options {
 	const char	*profile;
 	const char	*cafile;
 };
+
+/* aws.c: S3 settings and static credentials, the AWS CLI's way */
+int		 aws_ini_get(const char *, const char *, const char *, char **,
+		    bool *, char **);
+int		 aws_settings(const struct broker_options *, char **, char **,
+		    char **);
+int		 aws_credentials(const struct broker_options *,
+		    struct sigv4_key *, char **, char **);
+
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
 #define BROKER_RECURSIVE 0x1	/* list: every object below, no folders */
 #define BROKER_SPECIAL	0x2	/* list: also entries that are no object */
