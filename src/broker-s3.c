@@ -37,6 +37,7 @@ struct broker_s3 {
 	char		*bucket;
 	char		*prefix;	/* "" or ending with '/' */
 	bool		 path_style;
+	char		 moved[64];	/* the region S3 says the bucket is in */
 };
 
 static bool
@@ -102,6 +103,17 @@ s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 	}
 	if (req->out != NULL)
 		xml_error(req->out->data, req->out->len, &code, &message);
+	/* Signed for another region than the bucket's: s3_open moves. */
+	if ((req->status == 301 || req->status == 400) &&
+	    *req->bucket_region != '\0' && strcmp(req->bucket_region,
+	    s->key.region) != 0) {
+		snprintf(s->moved, sizeof s->moved, "%s", req->bucket_region);
+		if (cause != NULL)
+			xasprintf(cause, "the bucket is in region %s", s->moved);
+		free(code);
+		free(message);
+		return (-EIO);
+	}
 	if (cause != NULL)
 		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
 		    code != NULL ? " " : "", code != NULL ? code : "",
@@ -668,6 +680,7 @@ s3_open(const char *location, const struct broker_options *o,
 	struct broker_s3	*s;
 	const char		*p = location + 5, *slash;
 	char			*endpoint = NULL, *from = NULL, *why = NULL;
+	bool			 own, moved = false;
 	int			 error;
 
 	s = xcalloc(1, sizeof *s);
@@ -686,7 +699,8 @@ s3_open(const char *location, const struct broker_options *o,
 	s->path_style = o->path_style;
 	if ((error = aws_settings(o, &s->key.region, &endpoint, cause)) != 0)
 		goto fail;
-	if (endpoint == NULL)
+	own = endpoint == NULL;
+	if (own)
 		xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
 		    s->key.region);
 	if ((error = s3_endpoint(s, endpoint, cause)) != 0 ||
@@ -694,9 +708,31 @@ s3_open(const char *location, const struct broker_options *o,
 		goto fail;
 	s->http = http_create(o->cafile);
 
-	/* One cheap request proves the endpoint, the bucket and the key. */
-	if ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
-	    NULL, &why)) != 0) {
+	/*
+	 * One cheap request proves the endpoint, the bucket and the key.  A
+	 * bucket in another region is signed for in its own from then on
+	 * (and reached at its region's endpoint, unless one was given).
+	 */
+	while ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
+	    NULL, &why)) != 0 && *s->moved != '\0' && !moved) {
+		log_info("%s: the bucket is in region %s, not %s: signing "
+		    "for it", location, s->moved, s->key.region);
+		free(s->key.region);
+		s->key.region = xstrdup(s->moved);
+		moved = true;
+		free(why);
+		why = NULL;
+		if (own) {
+			free(endpoint);
+			free(s->scheme);
+			free(s->host);
+			xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
+			    s->key.region);
+			if ((error = s3_endpoint(s, endpoint, cause)) != 0)
+				goto fail;
+		}
+	}
+	if (error != 0) {
 		xasprintf(cause, "%s: %s", location, why);
 		free(why);
 		goto fail;

@@ -360,6 +360,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		req->mtime = (int64_t)curl_getdate(value, NULL) * 1000000000;
 	else if (strncasecmp(p, "etag:", 5) == 0)
 		snprintf(req->etag, sizeof req->etag, "%s", value);
+	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
+		snprintf(req->bucket_region, sizeof req->bucket_region, "%.63s",
+		    value);
 	return (len);
 }
 

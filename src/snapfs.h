@@ -309,6 +309,7 @@ struct http_request {
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */
 	char		 etag[128];
+	char		 bucket_region[64];	/* x-amz-bucket-region */
 };
 struct http	*http_create(const char *);
 void		 http_free(struct http *);

@@ -29,6 +29,9 @@ faulted one itself instead of the server:
     s3error     HTTP 500 with an S3 InternalError body
     hold        no answer at all, the connection kept open (a stall of
                 the requests that match only)
+    region      the bucket is in region=NAME: a request signed for
+                another region gets S3's HTTP 301 PermanentRedirect with
+                x-amz-bucket-region: NAME; one signed for NAME passes
 
 count=N faults only the first N connections or requests that match (then
 passes everything), ratio=R faults each with probability R, match=TEXT
@@ -43,7 +46,8 @@ import socket
 import struct
 import sys
 
-HTTP_MODES = ("500", "503", "short", "garbage", "s3error", "hold")
+HTTP_MODES = ("500", "503", "short", "garbage", "s3error", "hold",
+              "region")
 
 
 class Control:
@@ -62,6 +66,7 @@ class Control:
         self.match = opts.get("match")
         self.after = int(opts.get("after", "0"))
         self.ms = int(opts.get("ms", "500"))
+        self.region = opts.get("region", "us-east-1")
 
     def poll(self):
         try:
@@ -143,10 +148,10 @@ def reset(writer):
     writer.close()
 
 
-def answer(status, reason, body, ctype=b"application/xml"):
+def answer(status, reason, body, ctype=b"application/xml", extra=b""):
     return (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n" % (status, reason, ctype, len(body))
-            + body)
+            b"%sConnection: close\r\n\r\n" % (status, reason, ctype,
+                                               len(body), extra) + body)
 
 
 S3_ERROR = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code>'
@@ -202,7 +207,13 @@ async def http(client_r, client_w, target, ctl):
             body = await read_body(client_r, head)
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             method = line.split(" ", 1)[0]
-            mode = ctl.mode if ctl.fault(line) else "pass"
+            ctl.poll()
+            scope = b"/%s/s3/aws4_request" % ctl.region.encode()
+            if ctl.mode == "region" and scope in (header(
+                    head, b"authorization") or b""):
+                mode = "pass"		# signed for the bucket's region
+            else:
+                mode = ctl.mode if ctl.fault(line) else "pass"
             if mode == "500":
                 client_w.write(answer(500, b"Internal Server Error", b""))
             elif mode == "503":
@@ -217,6 +228,14 @@ async def http(client_r, client_w, target, ctl):
                     b"<ListBucketResult><Contents><Key>x</Ke\x00\xff garbage"))
             elif mode == "hold":
                 await client_r.read()	# until the client goes
+            elif mode == "region":
+                client_w.write(answer(301, b"Moved Permanently",
+                    b"" if method == "HEAD" else S3_ERROR % (
+                        b"PermanentRedirect", b"The bucket you are "
+                        b"attempting to access must be addressed using "
+                        b"the specified endpoint."),
+                    extra=b"x-amz-bucket-region: %s\r\n" %
+                    ctl.region.encode()))
             if mode not in ("pass", "short"):
                 await client_w.drain()
                 break			# Connection: close
