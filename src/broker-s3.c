@@ -37,7 +37,7 @@ struct broker_s3 {
 	char		*bucket;
 	char		*prefix;	/* "" or ending with '/' */
 	bool		 path_style;
-	char		 moved[64];	/* the region S3 says the bucket is in */
+	char		 moved[64];	/* the bucket's region, S3 says */
 };
 
 static bool
@@ -109,7 +109,8 @@ s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 	    s->key.region) != 0) {
 		snprintf(s->moved, sizeof s->moved, "%s", req->bucket_region);
 		if (cause != NULL)
-			xasprintf(cause, "the bucket is in region %s", s->moved);
+			xasprintf(cause, "the bucket is in region %s",
+			    s->moved);
 		free(code);
 		free(message);
 		return (-EIO);
