@@ -22,8 +22,8 @@
  * fails keeps the last one.
  *
  * Memory is bounded (tree_budget): past the budget, the least recently
- * used snapshot trees (and .raw folders below snapshots) are unloaded, and
- * the kernel is asked to forget their entries.  Each node counts the
+ * used snapshot trees are unloaded, and the kernel is asked to forget
+ * their entries.  Each node counts the
  * kernel's lookups of it (tree_ref, tree_forget); a chunk is freed once
  * none of its nodes is shown any more (all orphaned), the kernel knows
  * none, no load works in it and no chunk below it is left.  The count
@@ -114,6 +114,7 @@ static void	orphan(struct tree *, uint32_t);
 static void	evict(struct tree *, struct batch *, struct note **, size_t *);
 static void	sweep(struct tree *);
 static void	node_ref(struct tree *, uint32_t);
+static void	unpin(struct tree *, struct batch *);
 
 struct tree {
 	pthread_rwlock_t lock;		/* the fields below up to load_lock */
@@ -716,12 +717,15 @@ children_compact(struct tree *t)
 	t->nchildren = used;
 }
 
-/* Does folder d lose what it shows when it is evicted? */
+/*
+ * Is what folder d loads evicted past the budget?  A snapshot's tree, in
+ * one chunk; not the many small chunks of .raw folders, which evict() and
+ * sweep() would scan once each.
+ */
 static bool
 evictable(const struct node *d)
 {
-	return (d->load == LOAD_SNAPSHOT ||
-	    (d->load == LOAD_RAW && (d->flags & NF_REFRESH) == 0));
+	return (d->load == LOAD_SNAPSHOT);
 }
 
 /* Chunk c was used now (the clock orders evictions). */
@@ -803,7 +807,7 @@ tree_merge(struct tree *t, uint32_t d, struct batch *b, const uint32_t *keep,
 			o->nlookup = 0;
 			b->pins++;
 			if (--oc->pins == 0 && oc->live == 0)
-				t->sweep = true;
+				t->sweep = true;	/* oc may go */
 		}
 	}
 	end[0] += nkeep;
@@ -1125,7 +1129,7 @@ tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 	char		*name, *cause = NULL;
 	size_t		 nnotes = 0;
 	uint32_t	 i;
-	bool		 again;
+	bool		 again, over;
 	int		 error = 0;
 
 	pthread_mutex_lock(&t->load_lock);
@@ -1192,13 +1196,19 @@ tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 		fresh_set(t, i);
 	pthread_cond_broadcast(&t->load_done);
 done:
-	pthread_rwlock_wrlock(&t->lock);
-	if (--c->pins == 0 && c->live == 0)
-		t->sweep = true;
-	if (merged != NULL && merged->evictable)
-		evict(t, merged, &notes, &nnotes);
-	sweep(t);
+	/* Without the write lock where it can: a reader may be slow. */
+	pthread_rwlock_rdlock(&t->lock);
+	unpin(t, c);
+	over = merged != NULL && merged->evictable && t->budget != 0 &&
+	    t->bytes > t->budget;
 	pthread_rwlock_unlock(&t->lock);
+	if (over || __atomic_load_n(&t->sweep, __ATOMIC_RELAXED)) {
+		pthread_rwlock_wrlock(&t->lock);
+		if (merged != NULL && merged->evictable)
+			evict(t, merged, &notes, &nnotes);
+		sweep(t);
+		pthread_rwlock_unlock(&t->lock);
+	}
 	pthread_mutex_unlock(&t->load_lock);
 	notes_send(t, notes, nnotes);
 	if (again)
@@ -1735,9 +1745,8 @@ sweep(struct tree *t)
 {
 	size_t	k;
 
-	if (!t->sweep)
+	if (!__atomic_exchange_n(&t->sweep, false, __ATOMIC_RELAXED))
 		return;
-	t->sweep = false;
 	for (k = t->nchunks; k-- > 1;)
 		if (k < t->nchunks)
 			chunk_free(t, t->chunks[k]);
@@ -1766,24 +1775,49 @@ tree_ref(struct tree *t, uint64_t ino)
 	pthread_rwlock_unlock(&t->lock);
 }
 
-/* The kernel forgot count lookups of node ino (FORGET). */
+/*
+ * One pin of chunk c less; if that was the last, c may go at the next
+ * sweep.  Caller holds the lock (for reading will do).
+ */
+static void
+unpin(struct tree *t, struct batch *c)
+{
+	if (__atomic_sub_fetch(&c->pins, 1, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(&c->live, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&t->sweep, true, __ATOMIC_RELAXED);
+}
+
+/*
+ * The kernel forgot count lookups of node ino (FORGET).  Counts change
+ * under the read lock; only a chunk left with nothing takes the write
+ * lock, to be freed.
+ */
 void
 tree_forget(struct tree *t, uint64_t ino, uint64_t count)
 {
 	struct batch	*c;
 	struct node	*n;
-	uint32_t	 i;
+	uint32_t	 i, old, left;
 
-	pthread_mutex_lock(&t->load_lock);
-	pthread_rwlock_wrlock(&t->lock);
-	if ((i = ino_find(t, ino)) != UINT32_MAX &&
-	    (n = node_at(t, i, &c))->nlookup != 0) {
-		n->nlookup = count < n->nlookup ? n->nlookup - count : 0;
-		if (n->nlookup == 0 && --c->pins == 0)
-			chunk_free(t, c);
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) != UINT32_MAX) {
+		n = node_at(t, i, &c);
+		old = __atomic_load_n(&n->nlookup, __ATOMIC_RELAXED);
+		do {
+			left = count < old ? old - count : 0;
+		} while (old != 0 && !__atomic_compare_exchange_n(&n->nlookup,
+		    &old, left, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+		if (old != 0 && left == 0)
+			unpin(t, c);
 	}
 	pthread_rwlock_unlock(&t->lock);
-	pthread_mutex_unlock(&t->load_lock);
+	if (__atomic_load_n(&t->sweep, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&t->load_lock);
+		pthread_rwlock_wrlock(&t->lock);
+		sweep(t);
+		pthread_rwlock_unlock(&t->lock);
+		pthread_mutex_unlock(&t->load_lock);
+	}
 }
 
 /* Loaded snapshot trees are evicted past bytes (0: never). */
