@@ -1,7 +1,8 @@
 #!/bin/sh
 # s3/bench_smoke.sh - bench/run.sh --quick with the curl and snapfs columns
-# still runs to its table: every row has a figure (or n/a where this
-# snapfs lacks an option), nothing is left mounted.  It asserts no timing.
+# still runs to its tables (files, snapshots and live rows): every row has
+# a figure (or n/a where this snapfs lacks an option), nothing is left
+# mounted.  It asserts no timing.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -38,5 +39,18 @@ awk -F '|' '/^\| [a-z]/ {
     fail "a measurement failed (above)"
 grep -q '^| time to first byte' "$out" || fail "no time to first byte row"
 grep -q '^Targets of issue 5' "$out" || fail "no targets"
+# The snapshot rows: a figure in snapfs cold's column; the live rows: in
+# the RSS column and the loopback one (n/a without -o refresh=).
+awk -F '|' '/^\| `/ { gsub(/ /, "", $4); if ($4 !~ /^[0-9.]+$/)
+	bad = bad "\n" $2 ": snapfs cold is \"" $4 "\"" }
+/^\| +[0-9]+ \|/ { gsub(/ /, "", $3); if ($3 !~ /^[0-9]+$/)
+	bad = bad "\n" $2 "snapshots walked: VmRSS is \"" $3 "\"" }
+/^\|   (one refresh|another writer)/ { gsub(/ /, "", $3)
+	if ($3 !~ /^([0-9.]+|n\/a)$/) bad = bad "\n" $2 ": \"" $3 "\"" }
+END { if (bad != "") { print bad; exit 1 } }' "$out" >&2 ||
+    fail "a measurement of the snapshot or live rows failed (above)"
+[ "$(grep -c '^| `' "$out")" -ge 2 ] || fail "no rows of snapshots"
+grep -q '^Live: the daemon' "$out" || fail "no RSS rows"
+grep -q '^Live: a repository' "$out" || fail "no refresh rows"
 ! grep -qF " $W/" /proc/mounts || fail "a bench mount is left behind"
 echo "$me: ok"
