@@ -68,6 +68,7 @@ struct dcache {
 	struct pending	*queue, *tail;
 	size_t		 nqueue;
 	bool		 quit;
+	bool		 started;	/* the writer */
 	pthread_t	 writer;
 };
 
@@ -302,8 +303,6 @@ dcache_open(const char *dir, uint64_t max, struct budget *budget,
 	pthread_cond_init(&dc->cond, NULL);
 	scan(dc);
 	lru_evict(dc->lru, dc->max, evict_one, dc);
-	if (pthread_create(&dc->writer, NULL, writer, dc) != 0)
-		fatalx("pthread_create");
 	*dcp = dc;
 	return (0);
 }
@@ -317,7 +316,8 @@ dcache_close(struct dcache *dc)
 	dc->quit = true;
 	pthread_cond_signal(&dc->cond);
 	pthread_mutex_unlock(&dc->lock);
-	pthread_join(dc->writer, NULL);
+	if (dc->started)
+		pthread_join(dc->writer, NULL);
 	lru_free(dc->lru);
 	pthread_cond_destroy(&dc->cond);
 	pthread_mutex_destroy(&dc->lock);
@@ -427,6 +427,12 @@ dcache_put(struct dcache *dc, const char *id, uint64_t block, char *data,
 		dc->queue = p;
 	dc->tail = p;
 	dc->nqueue++;
+	/* Started at the first block, in the daemon (after its fork). */
+	if (!dc->started) {
+		if (pthread_create(&dc->writer, NULL, writer, dc) != 0)
+			fatalx("pthread_create");
+		dc->started = true;
+	}
 	pthread_cond_signal(&dc->cond);
 	pthread_mutex_unlock(&dc->lock);
 }

@@ -47,6 +47,7 @@ struct jobs {
 	int64_t			  next_id;
 	long			  pause_ms;	/* SNAPFS_TEST_PAUSE_MS */
 	char			 *last_error;
+	bool			  started;	/* jobs run (jobs_start) */
 	bool			  stopping;
 };
 
@@ -451,7 +452,20 @@ running(const struct job *j)
 {
 	return (j->state != JOB_FINISHED && j->state != JOB_CANCELLED);
 }
-/* Add j to the list, with a thread if it runs.  Caller holds the lock. */
+/* Give job k its thread.  Caller holds the lock. */
+static void
+run_job(struct jobs *js, size_t k)
+{
+	if (pthread_create(&js->threads[k], NULL, job_thread,
+	    js->list[k]) != 0)
+		fatal("pthread_create");
+	js->list[k]->threaded = true;
+}
+
+/*
+ * Add j to the list, with a thread if it runs and jobs were started.
+ * Caller holds the lock.
+ */
 static void
 add_job(struct jobs *js, struct job *j)
 {
@@ -459,13 +473,26 @@ add_job(struct jobs *js, struct job *j)
 	js->threads = xreallocarray(js->threads, js->n + 1,
 	    sizeof *js->threads);
 	js->list[js->n] = j;
-	if (running(j)) {
-		if (pthread_create(&js->threads[js->n], NULL, job_thread,
-		    j) != 0)
-			fatal("pthread_create");
-		j->threaded = true;
-	}
+	if (running(j) && js->started)
+		run_job(js, js->n);
 	js->n++;
+}
+
+/*
+ * Run the jobs resumed at start, and from now on each job submitted: in
+ * the daemon, once it has forked (threads do not cross a fork).
+ */
+void
+jobs_start(struct jobs *js)
+{
+	size_t	k;
+
+	pthread_mutex_lock(&js->lock);
+	js->started = true;
+	for (k = 0; k < js->n; k++)
+		if (running(js->list[k]) && !js->list[k]->threaded)
+			run_job(js, k);
+	pthread_mutex_unlock(&js->lock);
 }
 
 static void

@@ -311,6 +311,7 @@ main(int argc, char **argv)
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
 	/* Threads started before the fork would not be in the daemon. */
+	jobs_start(fs.jobs);
 	fs_notify_start(&fs);
 	tree_refresh_setup(fs.tree, (time_t)refresh, fs_notify, &fs);
 	log_open(o.foreground, o.debug);

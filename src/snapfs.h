@@ -896,6 +896,7 @@ struct job {
 };
 struct jobs	*jobs_create(struct broker *, struct data_root *,
 		    struct view *, jobs_notify_cb, void *);
+void		 jobs_start(struct jobs *);
 void		 jobs_free(struct jobs *);
 int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
 		    size_t, char **);

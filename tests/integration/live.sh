@@ -165,6 +165,7 @@ ${SNAPFS_WRAPPER:-} "$SNAPFS" "$@" -o refresh=0 >>"$W/log" 2>&1 ||
     fail "snapfs as a daemon did not start"
 mountpoint -q "$MNT" || fail "the daemon did not mount"
 daemon=$(pgrep -n -f "$MNT") || fail "no daemon for $MNT"
+EXTRA_KILL="$EXTRA_KILL $daemon"
 ls "$MNT/repo1" >/dev/null
 put snap_g
 kill -HUP "$daemon"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # resume.sh - a restore killed (kill -9) while it commits is finished when
-# snapfs starts again: the job ends FINISHED and the data root holds the
-# snapshot, every partition of it.
+# snapfs starts again (as a daemon that forks): the job ends FINISHED and
+# the data root holds the snapshot, every partition of it.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 A=$W/data-a
@@ -36,8 +36,13 @@ kill_fs
 [ -d "$B/.snapfs/jobs/1/staging" ] || fail "nothing was staged"
 
 unset SNAPFS_TEST_PAUSE_MS
-mount_fs "$LOC" -o data="$B"
+# Started again as a daemon that forks, as fstab and systemd start it.
+${SNAPFS_WRAPPER:-} "$SNAPFS" "$LOC" "$MNT" -o data="$B" >>"$W/log" 2>&1 ||
+    fail "snapfs as a daemon did not start"
+daemon=$(pgrep -n -f "$MNT") || fail "no daemon for $MNT"
+EXTRA_KILL="$EXTRA_KILL $daemon"
 job_wait 1 FINISHED
 diff -r -x .snapfs "$A/sales" "$B/sales" || fail "the resumed restore differs"
 [ -d "$B/.snapfs/jobs/1" ] && fail "the job's folder stays"
-umount_fs
+fusermount3 -u "$MNT" || fail "fusermount3 -u of the daemon's mount"
+wait_gone "$daemon" 30 "the daemon"

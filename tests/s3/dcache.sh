@@ -4,7 +4,8 @@
 # with blocks damaged on purpose (a damaged block is a miss, never wrong
 # bytes), also at random offsets; small files of a walk too; a damaged
 # object fails on every mount with or without the cache; the cache stays
-# under cache_size while filling and after a remount with a smaller size.
+# under cache_size while filling and after a remount with a smaller size;
+# a daemon that forked writes its cache as well.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp md5sum
 
@@ -127,6 +128,20 @@ check_bytes "16M cache"
 umount_fs
 n=$(cache_bytes)
 [ "$n" -le 16777216 ] || fail "16M cache holds $n bytes"
+
+# A daemon that forked (fstab, systemd without -f) writes its cache too.
+rm -rf "$C"
+${SNAPFS_WRAPPER:-} "$SNAPFS" "$S3LOC" "$MNT" $S3_OPTS \
+    -o cache_dir="$C",cache_size=200M >>"$W/log" 2>&1 ||
+    fail "snapfs as a daemon did not start"
+daemon=$(pgrep -n -f "$MNT") || fail "no daemon for $MNT"
+EXTRA_KILL="$EXTRA_KILL $daemon"
+cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
+    fail "daemon: the big file differs"
+fusermount3 -u "$MNT" || fail "fusermount3 -u of the daemon's mount"
+wait_gone "$daemon" 30 "the daemon"
+n=$(cache_bytes)
+[ "$n" -gt 0 ] || fail "a forked daemon cached nothing"
 
 "$SNAPFS" -f "$S3LOC" "$MNT" $S3_OPTS -o cache_size=1G 2>"$W/err" &&
     fail "cache_size without cache_dir was accepted"
