@@ -32,6 +32,7 @@
 
 /* What an open file or text is; in fi->fh. */
 struct fs_file {
+	struct fs_file	*next, **prevp;	/* in fs->files */
 	struct handle	*handle;	/* a storage object */
 	char		*text;		/* or generated text */
 	size_t		 len;
@@ -432,6 +433,12 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = a.immutable && (f->handle == NULL ||
 	    cache_keep(fs->cache, f->handle));
 	fi->fh = (uintptr_t)f;
+	pthread_mutex_lock(&fs->files_lock);
+	if ((f->next = fs->files) != NULL)
+		f->next->prevp = &f->next;
+	f->prevp = &fs->files;
+	fs->files = f;
+	pthread_mutex_unlock(&fs->files_lock);
 	fuse_reply_open(req, fi);
 }
 
@@ -476,15 +483,31 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static void
-fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+file_close(struct snapfs *fs, struct fs_file *f)
 {
-	struct fs_file	*f = (struct fs_file *)(uintptr_t)fi->fh;
-
-	cache_close(fs_of(req)->cache, f->handle);
+	pthread_mutex_lock(&fs->files_lock);
+	if ((*f->prevp = f->next) != NULL)
+		f->next->prevp = f->prevp;
+	pthread_mutex_unlock(&fs->files_lock);
+	cache_close(fs->cache, f->handle);
 	free(f->text);
 	buf_free(&f->line);
 	free(f);
+}
+
+static void
+fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	file_close(fs_of(req), (struct fs_file *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
+}
+
+/* After the session: files whose release never came (a signal ended it). */
+void
+fs_close_all(struct snapfs *fs)
+{
+	while (fs->files != NULL)
+		file_close(fs, fs->files);
 }
 
 /*
@@ -762,8 +785,7 @@ fs_changed(struct snapfs *fs, const char *repo)
 	if (tree_lookup(fs->tree, 1, repo, &a, NULL) != 0 ||
 	    a.type != NODE_DIR)
 		a.ino = 1;
-	tree_stale(fs->tree, a.ino);
-	tree_refresh(fs->tree, a.ino, NULL);
+	tree_relist(fs->tree, a.ino);
 }
 
 /*

@@ -555,8 +555,8 @@ backup_run(struct job *j)
 		    strerror(-error));
 		goto out;
 	}
+	job_notify(j);	/* the view has it before the job ends */
 	job_set_state(j, JOB_FINISHED);
-	job_notify(j);
 out:
 	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
 		job_fail(j, "cancelled");

@@ -196,6 +196,7 @@ drop_run(struct job *j)
 		    delete(&d, is_any, NULL) != 0)
 			goto out;
 	}
+	job_notify(j);	/* the view lost it before the job ends */
 	job_set_state(j, JOB_FINISHED);
 out:
 	if (j->state != JOB_FINISHED && j->state != JOB_CANCELLED)
@@ -206,7 +207,8 @@ out:
 	free(d.sizes);
 	free(d.doomed);
 	free(d.dsizes);
-	job_notify(j);
+	if (j->state == JOB_CANCELLED)
+		job_notify(j);	/* what it dropped before it stopped */
 }
 
 const struct job_kind job_drop_entry = {

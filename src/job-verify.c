@@ -456,9 +456,9 @@ finish(struct verify *v)
 		buf_printf(&b, "OK\n");
 	buf_addc(&b, '\0');
 	job_report(v->job, buf_take(&b), v->total);
-	job_set_state(v->job, JOB_FINISHED);
 	publish(v->job);
 	job_notify(v->job);
+	job_set_state(v->job, JOB_FINISHED);
 }
 
 static void

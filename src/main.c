@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <fuse_lowlevel.h>
 #include <stddef.h>
@@ -200,6 +201,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	memset(&fs, 0, sizeof fs);
+	pthread_mutex_init(&fs.files_lock, NULL);
 	memset(&bo, 0, sizeof bo);
 	if (fuse_opt_parse(&args, &o, option_spec, option_key) == -1) {
 		usage(stderr);
@@ -343,6 +345,7 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out:
+	fs_close_all(&fs);
 	jobs_free(fs.jobs);
 	dataroot_close(data);
 	hdrtext_free(fs.hdrtext);

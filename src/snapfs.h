@@ -566,6 +566,7 @@ void		 tree_refresh_setup(struct tree *, time_t, tree_notify_cb,
 		    void *);
 void		 tree_stale(struct tree *, uint64_t);
 int		 tree_refresh(struct tree *, uint64_t, volatile bool *);
+int		 tree_relist(struct tree *, uint64_t);
 #define REFRESH_DEFAULT	60	/* seconds a listing is good (-o refresh=) */
 #define META_MEMORY_DEFAULT (256ULL * 1024 * 1024) /* -o meta_memory= */
 size_t		 tree_nodes(struct tree *);
@@ -952,6 +953,8 @@ struct snapfs {
 	struct jobs	*jobs;
 	void		*session;	/* the FUSE session, for notices */
 	struct fs_notifier *notifier;	/* tells the kernel of changes */
+	struct fs_file	*files;		/* open, not yet released */
+	pthread_mutex_t	 files_lock;
 	uid_t		 uid;		/* the mounting user */
 	gid_t		 gid;
 };
@@ -960,5 +963,6 @@ void		 fs_changed(struct snapfs *, const char *);
 void		 fs_notify(void *, uint64_t, const char *);
 void		 fs_notify_start(struct snapfs *);
 void		 fs_notify_stop(struct snapfs *);
+void		 fs_close_all(struct snapfs *);
 
 #endif /* SNAPFS_H */

@@ -63,7 +63,8 @@ enum {
 struct fresh {
 	uint32_t	 node;
 	time_t		 at;		/* monotonic seconds */
-	uint64_t	 epoch;		/* the tree's epoch then */
+	uint64_t	 listed;	/* the tree's stales when it began */
+	uint64_t	 marked;	/* the tree's stales when made stale */
 };
 
 /*
@@ -137,7 +138,8 @@ struct tree {
 	bool		 sweep;		/* a chunk may be free (with lock) */
 	struct fresh	*fresh;
 	size_t		 nfresh;
-	uint64_t	 epoch;		/* bumped: every listing is stale */
+	uint64_t	 stales;	/* counts tree_stale calls */
+	uint64_t	 all_stale;	/* stales when all became stale */
 	time_t		 refresh;	/* seconds a listing is good; 0: ever */
 
 	tree_load_cb	 load;
@@ -932,9 +934,9 @@ fresh_of(struct tree *t, uint32_t i)
 	return (NULL);
 }
 
-/* Folder i was listed now.  Caller holds load_lock. */
-static void
-fresh_set(struct tree *t, uint32_t i)
+/* Folder i's entry, made if it has none.  Caller holds load_lock. */
+static struct fresh *
+fresh_get(struct tree *t, uint32_t i)
 {
 	struct fresh	*f;
 
@@ -942,10 +944,10 @@ fresh_set(struct tree *t, uint32_t i)
 		t->fresh = xreallocarray(t->fresh, t->nfresh + 1,
 		    sizeof *t->fresh);
 		f = &t->fresh[t->nfresh++];
+		memset(f, 0, sizeof *f);
 		f->node = i;
 	}
-	f->at = monotonic();
-	f->epoch = t->epoch;
+	return (f);
 }
 
 /* Is loaded folder n (index i) to be listed again?  Caller holds load_lock. */
@@ -956,7 +958,9 @@ refresh_due(struct tree *t, uint32_t i, const struct node *n)
 
 	if ((n->flags & NF_REFRESH) == 0 || (n->flags & NF_ORPHAN) != 0)
 		return (false);
-	if ((f = fresh_of(t, i)) == NULL || f->epoch != t->epoch)
+	/* Made stale after its listing began: that listing may be older. */
+	if ((f = fresh_of(t, i)) == NULL || f->listed < t->all_stale ||
+	    f->listed < f->marked)
 		return (true);
 	return (t->refresh > 0 && monotonic() - f->at >= t->refresh);
 }
@@ -1117,13 +1121,17 @@ notes_send(struct tree *t, struct note *notes, size_t n)
  * refreshable folder whose listing is due is listed again (tree_update);
  * readers meanwhile see the last listing, and a failed listing keeps it.
  * A snapshot's tree loaded past the budget evicts the least recently used.
+ * With wait, a listing already under way is waited for, and a folder that
+ * is loaded is listed again if it is due after it.
  */
 static int
-tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
+tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort, bool wait)
 {
 	struct tree_dir	 dir;
 	struct batch	*b, *c, *merged = NULL;
 	struct node	*n = NULL;
+	struct fresh	*f;
+	uint64_t	 listed;
 	struct note	*notes = NULL;
 	struct buf	 key;
 	char		*name, *cause = NULL;
@@ -1145,15 +1153,17 @@ tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 		pthread_mutex_unlock(&t->load_lock);
 		return (error);
 	}
-	while (n->state == LS_LOADING)
+	while (n->state == LS_LOADING ||
+	    (wait && n->state == LS_REFRESHING))
 		pthread_cond_wait(&t->load_done, &t->load_lock);
-	if (n->state == LS_REFRESHING ||
+	if (n->state == LS_REFRESHING || (wait && n->state == LS_UNLOADED) ||
 	    (n->state == LS_LOADED && !refresh_due(t, i, n))) {
 		again = true;
 		goto done;
 	}
 	again = n->state == LS_LOADED;
 	n->state = again ? LS_REFRESHING : LS_LOADING;
+	listed = t->stales;
 	pthread_mutex_unlock(&t->load_lock);
 
 	buf_init(&key, 64 * 1024);
@@ -1192,8 +1202,11 @@ tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort)
 
 	pthread_mutex_lock(&t->load_lock);
 	n->state = error == 0 || again ? LS_LOADED : LS_UNLOADED;
-	if (n->state == LS_LOADED && (n->flags & NF_REFRESH) != 0)
-		fresh_set(t, i);
+	if (n->state == LS_LOADED && (n->flags & NF_REFRESH) != 0) {
+		f = fresh_get(t, i);
+		f->at = monotonic();
+		f->listed = listed;
+	}
 	pthread_cond_broadcast(&t->load_done);
 done:
 	/* Without the write lock where it can: a reader may be slow. */
@@ -1241,20 +1254,21 @@ void
 tree_stale(struct tree *t, uint64_t ino)
 {
 	struct note	*notes = NULL;
-	struct fresh	*f;
 	uint32_t	 i;
 	size_t		 nnotes = 0, k;
 
 	pthread_mutex_lock(&t->load_lock);
 	pthread_rwlock_rdlock(&t->lock);
+	t->stales++;
 	if (ino == 0) {
-		t->epoch++;
+		t->all_stale = t->stales;
 		for (k = 0; k < t->nfresh; k++)
 			note_add(&notes, &nnotes, node_at(t, t->fresh[k].node,
 			    NULL)->ino, NULL, 0);
 	} else if ((i = ino_find(t, ino)) != UINT32_MAX &&
-	    (f = fresh_of(t, i)) != NULL) {
-		f->epoch = t->epoch - 1;
+	    (node_at(t, i, NULL)->flags & NF_REFRESH) != 0) {
+		/* Even while it is listed: that listing may be older. */
+		fresh_get(t, i)->marked = t->stales;
 		note_add(&notes, &nnotes, ino, NULL, 0);
 	}
 	pthread_rwlock_unlock(&t->lock);
@@ -1279,7 +1293,19 @@ tree_refresh(struct tree *t, uint64_t ino, volatile bool *abort)
 	}
 	pthread_rwlock_unlock(&t->lock);
 	pthread_mutex_unlock(&t->load_lock);
-	return (due ? tree_load_dir(t, ino, abort) : 0);
+	return (due ? tree_load_dir(t, ino, abort, false) : 0);
+}
+
+/*
+ * Folder ino changed (a job wrote into it): a listing under way may be
+ * older, so it is waited for, and the folder is listed again now if it
+ * was loaded.
+ */
+int
+tree_relist(struct tree *t, uint64_t ino)
+{
+	tree_stale(t, ino);
+	return (tree_load_dir(t, ino, NULL, true));
 }
 
 int
@@ -1313,7 +1339,7 @@ dir_held(struct tree *t, uint64_t ino, volatile bool *abort)
 	int		tries, error;
 
 	for (tries = 0; tries < 10; tries++) {
-		if ((error = tree_load_dir(t, ino, abort)) != 0)
+		if ((error = tree_load_dir(t, ino, abort, false)) != 0)
 			return (error);
 		pthread_rwlock_rdlock(&t->lock);
 		if ((i = ino_find(t, ino)) == UINT32_MAX) {
@@ -1842,13 +1868,19 @@ tree_reload(struct tree *t, uint64_t ino)
 	int		 error = 0;
 
 	pthread_mutex_lock(&t->load_lock);
+again:
 	pthread_rwlock_wrlock(&t->lock);
 	if ((i = ino_find(t, ino)) == UINT32_MAX)
 		error = -ENOENT;
 	else if ((n = node_at(t, i, NULL))->type != NODE_DIR ||
 	    n->load == LOAD_NONE)
 		error = -EINVAL;
-	else if (n->state == LS_LOADED) {
+	else if (n->state == LS_LOADING || n->state == LS_REFRESHING) {
+		/* A listing taken before the change must not be kept. */
+		pthread_rwlock_unlock(&t->lock);
+		pthread_cond_wait(&t->load_done, &t->load_lock);
+		goto again;
+	} else if (n->state == LS_LOADED) {
 		unload(t, i);
 		sweep(t);
 	}
