@@ -134,8 +134,8 @@ aws_profile(const struct broker_options *o)
 }
 
 /* A setting of the profile in the config file, or NULL. */
-static int
-config_get(const struct broker_options *o, const char *key, char **value,
+int
+aws_config_get(const struct broker_options *o, const char *key, char **value,
     char **cause)
 {
 	const char	*profile = aws_profile(o);
@@ -184,7 +184,7 @@ aws_settings(const struct broker_options *o, char **region, char **endpoint,
 		*region = xstrdup(o->region);
 	else if ((v = env_first(regions)) != NULL)
 		*region = xstrdup(v);
-	else if ((error = config_get(o, "region", region, cause)) != 0)
+	else if ((error = aws_config_get(o, "region", region, cause)) != 0)
 		return (error);
 	if (*region == NULL || **region == '\0') {
 		free(*region);
@@ -197,7 +197,7 @@ aws_settings(const struct broker_options *o, char **region, char **endpoint,
 		;
 	else if ((v = env_first(endpoints)) != NULL)
 		*endpoint = xstrdup(v);
-	else if ((error = config_get(o, "endpoint_url", endpoint,
+	else if ((error = aws_config_get(o, "endpoint_url", endpoint,
 	    cause)) != 0) {
 		free(*region);
 		*region = NULL;

@@ -31,7 +31,8 @@
 struct broker_s3 {
 	struct broker	 b;		/* must be first */
 	struct http	*http;
-	struct sigv4_key key;
+	struct aws_creds *creds;
+	char		*region;	/* signed for */
 	char		*scheme;	/* http or https */
 	char		*host;		/* the endpoint's host[:port] */
 	char		*bucket;
@@ -48,7 +49,8 @@ s3_match(const char *location)
 
 /*
  * Make req a signed request for key ("" for the bucket), with the query
- * given in canonical form (sorted, encoded) or "".
+ * given in canonical form (sorted, encoded) or "".  Without keys to sign
+ * it with (they expired), req fails unsent.
  */
 static void
 s3_request(struct broker_s3 *s, struct http_request *req, const char *method,
@@ -71,8 +73,8 @@ s3_request(struct broker_s3 *s, struct http_request *req, const char *method,
 	    *query != '\0' ? "?" : "", query);
 	if (req->log_name == NULL)
 		req->log_name = *key != '\0' ? key : s->bucket;
-	sigv4_sign(&s->key, req, host, path.data, query,
-	    payload != NULL ? payload : "UNSIGNED-PAYLOAD", time(NULL));
+	req->fail = aws_creds_sign(s->creds, s->region, req, host, path.data,
+	    query, payload != NULL ? payload : "UNSIGNED-PAYLOAD");
 	free(host);
 	buf_free(&path);
 }
@@ -106,7 +108,7 @@ s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 	/* Signed for another region than the bucket's: s3_open moves. */
 	if ((req->status == 301 || req->status == 400) &&
 	    *req->bucket_region != '\0' && strcmp(req->bucket_region,
-	    s->key.region) != 0) {
+	    s->region) != 0) {
 		snprintf(s->moved, sizeof s->moved, "%s", req->bucket_region);
 		if (cause != NULL)
 			xasprintf(cause, "the bucket is in region %s",
@@ -628,19 +630,20 @@ s3_close(struct broker *b)
 	struct broker_s3	*s = (struct broker_s3 *)b;
 
 	http_free(s->http);
-	if (s->key.secret != NULL)
-		explicit_bzero(s->key.secret, strlen(s->key.secret));
-	if (s->key.token != NULL)
-		explicit_bzero(s->key.token, strlen(s->key.token));
-	free(s->key.access_key);
-	free(s->key.secret);
-	free(s->key.token);
-	free(s->key.region);
+	aws_creds_close(s->creds);
+	free(s->region);
 	free(s->scheme);
 	free(s->host);
 	free(s->bucket);
 	free(s->prefix);
 	free(s);
+}
+
+/* Keys that expire are renewed from now on. */
+static void
+s3_start(struct broker *b)
+{
+	aws_creds_start(((struct broker_s3 *)b)->creds);
 }
 
 /* Split an endpoint URL into scheme and host[:port]. */
@@ -680,7 +683,7 @@ s3_open(const char *location, const struct broker_options *o,
 {
 	struct broker_s3	*s;
 	const char		*p = location + 5, *slash;
-	char			*endpoint = NULL, *from = NULL, *why = NULL;
+	char			*endpoint = NULL, *why = NULL;
 	bool			 own, moved = false;
 	int			 error;
 
@@ -698,14 +701,15 @@ s3_open(const char *location, const struct broker_options *o,
 		xasprintf(&s->prefix, "%s/", slash + 1);
 	}
 	s->path_style = o->path_style;
-	if ((error = aws_settings(o, &s->key.region, &endpoint, cause)) != 0)
+	if ((error = aws_settings(o, &s->region, &endpoint, cause)) != 0)
 		goto fail;
 	own = endpoint == NULL;
 	if (own)
 		xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
-		    s->key.region);
+		    s->region);
 	if ((error = s3_endpoint(s, endpoint, cause)) != 0 ||
-	    (error = aws_credentials(o, &s->key, &from, cause)) != 0)
+	    (error = aws_creds_open(o, s->region, o->cafile, &s->creds,
+	    cause)) != 0)
 		goto fail;
 	s->http = http_create(o->cafile);
 
@@ -717,9 +721,9 @@ s3_open(const char *location, const struct broker_options *o,
 	while ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
 	    NULL, &why)) != 0 && *s->moved != '\0' && !moved) {
 		log_info("%s: the bucket is in region %s, not %s: signing "
-		    "for it", location, s->moved, s->key.region);
-		free(s->key.region);
-		s->key.region = xstrdup(s->moved);
+		    "for it", location, s->moved, s->region);
+		free(s->region);
+		s->region = xstrdup(s->moved);
 		moved = true;
 		free(why);
 		why = NULL;
@@ -728,7 +732,7 @@ s3_open(const char *location, const struct broker_options *o,
 			free(s->scheme);
 			free(s->host);
 			xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
-			    s->key.region);
+			    s->region);
 			if ((error = s3_endpoint(s, endpoint, cause)) != 0)
 				goto fail;
 		}
@@ -738,15 +742,13 @@ s3_open(const char *location, const struct broker_options *o,
 		free(why);
 		goto fail;
 	}
-	log_info("%s: S3 credentials from %s, region %s", location, from,
-	    s->key.region);
+	log_info("%s: S3 credentials from %s, region %s", location,
+	    aws_creds_from(s->creds), s->region);
 	free(endpoint);
-	free(from);
 	*bp = &s->b;
 	return (0);
 fail:
 	free(endpoint);
-	free(from);
 	s3_close(&s->b);
 	return (error);
 }
@@ -762,5 +764,6 @@ const struct broker_ops broker_s3_ops = {
 	.put = s3_put,
 	.upload = s3_upload,
 	.remove = s3_remove,
+	.start = s3_start,
 	.close = s3_close,
 };

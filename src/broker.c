@@ -44,6 +44,14 @@ broker_open(const char *location, const struct broker_options *o,
 	return (-EINVAL);
 }
 
+/* Threads started before the daemon forks would not be in it. */
+void
+broker_start(struct broker *b)
+{
+	if (b->ops->start != NULL)
+		b->ops->start(b);
+}
+
 void
 broker_close(struct broker *b)
 {

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -480,7 +481,9 @@ setup(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)HTTP_CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req->once ? 1L :
+	    (long)HTTP_CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, req->once ? 5L : 0L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)HTTP_STALL_TIME);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -531,19 +534,22 @@ static struct curl_slist *
 header_list(struct http_request *req)
 {
 	struct curl_slist	*headers = NULL, *l;
+	bool			 typed = false;
 	int			 i;
 
 	for (i = 0; i < req->nheaders; i++) {
 		if ((l = curl_slist_append(headers, req->headers[i])) == NULL)
 			fatalx("curl_slist_append");
 		headers = l;
+		typed |= strncasecmp(req->headers[i], "Content-Type:", 13) == 0;
 	}
-	/* No form content type and no 100-continue round trip. */
+	/* No form content type unless asked, no 100-continue round trip. */
 	if (req->body != NULL || strcmp(req->method, "PUT") == 0 ||
 	    strcmp(req->method, "POST") == 0) {
 		headers = curl_slist_append(headers, "Expect:");
-		headers = curl_slist_append(headers,
-		    "Content-Type: application/octet-stream");
+		if (!typed)
+			headers = curl_slist_append(headers,
+			    "Content-Type: application/octet-stream");
 	}
 	return (headers);
 }
@@ -560,6 +566,8 @@ again(CURL *c, struct http_request *req, CURLcode rc, const char *errbuf,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &req->status);
 		if (req->status < 500 && req->status != 429)
 			return (false);
+		if (req->once)
+			return (false);
 		log_warn("%s %s: HTTP %ld, attempt %d of %d", req->method,
 		    req->log_name, req->status, n + 1, HTTP_ATTEMPTS);
 		return (n + 1 < HTTP_ATTEMPTS);
@@ -568,6 +576,8 @@ again(CURL *c, struct http_request *req, CURLcode rc, const char *errbuf,
 		log_info("%s %s: interrupted", req->method, req->log_name);
 		return (false);
 	}
+	if (req->once)
+		return (false);	/* the caller says why */
 	log_warn("%s %s: %s, attempt %d of %d", req->method, req->log_name,
 	    *errbuf != '\0' ? errbuf : curl_easy_strerror(rc), n + 1,
 	    HTTP_ATTEMPTS);
@@ -588,9 +598,9 @@ http_do(struct http *h, struct http_request *req)
 	char			 errbuf[CURL_ERROR_SIZE];
 	int			 n, error = 0;
 
-	if ((error = down_error(h)) != 0) {
-		log_debug("%s %s: endpoint down, not tried", req->method,
-		    req->log_name);
+	if ((error = req->fail) != 0 || (error = down_error(h)) != 0) {
+		log_debug("%s %s: %s, not tried", req->method, req->log_name,
+		    req->fail != 0 ? "no keys" : "endpoint down");
 		if (req->out != NULL && req->out->data == NULL)
 			buf_add(req->out, "", 0);
 		return (error);
@@ -612,7 +622,8 @@ http_do(struct http *h, struct http_request *req)
 	}
 	if (rc != CURLE_OK)
 		error = code_errno(rc);
-	mark(h, rc, error);
+	if (!req->once)
+		mark(h, rc, error);
 	if (req->out != NULL && req->out->data == NULL)
 		buf_add(req->out, "", 0);
 	easy_put(h, c);
@@ -767,8 +778,9 @@ loop(void *arg)
 
 /*
  * Start req on the transfer thread; done(arg, error) is called there once
- * it is over, with the same meaning as http_do's result, or -EINTR once
- * *req->abort is set.  done must not block.  req and what it points to
+ * it is over (here for a request that is not sent), with the same meaning
+ * as http_do's result, or -EINTR once *req->abort is set.  done must not
+ * block.  req and what it points to
  * stay the caller's until then.
  */
 void
@@ -777,6 +789,10 @@ http_submit(struct http *h, struct http_request *req, http_done_cb done,
 {
 	struct xfer	*x;
 
+	if (req->fail != 0) {
+		done(arg, req->fail);
+		return;
+	}
 	x = xcalloc(1, sizeof *x);
 	x->req = req;
 	x->done = done;

@@ -313,6 +313,7 @@ main(int argc, char **argv)
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
 	/* Threads started before the fork would not be in the daemon. */
+	broker_start(fs.broker);
 	jobs_start(fs.jobs);
 	fs_notify_start(&fs);
 	tree_refresh_setup(fs.tree, (time_t)refresh, fs_notify, &fs);

@@ -305,6 +305,8 @@ struct http_request {
 	size_t		 intolen;	/* at most this much */
 	size_t		 got;		/* out: how much came */
 	volatile bool	*abort;		/* set: give up (-EINTR), or NULL */
+	bool		 once;		/* one attempt of 5 s at most */
+	int		 fail;		/* -errno: not sent (no keys to sign) */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */
@@ -346,6 +348,8 @@ struct xml_list {
 int		 xml_list(const char *, size_t, struct xml_list *, char **);
 int		 xml_error(const char *, size_t, char **, char **);
 int		 xml_upload_id(const char *, size_t, char **);
+int		 xml_texts(const char *, size_t, const char *,
+		    const char *const *, char **, size_t);
 
 /* broker.c: the storage interface and its registry */
 struct broker_entry {
@@ -371,6 +375,20 @@ int		 aws_settings(const struct broker_options *, char **, char **,
 		    char **);
 int		 aws_credentials(const struct broker_options *,
 		    struct sigv4_key *, char **, char **);
+int		 aws_config_get(const struct broker_options *, const char *,
+		    char **, char **);
+
+/* aws-creds.c: the keys requests are signed with, renewed as they expire */
+struct aws_creds;
+int		 aws_time(const char *, time_t *);
+int		 aws_creds_open(const struct broker_options *, const char *,
+		    const char *, struct aws_creds **, char **);
+void		 aws_creds_start(struct aws_creds *);
+int		 aws_creds_sign(struct aws_creds *, const char *,
+		    struct http_request *, const char *, const char *,
+		    const char *, const char *);
+const char	*aws_creds_from(const struct aws_creds *);
+void		 aws_creds_close(struct aws_creds *);
 
 typedef int (*broker_list_cb)(void *, const struct broker_entry *);
 #define BROKER_RECURSIVE 0x1	/* list: every object below, no folders */
@@ -401,6 +419,8 @@ struct broker_ops {
 			    uint64_t, volatile bool *);
 	int		 (*remove)(struct broker *, const char *,
 			    volatile bool *);
+	/* Start its threads, once the daemon has forked, or NULL. */
+	void		 (*start)(struct broker *);
 	void		 (*close)(struct broker *);
 };
 struct broker {
@@ -410,6 +430,7 @@ struct broker {
 int		 broker_open(const char *, const struct broker_options *,
 		    struct broker **, char **);
 bool		 broker_is_s3(const char *);
+void		 broker_start(struct broker *);
 void		 broker_close(struct broker *);
 int		 broker_list(struct broker *, const char *, int,
 		    broker_list_cb, void *, volatile bool *);

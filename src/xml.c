@@ -345,3 +345,46 @@ xml_upload_id(const char *p, size_t len, char **id)
 	*id = s.upload_id;
 	return (0);
 }
+
+struct texts_state {
+	const char	*parent;
+	const char	*const *names;
+	char		**values;
+	size_t		 n;
+};
+
+static void
+texts_text(void *arg, const char **path, int depth, const char *v)
+{
+	struct texts_state	*s = arg;
+	size_t			 i;
+
+	if (depth < 2 || strcmp(path[depth - 2], s->parent) != 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(path[depth - 1], s->names[i]) == 0 &&
+		    s->values[i] == NULL)
+			s->values[i] = xstrdup(v);
+}
+
+/*
+ * The text of the first child names[i] of an element named parent, at any
+ * depth, into values[i] (NULL if there is none); -1 if it is no XML.
+ */
+int
+xml_texts(const char *p, size_t len, const char *parent,
+    const char *const *names, char **values, size_t n)
+{
+	struct texts_state	s = { parent, names, values, n };
+	size_t			i;
+
+	for (i = 0; i < n; i++)
+		values[i] = NULL;
+	if (len > 0 && xml_walk(p, len, texts_text, NULL, &s) == 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		free(values[i]);
+		values[i] = NULL;
+	}
+	return (-1);
+}

@@ -204,6 +204,21 @@ radosgw-admin -c "$1" user create --uid tester --display-name tester \
 radosgw-admin -c "$1" user info --uid tester |
     grep -qF "\"access_key\": \"$2\""'
 
+# Let the user get temporary credentials: GetSessionToken needs the
+# user-policy cap (to read the user's policies) and a policy allowing it;
+# s3:* keeps the temporary credentials as able as the user's own keys.
+# Both steps overwrite what a try before may have done.
+STS_POLICY='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'\
+'"Action":["sts:GetSessionToken","s3:*"],"Resource":["*"]}]}'
+STS_ENABLE='
+radosgw-admin -c "$1" caps add --uid tester --caps "user-policy=*" \
+    >/dev/null &&
+curl -sS --fail --max-time 10 --aws-sigv4 "aws:amz:us-east-1:iam" \
+    --user "$2:$3" --data-urlencode "Action=PutUserPolicy" \
+    --data-urlencode "UserName=tester" \
+    --data-urlencode "PolicyName=snapfs" \
+    --data-urlencode "PolicyDocument=$5" "http://127.0.0.1:$4/"'
+
 # One signed S3 request (ListBuckets); prints the HTTP status.
 s3_status() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
@@ -328,6 +343,11 @@ osd class update on start = false
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw dns name = localhost
 rgw thread pool size = 64
+# STS (GetSessionToken), for the tests of temporary credentials: the key
+# encrypts the session tokens and must be 16 characters; the second line
+# makes S3 accept requests signed with them.
+rgw sts key = snapfstestsdummy
+rgw s3 auth use sts = true
 EOF
 	{
 		echo "PORT=$PORT"
@@ -358,6 +378,9 @@ EOF
 	run_retry sh -c "$USER_CREATE" sh "$D/ceph.conf" "$KEY" "$SECRET"
 	wait_for '[ "$(s3_status)" = 200 ]' \
 	    "a signed S3 request to answer 200"
+	# (after that wait: the user's own keys are known to work by then)
+	run_retry sh -c "$STS_ENABLE" sh "$D/ceph.conf" "$KEY" "$SECRET" \
+	    "$PORT" "$STS_POLICY"
 }
 
 [ $# -ge 2 ] || usage

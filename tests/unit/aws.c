@@ -251,3 +251,30 @@ Test(aws, region_and_endpoint_in_the_sdks_order)
 	free(region);
 	free(endpoint);
 }
+
+/* Expiration times as STS, ECS and IMDS write them. */
+Test(aws, time)
+{
+	time_t	t;
+
+	cr_assert_eq(aws_time("2026-12-03T04:23:57Z", &t), 0);
+	cr_assert_eq(t, 1796271837);
+	cr_assert_eq(aws_time("2026-12-03T04:23:57.030959+00:00", &t), 0);
+	cr_assert_eq(t, 1796271837);
+	cr_assert_eq(aws_time("2026-12-03T06:23:57+02:00", &t), 0);
+	cr_assert_eq(t, 1796271837);
+	cr_assert_eq(aws_time("2026-12-03T01:23:57-03:00", &t), 0);
+	cr_assert_eq(t, 1796271837);
+	cr_assert_eq(aws_time("2026-12-03T04:23:57", &t), 0);
+	cr_assert_eq(t, 1796271837);
+	cr_assert_eq(aws_time("1970-01-01T00:00:00Z", &t), 0);
+	cr_assert_eq(t, 0);
+
+	cr_assert_eq(aws_time("", &t), -1);
+	cr_assert_eq(aws_time("2026-12-03", &t), -1);
+	cr_assert_eq(aws_time("2026-13-03T04:23:57Z", &t), -1);
+	cr_assert_eq(aws_time("2026-12-03T24:23:57Z", &t), -1);
+	cr_assert_eq(aws_time("2026-12-03T04:23:57Zjunk", &t), -1);
+	cr_assert_eq(aws_time("2026-12-03T04:23:57+0000", &t), -1);
+	cr_assert_eq(aws_time("2026-12-03 04:23:57Z", &t), -1);
+}
