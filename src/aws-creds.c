@@ -266,6 +266,7 @@ ask(struct aws_creds *c, struct http_request *req, struct buf *out,
 	buf_init(out, ANSWER_MAX);
 	req->out = out;
 	req->log_name = what;
+	req->once |= c->started;	/* the renewer tries again itself */
 	if ((error = http_do(c->http, req)) != 0) {
 		xasprintf(cause, "%s: %s", what, strerror(-error));
 		return (error);
@@ -500,9 +501,9 @@ aws_creds_start(struct aws_creds *c)
 {
 	if (c->source == SRC_STATIC || c->keys.expires == 0 || c->started)
 		return;
+	c->started = true;
 	if (pthread_create(&c->thread, NULL, renewer, c) != 0)
 		fatal("pthread_create");
-	c->started = true;
 }
 
 /*
