@@ -1,6 +1,8 @@
 /*
  * The S3 backend: s3://bucket[/prefix] on AWS or any S3-compatible store
- * (Ceph radosgw, MinIO, OSS, COS, BOS, ...).
+ * (Ceph radosgw, MinIO, OSS, COS, BOS, ...); oss://, cos://, obs:// and
+ * gs:// locations, as Doris takes them, are the same with their
+ * provider's endpoint.
  *
  * Listings are ListObjectsV2 pages (a delimiter for one folder, none for a
  * recursive walk), reads are ranged GETs, stats are HEADs; writes are PUTs
@@ -41,10 +43,40 @@ struct broker_s3 {
 	char		 moved[64];	/* the bucket's region, S3 says */
 };
 
+/* The location schemes of S3 APIs, as Doris's storage properties have. */
+static const struct scheme {
+	const char	*prefix;
+	const char	*provider;
+	const char	*endpoint;	/* the default, or NULL */
+	const char	*example;	/* of the endpoint= it needs, or NULL */
+} schemes[] = {
+	{ "s3://", "S3", NULL, NULL },
+	{ "oss://", "Alibaba Cloud OSS", NULL,
+	    "https://oss-REGION.aliyuncs.com" },
+	{ "cos://", "Tencent Cloud COS", NULL,
+	    "https://cos.REGION.myqcloud.com" },
+	{ "obs://", "Huawei Cloud OBS", NULL,
+	    "https://obs.REGION.myhuaweicloud.com" },
+	{ "gs://", "Google Cloud Storage", "https://storage.googleapis.com",
+	    NULL },
+};
+
+static const struct scheme *
+scheme_of(const char *location)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strncmp(location, schemes[i].prefix,
+		    strlen(schemes[i].prefix)) == 0)
+			return (&schemes[i]);
+	return (NULL);
+}
+
 static bool
 s3_match(const char *location)
 {
-	return (strncmp(location, "s3://", 5) == 0);
+	return (scheme_of(location) != NULL);
 }
 
 /*
@@ -681,8 +713,9 @@ static int
 s3_open(const char *location, const struct broker_options *o,
     struct broker **bp, char **cause)
 {
+	const struct scheme	*sc = scheme_of(location);
 	struct broker_s3	*s;
-	const char		*p = location + 5, *slash;
+	const char		*p = location + strlen(sc->prefix), *slash;
 	char			*endpoint = NULL, *why = NULL;
 	bool			 own, moved = false;
 	int			 error;
@@ -703,6 +736,15 @@ s3_open(const char *location, const struct broker_options *o,
 	s->path_style = o->path_style;
 	if ((error = aws_settings(o, &s->region, &endpoint, cause)) != 0)
 		goto fail;
+	if (endpoint == NULL && sc->example != NULL) {
+		xasprintf(cause, "%s: %s needs -o endpoint=%s (or "
+		    "AWS_ENDPOINT_URL_S3)", location, sc->provider,
+		    sc->example);
+		error = -EINVAL;
+		goto fail;
+	}
+	if (endpoint == NULL && sc->endpoint != NULL)
+		endpoint = xstrdup(sc->endpoint);
 	own = endpoint == NULL;
 	if (own)
 		xasprintf(&endpoint, "https://s3.%s.amazonaws.com",

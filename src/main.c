@@ -232,8 +232,8 @@ main(int argc, char **argv)
 	if (!broker_is_s3(o.location) && (o.endpoint != NULL ||
 	    o.region != NULL || o.path_style || o.credentials != NULL ||
 	    o.profile != NULL || o.cafile != NULL)) {
-		fprintf(stderr, "snapfs: %s: S3 options need an s3:// "
-		    "location\n", o.location);
+		fprintf(stderr, "snapfs: %s: S3 options need an s3://, "
+		    "oss://, cos://, obs:// or gs:// location\n", o.location);
 		goto out;
 	}
 	if (o.memory != NULL && (parse_size(o.memory, &memory) == -1 ||
