@@ -455,11 +455,17 @@ renewer(void *arg)
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->quit) {
+		if (c->keys.expires == 0 && !c->wake) {	/* for good */
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
 		if (c->failures == 0)
 			next = renew_at(&c->keys, c->obtained);
 		else
 			next = c->tried + (c->failures > 5 ? RETRY_MAX :
 			    1 << (c->failures - 1));
+		if (next <= c->tried)	/* keys that came expired */
+			next = c->tried + 1;
 		if (!c->wake && time(NULL) < next) {
 			ts.tv_sec = next;
 			ts.tv_nsec = 0;
