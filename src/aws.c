@@ -44,10 +44,11 @@ trim(char *s)
 }
 
 /*
- * The value of key in section of the INI file path, in *value (NULL when
- * the file, the section or the key is not there); *found says whether the
- * section is.  -errno with a cause when the file cannot be read or a line
- * of the section is no "key = value".
+ * The value of key in section of the INI file path (NULL: the lines
+ * before any section), in *value (NULL when the file, the section or the
+ * key is not there); *found says whether the section is.  -errno with a
+ * cause when the file cannot be read or a line of the section is no
+ * "key = value".
  */
 int
 aws_ini_get(const char *path, const char *section, const char *key,
@@ -55,7 +56,7 @@ aws_ini_get(const char *path, const char *section, const char *key,
 {
 	FILE	*f;
 	char	 line[4096], *p, *eq;
-	bool	 in = false;
+	bool	 in = section == NULL;
 	int	 lineno = 0, error = 0;
 
 	*value = NULL;
@@ -76,7 +77,8 @@ aws_ini_get(const char *path, const char *section, const char *key,
 		if (*p == '[') {
 			if ((eq = strchr(p, ']')) != NULL)
 				*eq = '\0';
-			in = strcmp(trim(p + 1), section) == 0;
+			in = section != NULL &&
+			    strcmp(trim(p + 1), section) == 0;
 			if (in && found != NULL)
 				*found = true;
 			continue;

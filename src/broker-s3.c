@@ -153,8 +153,9 @@ s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
 		    code != NULL ? " " : "", code != NULL ? code : "",
 		    message != NULL ? ": " : "", message != NULL ? message : "");
-	if (req->status != 404 || (code != NULL &&
-	    strcmp(code, "NoSuchBucket") == 0))
+	/* A caller that takes the cause says it, once. */
+	if (cause == NULL && (req->status != 404 || (code != NULL &&
+	    strcmp(code, "NoSuchBucket") == 0)))
 		log_warn("%s %s: HTTP %ld %s%s%s", req->method, req->log_name,
 		    req->status, code != NULL ? code : "",
 		    message != NULL ? ": " : "", message != NULL ? message : "");
@@ -188,47 +189,19 @@ struct s3_list {
 static int
 list_object(void *arg, const char *key, uint64_t size, int64_t mtime)
 {
-	struct s3_list		*l = arg;
-	struct broker_entry	 e;
-	size_t			 plen = strlen(l->s->prefix);
+	struct s3_list	*l = arg;
 
-	if (strncmp(key, l->s->prefix, plen) != 0)
-		return (0);
-	key += plen;
-	if (*key == '\0' || key[strlen(key) - 1] == '/')
-		return (0);	/* a folder marker */
-	memset(&e, 0, sizeof e);
-	e.key = key;
-	e.is_dir = false;
-	e.size = size;
-	e.mtime = mtime;
-	return (l->cb(l->arg, &e));
+	return (broker_list_object(l->s->prefix, key, size, mtime, l->cb,
+	    l->arg));
 }
 
 static int
 list_prefix(void *arg, const char *prefix)
 {
-	struct s3_list		*l = arg;
-	struct broker_entry	 e;
-	size_t			 plen = strlen(l->s->prefix), len;
-	char			*key;
-	int			 error;
+	struct s3_list	*l = arg;
 
-	if (strncmp(prefix, l->s->prefix, plen) != 0)
-		return (0);
-	key = xstrdup(prefix + plen);
-	len = strlen(key);
-	if (len > 0 && key[len - 1] == '/')
-		key[--len] = '\0';
-	error = 0;
-	if (len > strlen(l->folder)) {
-		memset(&e, 0, sizeof e);
-		e.key = key;
-		e.is_dir = true;
-		error = l->cb(l->arg, &e);
-	}
-	free(key);
-	return (error);
+	return (broker_list_prefix(l->s->prefix, l->folder, prefix, l->cb,
+	    l->arg));
 }
 
 /* The canonical query of one ListObjectsV2 page. */

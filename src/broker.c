@@ -14,13 +14,64 @@
 
 static const struct broker_ops *brokers[] = {
 	&broker_s3_ops,
+	&broker_azure_ops,
 	&broker_local_ops,
 };
 
 bool
-broker_is_s3(const char *location)
+broker_is_local(const char *location)
 {
-	return (broker_s3_ops.match(location));
+	return (broker_local_ops.match(location));
+}
+
+/*
+ * An object of an object store's listing, its key below the location's
+ * prefix, to cb: none for a key outside the prefix or a folder marker
+ * ("dir/", as some tools make).
+ */
+int
+broker_list_object(const char *prefix, const char *key, uint64_t size,
+    int64_t mtime, broker_list_cb cb, void *arg)
+{
+	struct broker_entry	e;
+	size_t			plen = strlen(prefix);
+
+	if (strncmp(key, prefix, plen) != 0)
+		return (0);
+	key += plen;
+	if (*key == '\0' || key[strlen(key) - 1] == '/')
+		return (0);
+	memset(&e, 0, sizeof e);
+	e.key = key;
+	e.size = size;
+	e.mtime = mtime;
+	return (cb(arg, &e));
+}
+
+/* A common prefix of a delimiter listing of folder, as a folder to cb. */
+int
+broker_list_prefix(const char *prefix, const char *folder, const char *p,
+    broker_list_cb cb, void *arg)
+{
+	struct broker_entry	 e;
+	size_t			 plen = strlen(prefix), len;
+	char			*key;
+	int			 error = 0;
+
+	if (strncmp(p, prefix, plen) != 0)
+		return (0);
+	key = xstrdup(p + plen);
+	len = strlen(key);
+	if (len > 0 && key[len - 1] == '/')
+		key[--len] = '\0';
+	if (len > strlen(folder)) {
+		memset(&e, 0, sizeof e);
+		e.key = key;
+		e.is_dir = true;
+		error = cb(arg, &e);
+	}
+	free(key);
+	return (error);
 }
 
 int

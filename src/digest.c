@@ -120,3 +120,29 @@ digest_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
 	    n != 32)
 		fatalx("hmac-sha256 failed");
 }
+
+/* The base64 of n bytes into out, which has room for 4 * ((n + 2) / 3) + 1. */
+void
+digest_base64_encode(const void *p, size_t n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, p, n);
+}
+
+/*
+ * Decode len base64 characters into out (room for len * 3 / 4): the
+ * number of bytes, or -1 if it is not base64.
+ */
+int
+digest_base64_decode(const char *b64, size_t len, unsigned char *out)
+{
+	int	n, pad = 0;
+
+	if (len % 4 != 0 || len > INT32_MAX)
+		return (-1);
+	if ((n = EVP_DecodeBlock(out, (const unsigned char *)b64, len)) < 0)
+		return (-1);
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	while (pad < 2 && len > (size_t)pad && b64[len - 1 - pad] == '=')
+		pad++;
+	return (n - pad);
+}

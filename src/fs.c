@@ -106,7 +106,7 @@ fill_stat(struct snapfs *fs, const struct tree_attr *a, struct stat *st)
 		st->st_mode = S_IFREG | 0200;
 		len = 0;
 	} else
-		st->st_mode = S_IFREG | 0444;
+		st->st_mode = S_IFREG | (a->private ? 0400 : 0444);
 	st->st_size = a->type == NODE_DIR ? 0 : len;
 	st->st_nlink = 1;
 	st->st_uid = fs->uid;

@@ -11,11 +11,13 @@
  * gives a text that says why.  ls -l of a partition looks up one tablet
  * after the other, so the first miss fetches the headers of the next
  * tablets too, HDRTEXT_PARALLEL at a time: one round trip per batch.
- * The asker's abort flag reaches every fetch of its batch.
+ * The asker's abort flag reaches every fetch of its batch.  A header is
+ * decoded only if it is the TabletMetaPB of its folder's tablet.
  */
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +85,28 @@ keep(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* The tablet id of the folder of key, .../__<tabletId>/<file>, or -1. */
+static int64_t
+folder_tablet(const char *key)
+{
+	const char	*end, *p;
+	char		 s[32];
+	int64_t		 id;
+
+	if ((end = strrchr(key, '/')) == NULL)
+		return (-1);
+	for (p = end; p > key && p[-1] != '/'; p--)
+		/* nothing */;
+	if (end - p < 3 || (size_t)(end - p) >= sizeof s ||
+	    strncmp(p, "__", 2) != 0)
+		return (-1);
+	memcpy(s, p + 2, end - p - 2);
+	s[end - p - 2] = '\0';
+	if (!layout_number(s, INT64_MAX, &id))
+		return (-1);
+	return (id);
+}
+
 /* Fetch and decode the header behind ino. */
 static int
 make(struct hdrtext *h, uint64_t ino, char **text, size_t *len,
@@ -124,7 +148,8 @@ make(struct hdrtext *h, uint64_t ino, char **text, size_t *len,
 		    "name: it is damaged\n");
 		goto done;
 	}
-	if (tablet_text(bytes, obj.size, text, len, &cause) != 0) {
+	if (tablet_text_for(bytes, obj.size, folder_tablet(obj.key), text, len,
+	    &cause) != 0) {
 		xasprintf(text, "Error: %s\n", cause);
 		*len = strlen(*text);
 		free(cause);

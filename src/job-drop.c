@@ -68,7 +68,10 @@ drop_entry(void *arg, const struct broker_entry *e)
 	return (0);
 }
 
-/* An info object; with a timestamp, of that backup only. */
+/*
+ * An info object, or BACKUP GLOBAL's beside it; with a timestamp, of that
+ * backup only.
+ */
 static bool
 is_info(const char *key, const char *timestamp)
 {
@@ -76,6 +79,9 @@ is_info(const char *key, const char *timestamp)
 	size_t		 tslen;
 	bool		 checked;
 
+	if (layout_global_info(key, &ts, &tslen))
+		return (timestamp == NULL || (tslen == strlen(timestamp) &&
+		    strncmp(ts, timestamp, tslen) == 0));
 	if (!layout_info(key, &ts, &tslen, &checked))
 		return (false);
 	return (timestamp == NULL || (tslen == strlen(timestamp) &&

@@ -368,11 +368,14 @@ verify_item(void *arg, size_t i)
 	struct vobject	*o = &v->objs[v->reads[i]];
 	struct vread	 r;
 	char		*key, *text, *cause = NULL, hex[MD5_HEX_LEN + 1];
-	const char	*name = strrchr(o->key, '/') + 1, *tdir;
-	size_t		 len = strlen(name), base, textlen;
+	const char	*name, *tdir, *why;
+	size_t		 len, base, textlen;
 	int64_t		 id;
 	int		 error;
 
+	name = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 :
+	    o->key;
+	len = strlen(name);
 	base = layout_md5_suffix(name, len);
 	r.job = j;
 	r.is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
@@ -391,19 +394,21 @@ verify_item(void *arg, size_t i)
 		problem(v, "%s: md5 mismatch (the bytes hash to %s)", o->key,
 		    hex);
 	else if (r.is_hdr) {
-		if (tablet_text(r.hdr.data, r.hdr.len, &text, &textlen,
+		/* The folder is __<tabletId>: the header must be its own. */
+		tdir = strrchr(o->key, '/');
+		while (tdir > o->key && tdir[-1] != '/')
+			tdir--;
+		id = strtoll(tdir + 2, NULL, 10);
+		if (tablet_text_for(r.hdr.data, r.hdr.len, id, &text, &textlen,
 		    &cause) != 0)
 			problem(v, "%s: bad tablet header: %s", o->key, cause);
 		else {
-			/* The folder is __<tabletId>. */
-			tdir = strrchr(o->key, '/');
-			while (tdir > o->key && tdir[-1] != '/')
-				tdir--;
-			id = strtoll(tdir + 2, NULL, 10);
-			if (strncmp(text, "Tablet: ", 8) == 0 &&
-			    strtoll(text + 8, NULL, 10) != id)
-				problem(v, "%s: the header is of tablet %lld",
-				    o->key, strtoll(text + 8, NULL, 10));
+			/* Not decoded: its Reason line says why. */
+			if (strncmp(text, "Header: ", 8) == 0 &&
+			    (why = strstr(text, "\nReason: ")) != NULL)
+				problem(v, "%s: not its tablet's header: %.*s",
+				    o->key, (int)strcspn(why + 9, "\n"),
+				    why + 9);
 			free(text);
 		}
 		free(cause);
@@ -471,7 +476,7 @@ verify_run(struct job *j)
 	char		*cause = NULL, *infoname;
 	uint64_t	 bytes = 0;
 	size_t		 i, tslen;
-	bool		 checked;
+	bool		 checked, global;
 	int		 error;
 
 	memset(&v, 0, sizeof v);
@@ -516,11 +521,13 @@ verify_run(struct job *j)
 
 	for (i = 0; i < v.nobjs; i++) {
 		o = &v.objs[i];
-		if (!o->known && !layout_in_content(o->key))
+		/* BACKUP GLOBAL's objects are read and checked too. */
+		global = layout_global_info(o->key, &ts, &tslen);
+		if (!o->known && !global && !layout_in_content(o->key))
 			problem(&v, "%s: unexpected object", o->key);
-		else if (!o->known && info != NULL)
+		else if (!o->known && !global && info != NULL)
 			problem(&v, "%s: not in the info", o->key);
-		if (layout_in_content(o->key)) {
+		if (layout_in_content(o->key) || global) {
 			v.reads = xreallocarray(v.reads, v.nreads + 1,
 			    sizeof *v.reads);
 			v.reads[v.nreads++] = i;

@@ -7,6 +7,9 @@
  *	    __repo_info				its CREATE REPOSITORY record
  *	    __ss_<label>/			a snapshot folder
  *		__info_<timestamp>.<md5>	a backup's job info
+ *		__global_info_<timestamp>.<md5>	BACKUP GLOBAL's SQL (users,
+ *						grants, catalogs, workload
+ *						groups), beside a job info
  *		__meta.<md5>			the catalog objects
  *		__ss_content/__db_<id>/__tbl_<id>/__part_<id>/__idx_<id>/
  *		    __<tablet id>/<file>.<md5>	a tablet's files
@@ -28,6 +31,7 @@
 #define REPO_INFO	"__repo_info"
 #define SNAPSHOT	"__ss_"
 #define INFO		"__info_"
+#define GLOBAL_INFO	"__global_info_"
 #define META		"__meta"
 #define CONTENT		"__ss_content/"
 #define LAYOUT_NAME_MAX	256
@@ -173,6 +177,28 @@ layout_info(const char *name, const char **ts, size_t *tslen, bool *checked)
 	*checked = base != len;
 	if (!*checked && (dot = strrchr(p, '.')) != NULL)
 		base = dot - p;
+	*ts = p;
+	*tslen = base;
+	return (true);
+}
+
+/*
+ * Is name (at the top of a snapshot folder) BACKUP GLOBAL's object,
+ * __global_info_<timestamp>.<md5>?  Its timestamp runs to the md5 suffix;
+ * one without an md5 cannot be checked and is none.  It never starts with
+ * __info_, so layout_info never takes it for a job info.
+ */
+bool
+layout_global_info(const char *name, const char **ts, size_t *tslen)
+{
+	const char	*p;
+	size_t		 len, base;
+
+	if ((p = after(name, GLOBAL_INFO)) == NULL || strchr(p, '/') != NULL)
+		return (false);
+	len = strlen(p);
+	if ((base = layout_md5_suffix(p, len)) == len || base == 0)
+		return (false);
 	*ts = p;
 	*tslen = base;
 	return (true);

@@ -229,11 +229,12 @@ main(int argc, char **argv)
 		    strerror(error));
 		goto out;
 	}
-	if (!broker_is_s3(o.location) && (o.endpoint != NULL ||
+	if (broker_is_local(o.location) && (o.endpoint != NULL ||
 	    o.region != NULL || o.path_style || o.credentials != NULL ||
 	    o.profile != NULL || o.cafile != NULL)) {
-		fprintf(stderr, "snapfs: %s: S3 options need an s3://, "
-		    "oss://, cos://, obs:// or gs:// location\n", o.location);
+		fprintf(stderr, "snapfs: %s: S3 and Azure options need an "
+		    "s3://, oss://, cos://, obs://, gs://, https:// or abfs:// "
+		    "location\n", o.location);
 		goto out;
 	}
 	if (o.memory != NULL && (parse_size(o.memory, &memory) == -1 ||

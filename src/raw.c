@@ -7,7 +7,8 @@
  * at once instead, with one recursive listing, so copying a
  * snapshot of 300,000 tablets costs a few list pages, not a request per
  * folder.  A folder made up from a recursive listing shows the time of the
- * newest object below it.
+ * newest object below it.  BACKUP GLOBAL's objects hold password hashes
+ * and are the mount owner's alone, as in their snapshot folder.
  */
 
 #include <errno.h>
@@ -24,6 +25,20 @@ last_part(const char *key)
 	return (p == NULL ? key : p + 1);
 }
 
+/* Object name of listing entry e in parent. */
+static void
+add_object(struct batch *b, uint32_t parent, const char *name,
+    const struct broker_entry *e)
+{
+	const char	*ts;
+	size_t		 tslen;
+	uint32_t	 i;
+
+	i = tree_add_file(b, parent, name, name, e->size, e->mtime);
+	if (layout_global_info(name, &ts, &tslen))
+		tree_batch_private(b, i);
+}
+
 static int
 folder_entry(void *arg, const struct broker_entry *e)
 {
@@ -38,7 +53,7 @@ folder_entry(void *arg, const struct broker_entry *e)
 		if (!layout_is_snapshot_dir(e->key))
 			tree_batch_refreshable(b, i);
 	} else
-		tree_add_file(b, BATCH_TOP, name, name, e->size, e->mtime);
+		add_object(b, BATCH_TOP, name, e);
 	return (0);
 }
 
@@ -140,8 +155,7 @@ walk_entry(void *arg, const struct broker_entry *e)
 	slash = strrchr(rel, '/');
 	parent = walk_folder(w, rel, slash != NULL ? slash - rel : 0,
 	    e->mtime);
-	tree_add_file(w->b, parent, last_part(rel), last_part(rel), e->size,
-	    e->mtime);
+	add_object(w->b, parent, last_part(rel), e);
 	return (0);
 }
 

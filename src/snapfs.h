@@ -155,6 +155,8 @@ void		 digest_sha256_hex(const void *, size_t,
 void		 digest_hmac_sha256(const void *, size_t, const void *, size_t,
 		    unsigned char [32]);
 void		 digest_hex(const unsigned char *, size_t, char *);
+void		 digest_base64_encode(const void *, size_t, char *);
+int		 digest_base64_decode(const char *, size_t, unsigned char *);
 
 /* json.c: a pull reader over a buffer, nothing allocated per value */
 enum json_type {
@@ -215,6 +217,7 @@ bool		 layout_md5_is_hex(const char *, size_t);
 size_t		 layout_md5_suffix(const char *, size_t);
 bool		 layout_info(const char *, const char **, size_t *, bool *);
 char		*layout_info_name(const char *, const char *);
+bool		 layout_global_info(const char *, const char **, size_t *);
 void		 layout_timestamp(time_t, char [LAYOUT_TS_MAX]);
 bool		 layout_is_meta(const char *);
 char		*layout_meta_name(const char *);
@@ -285,6 +288,8 @@ char		*info_write(const struct info *, size_t *);
 
 /* tablet.c: the tablet header (<tabletId>.hdr), decoded */
 int		 tablet_text(const void *, size_t, char **, size_t *, char **);
+int		 tablet_text_for(const void *, size_t, int64_t, char **,
+		    size_t *, char **);
 
 /* ---- Storage: the broker interface and its backends ---- */
 
@@ -346,6 +351,8 @@ struct xml_list {
 	char		*next;		/* out: its continuation token */
 };
 int		 xml_list(const char *, size_t, struct xml_list *, char **);
+int		 xml_azure_list(const char *, size_t, struct xml_list *,
+		    char **);
 int		 xml_error(const char *, size_t, char **, char **);
 int		 xml_upload_id(const char *, size_t, char **);
 int		 xml_texts(const char *, size_t, const char *,
@@ -377,6 +384,27 @@ int		 aws_credentials(const struct broker_options *,
 		    struct sigv4_key *, char **, char **);
 int		 aws_config_get(const struct broker_options *, const char *,
 		    char **, char **);
+
+/* azure-key.c: Azure Storage keys, Shared Key signatures */
+struct azure_key {
+	char		*account;
+	unsigned char	*key;		/* decoded, or NULL */
+	size_t		 keylen;
+	char		*sas;		/* a SAS token, or NULL */
+	char		*endpoint;	/* a connection string's, or NULL */
+};
+struct azure_param {
+	const char	*name;		/* lowercase */
+	const char	*value;		/* decoded */
+};
+int		 azure_key_open(const struct broker_options *, const char *,
+		    struct azure_key *, char **, char **);
+void		 azure_key_clear(struct azure_key *);
+char		*azure_string_to_sign(const struct http_request *,
+		    const char *, const char *, const struct azure_param *,
+		    size_t);
+void		 azure_sign(const struct azure_key *, struct http_request *,
+		    const char *, const struct azure_param *, size_t, time_t);
 
 /* aws-creds.c: the keys requests are signed with, renewed as they expire */
 struct aws_creds;
@@ -429,7 +457,11 @@ struct broker {
 };
 int		 broker_open(const char *, const struct broker_options *,
 		    struct broker **, char **);
-bool		 broker_is_s3(const char *);
+bool		 broker_is_local(const char *);
+int		 broker_list_object(const char *, const char *, uint64_t,
+		    int64_t, broker_list_cb, void *);
+int		 broker_list_prefix(const char *, const char *, const char *,
+		    broker_list_cb, void *);
 void		 broker_start(struct broker *);
 void		 broker_close(struct broker *);
 int		 broker_list(struct broker *, const char *, int,
@@ -449,9 +481,10 @@ int		 broker_upload(struct broker *, const char *, int, uint64_t,
 		    volatile bool *);
 int		 broker_remove(struct broker *, const char *, volatile bool *);
 
-/* broker-local.c, broker-s3.c */
+/* broker-local.c, broker-s3.c, broker-azure.c */
 extern const struct broker_ops broker_local_ops;
 extern const struct broker_ops broker_s3_ops;
+extern const struct broker_ops broker_azure_ops;
 
 /* ---- The repository model ---- */
 
@@ -540,6 +573,7 @@ struct tree_attr {
 	int64_t		 mtime;
 	uint32_t	 aux;		/* the loader's reference */
 	bool		 immutable;	/* safe to cache for ever */
+	bool		 private;	/* mode 0400, not 0444 */
 };
 struct tree_dir {
 	enum node_load	 load;
@@ -607,6 +641,7 @@ uint32_t	 tree_add_dynamic(struct batch *, uint32_t, const char *,
 uint32_t	 tree_add_ctl(struct batch *, uint32_t, const char *, uint32_t);
 void		 tree_batch_mutable(struct batch *, uint32_t);
 void		 tree_batch_refreshable(struct batch *, uint32_t);
+void		 tree_batch_private(struct batch *, uint32_t);
 void		 tree_batch_mtime(struct batch *, int64_t);
 void		 tree_batch_touch(struct batch *, uint32_t, int64_t);
 size_t		 tree_batch_count(struct batch *);

@@ -5,6 +5,13 @@
  * small bounds-checked reader of our own, not libprotobuf: only the fields
  * shown below are decoded, everything else is skipped by wire type.  Byte
  * offsets in messages count from the start of the file.
+ *
+ * Palo and Doris up to 0.10 wrote an older message, OLAPHeaderMessage,
+ * inside the same FileHeader; its field numbers mean other things (its 3
+ * is cumulative_layer_point), so read as a TabletMetaPB it shows ids that
+ * are not there.  When the folder's tablet id is known, a header is only
+ * decoded if it looks like a TabletMetaPB: every field TabletMetaPB
+ * defines has its wire type and tablet_id is the folder's.
  */
 
 #include <sys/types.h>
@@ -24,6 +31,7 @@
 #define TABLET_MAX_ROWSETS	1000000
 #define TABLET_TEXT_MAX		(256U * 1024 * 1024)
 #define TABLET_ID_MAX		256	/* longest rowset_id_v2 shown */
+#define TABLET_NFIELDS		20	/* TabletMetaPB fields 1..19 */
 
 /* A protobuf message being read: [p, end) with file offset base of p. */
 struct pb {
@@ -32,6 +40,36 @@ struct pb {
 	const uint8_t	*end;
 	size_t		 base;
 	const char	*what;		/* message name, for errors */
+};
+
+/* The fields of TabletMetaPB (Doris 0.11 to 3.x) and their wire types. */
+static const struct {
+	const char	*name;
+	u_int		 wire;
+} tablet_fields[TABLET_NFIELDS] = {
+	[1] = { "table_id", 0 },
+	[2] = { "partition_id", 0 },
+	[3] = { "tablet_id", 0 },
+	[4] = { "schema_hash", 0 },
+	[5] = { "shard_id", 0 },
+	[6] = { "creation_time", 0 },
+	[7] = { "cumulative_layer_point", 0 },
+	[8] = { "tablet_state", 0 },
+	[9] = { "schema", 2 },
+	[10] = { "rs_metas", 2 },
+	[11] = { "inc_rs_metas", 2 },
+	[12] = { "alter_task", 2 },
+	[13] = { "in_restore_mode", 0 },
+	[14] = { "tablet_uid", 2 },
+	[15] = { "end_rowset_id", 0 },
+	[16] = { "preferred_rowset_type", 0 },
+	[17] = { "tablet_type", 0 },
+	[18] = { "stale_rs_metas", 2 },
+	[19] = { "replica_id", 0 },
+};
+
+static const char *tablet_wires[] = {
+	"a varint", "a fixed64", "length-delimited", "", "", "a fixed32"
 };
 
 struct rowset {
@@ -282,14 +320,97 @@ tablet_header(const uint8_t *p, size_t len, size_t *off, char **cause)
 	return (0);
 }
 
+/*
+ * Does the protobuf at off look like the TabletMetaPB of tablet?  0 if it
+ * does; if not, 1 and the reason in why; -errno if it does not parse.
+ */
+static int
+tablet_check(const uint8_t *p, size_t len, size_t off, int64_t tablet,
+    char *why, size_t whylen, char **cause)
+{
+	struct pb	 pb;
+	const uint8_t	*data;
+	size_t		 dlen;
+	uint64_t	 v;
+	int64_t		 id = 0;
+	u_int		 field, wire;
+	bool		 found = false;
+	int		 error;
+
+	pb.start = pb.p = p + off;
+	pb.end = p + len;
+	pb.base = off;
+	pb.what = "TabletMetaPB";
+	while (pb.p < pb.end) {
+		if ((error = pb_field(&pb, &field, &wire, &v, &data, &dlen,
+		    cause)) != 0)
+			return (error);
+		if (field >= TABLET_NFIELDS)
+			continue;
+		if (wire != tablet_fields[field].wire) {
+			snprintf(why, whylen, "field %u is %s, TabletMetaPB's "
+			    "%s is %s", field, tablet_wires[wire],
+			    tablet_fields[field].name,
+			    tablet_wires[tablet_fields[field].wire]);
+			return (1);
+		}
+		if (field == 3) {
+			id = (int64_t)v;
+			found = true;
+		}
+	}
+	if (!found) {
+		snprintf(why, whylen, "no field 3 (tablet_id), the folder is "
+		    "tablet %" PRId64, tablet);
+		return (1);
+	}
+	if (id != tablet) {
+		snprintf(why, whylen, "field 3 (tablet_id) is %" PRId64 ", the"
+		    " folder is tablet %" PRId64, id, tablet);
+		return (1);
+	}
+	return (0);
+}
+
+/* The text of a header that is not decoded: why, and its FileHeader. */
+static void
+tablet_undecoded(const uint8_t *p, size_t len, size_t off, const char *why,
+    char **text, size_t *textlen)
+{
+	const char	*form;
+
+	if (off == TABLET_NEW_HEADER)
+		form = "40 bytes, version 1";
+	else
+		form = "20 bytes (old form)";
+	*textlen = xasprintf(text, "Header: not a TabletMetaPB (an older "
+	    "Palo/Doris header message?), not decoded\nReason: %s\n"
+	    "FileHeader: %s, protobuf %zu bytes, adler32 %08" PRIx32 " ok\n",
+	    why, form, len - off, tablet_adler32(p + off, len - off));
+}
+
+/* The text of a header, decoded whatever its tablet. */
 int
 tablet_text(const void *buf, size_t len, char **text, size_t *textlen,
     char **cause)
+{
+	return (tablet_text_for(buf, len, -1, text, textlen, cause));
+}
+
+/*
+ * The text of the header in the folder of tablet folder, or in any folder
+ * if folder is -1.  A header that is not a TabletMetaPB of that tablet is
+ * not decoded: its text says so.
+ */
+int
+tablet_text_for(const void *buf, size_t len, int64_t folder, char **text,
+    size_t *textlen, char **cause)
 {
 	const uint8_t	*p = buf, *data;
 	struct pb	 pb;
 	struct rowset	 rs;
 	struct buf	 out, rows;
+	char		 why[128];
 	size_t		 off, dlen, count = 0;
 	int64_t		 table = 0, partition = 0, tablet = 0, hash = 0;
 	uint64_t	 v;
@@ -300,6 +421,13 @@ tablet_text(const void *buf, size_t len, char **text, size_t *textlen,
 	*textlen = 0;
 	if ((error = tablet_header(p, len, &off, cause)) != 0)
 		return (error);
+	if (folder >= 0 && (error = tablet_check(p, len, off, folder, why,
+	    sizeof why, cause)) != 0) {
+		if (error < 0)
+			return (error);
+		tablet_undecoded(p, len, off, why, text, textlen);
+		return (0);
+	}
 	pb.start = pb.p = p + off;
 	pb.end = p + len;
 	pb.base = off;

@@ -49,7 +49,8 @@ enum {
 	NF_CHECKED = 0x02,		/* md5 verified */
 	NF_DAMAGED = 0x04,		/* md5 mismatch seen */
 	NF_ORPHAN = 0x08,		/* dropped by a reload; ino is free */
-	NF_REFRESH = 0x10		/* listed again when it is old */
+	NF_REFRESH = 0x10,		/* listed again when it is old */
+	NF_PRIVATE = 0x20		/* for the mount's owner alone */
 };
 
 enum {
@@ -513,6 +514,14 @@ tree_batch_mutable(struct batch *b, uint32_t i)
 		b->nodes[i].flags |= NF_MUTABLE;
 }
 
+/* File i holds secrets (password hashes): only the mount's owner reads it. */
+void
+tree_batch_private(struct batch *b, uint32_t i)
+{
+	if (i < b->n)
+		b->nodes[i].flags |= NF_PRIVATE;
+}
+
 /* Folder i is listed again when it is old (see tree_refresh_setup). */
 void
 tree_batch_refreshable(struct batch *b, uint32_t i)
@@ -879,6 +888,7 @@ node_attr(const struct node *n, struct tree_attr *attr)
 	attr->mtime = n->mtime;
 	attr->aux = n->aux;
 	attr->immutable = (n->flags & NF_MUTABLE) == 0;
+	attr->private = (n->flags & NF_PRIVATE) != 0;
 }
 
 /*
@@ -976,8 +986,8 @@ same_node(struct batch *ca, const struct node *a, struct batch *cb,
 	return (a->type == b->type && a->load == b->load &&
 	    a->aux == b->aux && a->size == b->size && (a->mtime == b->mtime ||
 	    (a->flags & b->flags & NF_REFRESH) != 0) &&
-	    (a->flags & (NF_MUTABLE | NF_REFRESH)) ==
-	    (b->flags & (NF_MUTABLE | NF_REFRESH)) &&
+	    (a->flags & (NF_MUTABLE | NF_REFRESH | NF_PRIVATE)) ==
+	    (b->flags & (NF_MUTABLE | NF_REFRESH | NF_PRIVATE)) &&
 	    a->keylen == b->keylen && memcmp(node_str(ca, a->key),
 	    node_str(cb, b->key), a->keylen) == 0);
 }

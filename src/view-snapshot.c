@@ -2,9 +2,11 @@
  * A snapshot folder of the mount, made when it is first opened: its info
  * object is read (checked against its md5, parsed) and gives
  * snapshot.txt, details.json, info.json and a folder per table, partition
- * and tablet; one recursive listing of the content gives each tablet its
- * files.  An info that is damaged or malformed gives only snapshot.txt,
- * whose Status says why, as SHOW SNAPSHOT ... WHERE does.
+ * and tablet; one recursive listing of the folder gives each tablet its
+ * files, and global.sql when BACKUP GLOBAL left an object of the same
+ * timestamp (its users' password hashes make it the mount owner's alone).
+ * An info that is damaged or malformed gives only snapshot.txt, whose
+ * Status says why, as SHOW SNAPSHOT ... WHERE does.
  */
 
 #include <errno.h>
@@ -15,17 +17,42 @@
 
 #include "snapfs.h"
 
+/* snapshot.txt's last line: did BACKUP GLOBAL save the backup's globals? */
+#define GLOBAL_YES	"global.sql (users, grants, catalogs, workload groups)"
+
 struct snapshot_ctx {
 	struct batch		*b;
 	struct repo_places	 places;	/* aux: the tablet's node */
 	size_t			 prefixlen;	/* of "<snapshot folder>/" */
 	uint64_t		 files;
+	const char		*timestamp;	/* of the backup shown */
+	struct repo_object	 global;	/* its BACKUP GLOBAL object */
+	size_t			 nglobals;	/* with that timestamp */
 };
 
+/* A BACKUP GLOBAL object at the top of the folder, if of our backup. */
+static void
+global_entry(struct snapshot_ctx *ctx, const struct broker_entry *e,
+    const char *name)
+{
+	const char	*ts;
+	size_t		 tslen;
+
+	if (!layout_global_info(name, &ts, &tslen) ||
+	    tslen != strlen(ctx->timestamp) ||
+	    strncmp(ts, ctx->timestamp, tslen) != 0)
+		return;
+	if (ctx->nglobals++ == 0) {
+		ctx->global.name = xstrdup(name);
+		ctx->global.size = e->size;
+		ctx->global.mtime = e->mtime;
+	}
+}
+
 /*
- * One object of the content: file F of tablet T when the info places T
- * where the key says, shown without its md5 suffix; anything else is left
- * to .raw.
+ * One object of the folder: file F of tablet T when the info places T
+ * where the key says, shown without its md5 suffix, or a BACKUP GLOBAL
+ * object; anything else is left to .raw.
  */
 static int
 content_entry(void *arg, const struct broker_entry *e)
@@ -36,9 +63,14 @@ content_entry(void *arg, const struct broker_entry *e)
 	char			 name[NAME_MAX_BYTES + 1];
 	size_t			 len, shown;
 
-	if (e->is_dir || strlen(e->key) < ctx->prefixlen ||
-	    (pl = repo_place_find(&ctx->places, e->key + ctx->prefixlen,
-	    &p)) == NULL)
+	if (e->is_dir || strlen(e->key) < ctx->prefixlen)
+		return (0);
+	p = e->key + ctx->prefixlen;
+	if (strchr(p, '/') == NULL) {
+		global_entry(ctx, e, p);
+		return (0);
+	}
+	if ((pl = repo_place_find(&ctx->places, p, &p)) == NULL)
 		return (0);
 	len = strlen(p);
 	if ((shown = layout_md5_suffix(p, len)) == len ||
@@ -76,10 +108,31 @@ partition_text(const struct info_partition *p, size_t *len)
 	return (buf_take(&b));
 }
 
-/* Table, partition and tablet folders from the info, then tablet files. */
+/* global.sql, from the one BACKUP GLOBAL object of the backup. */
+static bool
+snapshot_global(const struct tree_dir *dir, struct snapshot_ctx *ctx)
+{
+	uint32_t	i;
+
+	if (ctx->nglobals > 1)
+		log_warn("%s: %zu global infos of %s, none shown", dir->key,
+		    ctx->nglobals, ctx->timestamp);
+	if (ctx->nglobals != 1)
+		return (false);
+	i = tree_add_file(ctx->b, BATCH_TOP, "global.sql", ctx->global.name,
+	    ctx->global.size, ctx->global.mtime);
+	tree_batch_private(ctx->b, i);
+	return (true);
+}
+
+/*
+ * Table, partition and tablet folders from the info, then tablet files
+ * and global.sql; *global says whether there is one.
+ */
 static int
 snapshot_tree(struct broker *broker, const struct tree_dir *dir,
-    const struct info *info, struct batch *b, char **cause)
+    const struct info *info, const char *timestamp, struct batch *b,
+    bool *global, char **cause)
 {
 	struct snapshot_ctx	 ctx;
 	const struct info_table	*t;
@@ -93,6 +146,7 @@ snapshot_tree(struct broker *broker, const struct tree_dir *dir,
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.b = b;
+	ctx.timestamp = timestamp;
 	repo_places_init(&ctx.places, info);
 	for (i = 0; i < info->ntables; i++) {
 		t = &info->tables[i];
@@ -129,16 +183,20 @@ snapshot_tree(struct broker *broker, const struct tree_dir *dir,
 		}
 	}
 
-	xasprintf(&key, "%s/%s", dir->key, layout_content());
-	ctx.prefixlen = strlen(dir->key) + 1;
+	/* The whole folder: its content, and the objects beside the info. */
+	xasprintf(&key, "%s/", dir->key);
+	ctx.prefixlen = strlen(key);
 	error = broker_list(broker, key, BROKER_RECURSIVE, content_entry,
 	    &ctx, dir->abort);
 	free(key);
 	if (error != 0)
 		xasprintf(cause, "listing the content: %s", strerror(-error));
-	else
+	else {
+		*global = snapshot_global(dir, &ctx);
 		log_debug("%s: %zu tablets, %" PRIu64 " files", dir->key,
 		    ctx.places.n, ctx.files);
+	}
+	free(ctx.global.name);
 	repo_places_free(&ctx.places);
 	return (error);
 }
@@ -157,6 +215,7 @@ view_snapshot_load(struct broker *broker, const struct tree_dir *dir,
 	struct info	*info;
 	char		*key, *text, *why = NULL;
 	size_t		 len;
+	bool		 global = false;
 	int		 error;
 
 	*found = NULL;
@@ -180,18 +239,20 @@ view_snapshot_load(struct broker *broker, const struct tree_dir *dir,
 		return (error);
 	}
 
-	xasprintf(&text, "Snapshot: %s\nTimestamp: %s\nDatabase: %s\n"
-	    "Status: OK\n", label, timestamp, info->database);
-	tree_add_text(b, BATCH_TOP, "snapshot.txt", text, strlen(text),
-	    dir->mtime);
-	free(text);
 	text = info_details(info, &len);
 	tree_add_text(b, BATCH_TOP, "details.json", text, len, dir->mtime);
 	free(text);
 	tree_add_file(b, BATCH_TOP, "info.json", o->name, o->size, o->mtime);
-	error = snapshot_tree(broker, dir, info, b, cause);
-	info_free(info);
-	if (error == 0)
+	error = snapshot_tree(broker, dir, info, timestamp, b, &global, cause);
+	if (error == 0) {
+		xasprintf(&text, "Snapshot: %s\nTimestamp: %s\nDatabase: %s\n"
+		    "Status: OK\nGlobal: %s\n", label, timestamp,
+		    info->database, global ? GLOBAL_YES : "none");
+		tree_add_text(b, BATCH_TOP, "snapshot.txt", text,
+		    strlen(text), dir->mtime);
+		free(text);
 		stats_add(STAT_SNAPSHOTS_LOADED, 1);
+	}
+	info_free(info);
 	return (error);
 }

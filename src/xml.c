@@ -134,7 +134,26 @@ xml_walk(const char *p, size_t len, xml_text_fn text, xml_end_fn end,
 	return (ret == 0 ? 0 : -1);
 }
 
+/*
+ * The two listings read here: S3's ListObjectsV2 and Azure's List Blobs.
+ * An entry is an element under the root (S3) or under its Blobs (Azure);
+ * its fields are found by name below it.
+ */
+struct list_dialect {
+	const char	*what;		/* for messages */
+	const char	*root;
+	int		 depth;		/* of an entry element */
+	const char	*object;	/* its element */
+	const char	*prefix;	/* a common prefix's element */
+	const char	*key;		/* the name, in either */
+	const char	*size;
+	const char	*mtime;
+	int64_t		(*time)(const char *);
+	const char	*next;		/* the next page's token, at depth 2 */
+};
+
 struct list_state {
+	const struct list_dialect *d;
 	struct xml_entry	*entries;
 	size_t			 n;
 	struct xml_entry	 cur;
@@ -164,38 +183,70 @@ size_ok(const char *v, uint64_t *size)
 	return (true);
 }
 
+/* An HTTP date, as Azure's Last-Modified: Thu, 03 Dec 2026 04:23:57 GMT. */
+static int64_t
+rfc1123(const char *s)
+{
+	struct tm	 tm;
+	const char	*end;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof tm);
+	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0' || (t = timegm(&tm)) < 0 ||
+	    t > INT64_MAX / 1000000000)
+		return (0);
+	return ((int64_t)t * 1000000000);
+}
+
+static const struct list_dialect s3_list = {
+	"ListObjectsV2 answer", "ListBucketResult", 2, "Contents",
+	"CommonPrefixes", NULL, "Size", "LastModified", iso8601,
+	"NextContinuationToken"
+};
+static const struct list_dialect azure_list = {
+	"List Blobs answer", "EnumerationResults", 3, "Blob", "BlobPrefix",
+	"Name", "Content-Length", "Last-Modified", rfc1123, "NextMarker"
+};
+
 static void
 list_text(void *arg, const char **path, int depth, const char *v)
 {
-	struct list_state	*s = arg;
+	struct list_state		*s = arg;
+	const struct list_dialect	*d = s->d;
+	const char			*name = path[depth - 1];
+	const char			*entry;
 
-	if (depth < 2 || strcmp(path[0], "ListBucketResult") != 0)
+	if (depth < 2 || strcmp(path[0], d->root) != 0)
 		return;
 	s->is_list = true;
 	if (depth == 2) {
-		if (strcmp(path[1], "IsTruncated") == 0)
+		if (strcmp(name, "IsTruncated") == 0)
 			s->truncated = strcmp(v, "true") == 0;
-		else if (strcmp(path[1], "NextContinuationToken") == 0) {
+		else if (strcmp(name, d->next) == 0) {
 			free(s->next);
 			s->next = xstrdup(v);
-		} else if (strcmp(path[1], "EncodingType") == 0)
+			s->truncated |= d == &azure_list && *v != '\0';
+		} else if (strcmp(name, "EncodingType") == 0)
 			s->url = strcmp(v, "url") == 0;
 		return;
 	}
-	if (depth != 3)
+	if (depth <= d->depth)
 		return;
-	if (strcmp(path[1], "Contents") == 0) {
-		if (strcmp(path[2], "Key") == 0) {
+	entry = path[d->depth - 1];
+	if (strcmp(entry, d->object) == 0) {
+		if (depth == d->depth + 1 && strcmp(name, d->key != NULL ?
+		    d->key : "Key") == 0) {
 			free(s->cur.key);
 			s->cur.key = xstrdup(v);
-		} else if (strcmp(path[2], "Size") == 0) {
+		} else if (strcmp(name, d->size) == 0) {
 			if (!size_ok(v, &s->cur.size) && s->bad_size == NULL)
 				s->bad_size = xstrndup(v, 64);
-		}
-		else if (strcmp(path[2], "LastModified") == 0)
-			s->cur.mtime = iso8601(v);
-	} else if (strcmp(path[1], "CommonPrefixes") == 0 &&
-	    strcmp(path[2], "Prefix") == 0) {
+		} else if (strcmp(name, d->mtime) == 0)
+			s->cur.mtime = d->time(v);
+	} else if (strcmp(entry, d->prefix) == 0 &&
+	    depth == d->depth + 1 && strcmp(name, d->key != NULL ? d->key :
+	    "Prefix") == 0) {
 		free(s->cur.key);
 		s->cur.key = xstrdup(v);
 		s->cur.is_prefix = true;
@@ -205,13 +256,14 @@ list_text(void *arg, const char **path, int depth, const char *v)
 static void
 list_end(void *arg, const char **path, int depth)
 {
-	struct list_state	*s = arg;
+	struct list_state		*s = arg;
+	const struct list_dialect	*d = s->d;
 
-	if (depth == 1 && strcmp(path[0], "ListBucketResult") == 0)
+	if (depth == 1 && strcmp(path[0], d->root) == 0)
 		s->is_list = true;
-	if (depth != 2 || strcmp(path[0], "ListBucketResult") != 0 ||
-	    (strcmp(path[1], "Contents") != 0 &&
-	    strcmp(path[1], "CommonPrefixes") != 0))
+	if (depth != d->depth || strcmp(path[0], d->root) != 0 ||
+	    (strcmp(path[depth - 1], d->object) != 0 &&
+	    strcmp(path[depth - 1], d->prefix) != 0))
 		return;
 	if (s->cur.key != NULL) {
 		s->entries = xreallocarray(s->entries, s->n + 1,
@@ -222,11 +274,12 @@ list_end(void *arg, const char **path, int depth)
 }
 
 /*
- * Read one page of ListObjectsV2.  Objects and common prefixes go to the
+ * Read one page of a listing.  Objects and common prefixes go to the
  * callbacks, keys decoded when the server used encoding-type=url.
  */
-int
-xml_list(const char *p, size_t len, struct xml_list *l, char **cause)
+static int
+list_read(const struct list_dialect *d, const char *p, size_t len,
+    struct xml_list *l, char **cause)
 {
 	struct list_state	s;
 	size_t			i;
@@ -234,13 +287,14 @@ xml_list(const char *p, size_t len, struct xml_list *l, char **cause)
 	int			error = 0;
 
 	memset(&s, 0, sizeof s);
+	s.d = d;
 	if (xml_walk(p, len, list_text, list_end, &s) != 0 || !s.is_list) {
-		xasprintf(cause, "malformed ListObjectsV2 answer");
+		xasprintf(cause, "malformed %s", d->what);
 		error = -EIO;
 	} else if (s.bad_size != NULL) {
 		log_safe(s.bad_size, 64, shown, sizeof shown);
-		xasprintf(cause, "ListObjectsV2 answer: Size \"%s\" is not a "
-		    "size", shown);
+		xasprintf(cause, "%s: Size \"%s\" is not a size", d->what,
+		    shown);
 		error = -EIO;
 	}
 	free(s.bad_size);
@@ -268,6 +322,20 @@ xml_list(const char *p, size_t len, struct xml_list *l, char **cause)
 		error = -EIO;
 	}
 	return (error);
+}
+
+/* One page of S3's ListObjectsV2. */
+int
+xml_list(const char *p, size_t len, struct xml_list *l, char **cause)
+{
+	return (list_read(&s3_list, p, len, l, cause));
+}
+
+/* One page of Azure's List Blobs; its NextMarker is l->next. */
+int
+xml_azure_list(const char *p, size_t len, struct xml_list *l, char **cause)
+{
+	return (list_read(&azure_list, p, len, l, cause));
 }
 
 struct error_state {

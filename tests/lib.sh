@@ -539,3 +539,135 @@ no_d_state()
 		done
 	done
 }
+
+# --- Azure ---
+
+AZ=			# the Azurite folder, once az_start ran
+OWN_AZ=			# set when this test started that server itself
+AZ_CONTAINERS=		# containers to remove on exit
+AZ_SRC=			# the local location last copied to Azure ...
+AZLOC=			# ... and where it went
+AZ_OPTS=		# the snapfs options that reach the server
+
+# az_start: find or start Azurite; sets AZ, AZURE_ENDPOINT, AZURE_ACCOUNT,
+# AZURE_KEY, AZURE_CONNECTION_STRING, AZ_OPTS and the AZURE_STORAGE_*
+# variables snapfs reads, and sets the az CLI up for the test.  AZURE_DIR
+# names a server already started for the whole run (tests/azure/azurite.sh
+# start); without it the test starts its own in $W/azurite.
+#
+# The exit trap becomes az_exit: lib_cleanup's rm -rf of $W must come after
+# Azurite has stopped (it writes its database when it closes, and a file
+# made during the rm -rf leaves $W behind), and EXTRA_KILL does not wait;
+# lib_cleanup has no place for the containers of a shared server either.
+az_start()
+{
+	[ -n "$AZ" ] && return 0
+	require_prog /usr/bin/az curl
+	trap 'az_exit $?' EXIT
+	if [ -n "${AZURE_DIR:-}" ]; then
+		AZ=$AZURE_DIR
+	else
+		AZ=$W/azurite
+		OWN_AZ=$AZ
+		sh "$srcdir/tests/azure/azurite.sh" start "$AZ" "$(free_port)" ||
+		    fail "could not start azurite"
+	fi
+	eval "$(sh "$srcdir/tests/azure/azurite.sh" env "$AZ")" ||
+	    fail "no azurite in $AZ"
+	# snapfs takes a connection string or a SAS token before the account
+	# key: only the key, so that the endpoint is the one of -o endpoint.
+	unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_SAS_TOKEN
+	AZURE_STORAGE_ACCOUNT=$AZURE_ACCOUNT
+	AZURE_STORAGE_KEY=$AZURE_KEY
+	export AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY
+	AZ_OPTS="-o endpoint=$AZURE_ENDPOINT"
+	# The az CLI: its own configuration in $W (nothing in ~ is read or
+	# written), no telemetry (it would try to send it at every call), no
+	# warnings, colours or survey notices mixed with what tests parse.
+	AZURE_CONFIG_DIR=$W/az-config
+	AZURE_CORE_COLLECT_TELEMETRY=false
+	AZURE_CORE_ONLY_SHOW_ERRORS=true
+	AZURE_CORE_NO_COLOR=true
+	AZURE_CORE_SURVEY_MESSAGE=false
+	export AZURE_CONFIG_DIR AZURE_CORE_COLLECT_TELEMETRY \
+	    AZURE_CORE_ONLY_SHOW_ERRORS AZURE_CORE_NO_COLOR \
+	    AZURE_CORE_SURVEY_MESSAGE
+}
+
+# az_exit STATUS: the exit trap once az_start ran: remove this test's
+# containers (or stop its own server, which takes them along), then
+# lib_cleanup.  Nothing here may fail: lib_cleanup must run.
+az_exit()
+{
+	_az_rc=$1
+	set +e
+	if [ -n "$OWN_AZ" ]; then
+		sh "$srcdir/tests/azure/azurite.sh" stop "$OWN_AZ"
+	else
+		for _c in $AZ_CONTAINERS; do
+			az_storage container delete -n "$_c" >/dev/null 2>&1
+		done
+	fi
+	lib_cleanup "$_az_rc"
+}
+
+# az_storage ARGS...: Debian's az CLI, "az storage ARGS", against the
+# server.  /usr/bin/az on purpose, as /usr/bin/aws for S3.
+az_storage()
+{
+	/usr/bin/az storage "$@" --connection-string "$AZURE_CONNECTION_STRING"
+}
+
+# az_container: a new container for this test, removed on exit, in
+# CONTAINER.  Container names are 3 to 63 of [a-z0-9-], without "--".
+az_container()
+{
+	az_start
+	_n=$(printf %s "$TEST_NAME" | tr '_A-Z' '-a-z' | tr -cd 'a-z0-9-' |
+	    cut -c1-40)
+	CONTAINER=$(printf %s "snapfs-$_n-$(od -An -N4 -tx4 /dev/urandom |
+	    tr -d ' ')" | tr -s '-')
+	az_storage container create -n "$CONTAINER" --fail-on-exist -o none \
+	    >"$W/az.txt" 2>&1 ||
+	    fail "cannot create the container $CONTAINER:" \
+	    "$(tail -n 3 "$W/az.txt")"
+	AZ_CONTAINERS="$AZ_CONTAINERS $CONTAINER"
+}
+
+# az_publish LOC: copy the location LOC into a new container with the az
+# CLI, under loc/; AZLOC is then the location snapfs takes for it (with
+# AZ_OPTS).  Checks that every file became the blob of the same name; then
+# gives the local files the times Azure gave the blobs, so that tests
+# compare sizes and times the same way on every backend.
+az_publish()
+{
+	[ -n "$AZ_CONTAINERS" ] && [ -z "$AZ_SRC" ] || az_container
+	az_storage blob upload-batch -d "$CONTAINER" --destination-path loc \
+	    -s "$1" --no-progress -o none >"$W/az.txt" 2>&1 ||
+	    fail "az storage blob upload-batch of $1 failed:" \
+	    "$(tail -n 3 "$W/az.txt")"
+	AZ_SRC=$1
+	AZLOC=https://$AZURE_ACCOUNT.blob.core.windows.net/$CONTAINER/loc
+	az_storage blob list -c "$CONTAINER" --prefix loc/ --num-results '*' \
+	    -o json --query '[].[name, properties.lastModified]' \
+	    >"$W/blobs.json" 2>"$W/az.txt" ||
+	    fail "cannot list $AZLOC: $(tail -n 3 "$W/az.txt")"
+	python3 -c '
+import datetime, json, os, sys
+root, listing = sys.argv[1], sys.argv[2]
+blobs = {}
+for name, mtime in json.load(open(listing, encoding="utf-8")):
+    t = datetime.datetime.fromisoformat(mtime).timestamp()
+    blobs[name[len("loc/"):]] = t
+files = set()
+for d, _, names in os.walk(root):
+    for n in names:
+        files.add(os.path.relpath(os.path.join(d, n), root))
+for what, names in (("files with no blob", files - set(blobs)),
+                    ("blobs with no file", set(blobs) - files)):
+    if names:
+        sys.exit("%s (%d): %s" % (what, len(names), sorted(names)[:5]))
+for key, t in blobs.items():
+    os.utime(os.path.join(root, key), (t, t))
+' "$1" "$W/blobs.json" || fail "az_publish: cannot set the times of $1"
+}

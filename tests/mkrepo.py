@@ -43,6 +43,15 @@ flipbyte / flipbig (one byte of the first .dat of the first tablet flipped
 after its md5 was taken; flipbig makes that file 12 MiB), partleftover (a
 copy of the last info as __info_<ts>.part beside it).
 
+--old-header TABLET gives that tablet the header of Palo and Doris up to
+0.10: the same FileHeader over an OLAPHeaderMessage, whose fields 1, 3 and
+4 read as a TabletMetaPB say table 10007, tablet 10008, schema hash 10009.
+
+--global-info writes, beside each info, what BACKUP GLOBAL (Doris 4.x)
+writes: __global_info_<ts>.<md5>, SQL text that creates users (with
+password hashes), grants, catalogs and workload groups, mtime its info's
++ 1 s; --global-info badmd5 gives it a wrong md5 suffix.
+
 --hostile plants one piece of hostile input in every info file of the
 snapshot (it may be repeated; the file is rewritten, compact, and its md5
 suffix matches): HOSTILE_DOC lists the kinds.  Content files keep their
@@ -353,6 +362,35 @@ def hdr_bytes(t, p, ix, tablet, rowsets, bad=False):
     return head + pb
 
 
+def old_hdr_bytes(t, p, ix, tablet, rowsets):
+    """FileHeader (40 bytes) + an OLAPHeaderMessage, as Palo and Doris up
+    to 0.10 wrote it: num_rows_per_data_block(1) one file_version(2) per
+    rowset, cumulative_layer_point(3) num_short_key_fields(4) column(5)
+    creation_time(6) data_file_type(9) next_column_unique_id(10)
+    compress_kind(11) bf_fpp(14, a double) keys_type(15) tablet_id(20)
+    schema_hash(21).  Its fields 1, 3 and 4 are 10007, 10008 and 10009, so
+    that read as a TabletMetaPB it says table 10007, tablet 10008 and
+    schema hash 10009."""
+    pb = pb_int(1, 10007)
+    for rid, ver, size in rowsets:
+        fv = (pb_int(1, 1) + pb_int(2, ver) + pb_int(3, ver) +
+              pb_int(4, 0) + pb_int(5, 0) + pb_int(6, 0) +
+              pb_int(7, size) + pb_int(8, size // 100) + pb_int(9, 0))
+        pb += pb_bytes(2, fv)
+    pb += pb_int(3, 10008) + pb_int(4, 10009)
+    for name, typ, key in (("k1", "INT", 1), ("v1", "BIGINT", 0)):
+        pb += pb_bytes(5, pb_bytes(1, name.encode()) +
+                       pb_bytes(2, typ.encode()) +
+                       pb_bytes(3, b"NONE" if key else b"SUM") +
+                       pb_int(4, 8) + pb_int(5, key))
+    pb += (pb_int(6, 1500000000) + pb_int(9, 1) + pb_int(10, 2) +
+           pb_int(11, 2) + varint(14 << 3 | 1) + struct.pack("<d", 0.05) +
+           pb_int(15, 2) + pb_int(20, tablet) + pb_int(21, ix.schema_hash))
+    sum_ = zlib.adler32(pb) & 0xffffffff
+    head = struct.pack("<QIQIQII", 0, 1, 40 + len(pb), 0, len(pb), sum_, 0)
+    return head + pb
+
+
 def parse_ts(ts, tz_hours):
     m = TS_RE.match(ts)
     if not m:
@@ -416,9 +454,13 @@ class Gen:
                     size = BIG_DEFAULT
             files.append((name, hashlib.shake_128(key.encode()).digest(size)))
             rowsets.append((name[:-len("_0.dat")], j + 2, size))
-        files.append(("%d.hdr" % tablet, hdr_bytes(
-            t, p, ix, tablet, rowsets,
-            "badhdr" in self.broken and tablet == self.target)))
+        if tablet == self.a.old_header:
+            files.append(("%d.hdr" % tablet, old_hdr_bytes(
+                t, p, ix, tablet, rowsets)))
+        else:
+            files.append(("%d.hdr" % tablet, hdr_bytes(
+                t, p, ix, tablet, rowsets,
+                "badhdr" in self.broken and tablet == self.target)))
         files.sort()
         return files
 
@@ -607,6 +649,35 @@ class Gen:
         os.rename(tmp, final)
         return final
 
+    def global_sql(self, ts):
+        """The SQL of BACKUP GLOBAL at ts: a password hash per ts."""
+        pw = hashlib.sha1(("analyst " + ts).encode()).hexdigest().upper()
+        return ("create user 'analyst'@'%%' identified by password "
+                "'*%s';\n"
+                "create user 'etl'@'10.0.%%' identified by password "
+                "'*81F5E21E35407D884A6CD4A731AEBFB6AF209E1B';\n"
+                "CREATE ROLE 'reader';\n"
+                "GRANT Select_priv ON internal.%s.* TO ROLE 'reader';\n"
+                "GRANT 'reader' TO 'analyst'@'%%';\n"
+                "GRANT Load_priv,Select_priv ON internal.%s.* TO "
+                "'etl'@'10.0.%%';\n"
+                "CREATE CATALOG IF NOT EXISTS `hive_prod` PROPERTIES "
+                "(\"type\" = \"hms\", \"hive.metastore.uris\" = "
+                "\"thrift://hms.example:9083\");\n"
+                "CREATE WORKLOAD GROUP IF NOT EXISTS `etl_wg` PROPERTIES "
+                "(\"cpu_share\" = \"512\", \"memory_limit\" = "
+                "\"30%%\");\n" % (pw, self.a.db, self.a.db)).encode()
+
+    def write_global(self, ts):
+        """Writes __global_info_<ts>.<md5> (wrong md5 for badmd5)."""
+        data = self.global_sql(ts)
+        digest = hashlib.md5(data).hexdigest()
+        if self.a.global_info == "badmd5":
+            digest = hashlib.md5(digest.encode()).hexdigest()
+        put_file(os.path.join(self.ssdir, "__global_info_%s.%s" %
+                              (ts, digest)), data,
+                 self.times[ts] // 1000 + 121)
+
     def meta_bytes(self):
         if self.a.era == "3.0":
             js = b'{"tblNameMap":{},"resourceNameMap":{}}'
@@ -632,6 +703,8 @@ class Gen:
             if path is not None and a.hostile:
                 path = hostile(path, a.hostile)
             last = path or last
+            if a.global_info:
+                self.write_global(ts)
         if "partleftover" in self.broken and last is not None:
             ts = a.timestamp[-1]
             with open(last, "rb") as f:
@@ -862,9 +935,17 @@ def main():
                     "first .dat of the first tablet (12 MiB for flipbig); "
                     "badhdr gives the first tablet a header whose adler32 "
                     "is wrong")
+    ap.add_argument("--old-header", type=int, metavar="TABLET",
+                    help="give this tablet the header Palo and Doris up "
+                    "to 0.10 wrote (an OLAPHeaderMessage, not a "
+                    "TabletMetaPB)")
     ap.add_argument("--hostile", action="append", choices=HOSTILE,
                     help="plant hostile input in the info (repeatable): "
                     + "; ".join(HOSTILE_DOC.split("\n  ")).strip())
+    ap.add_argument("--global-info", nargs="?", const="ok",
+                    choices=("ok", "badmd5"),
+                    help="write BACKUP GLOBAL's __global_info_<ts>.<md5> "
+                    "beside each info (badmd5: with a wrong md5)")
     ap.add_argument("--expect-tree", metavar="INFO")
     ap.add_argument("--expect-files", metavar="INFO")
     a = ap.parse_args()

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: install what it needs, build, start one S3 server
-# (radosgw) for the whole run, then
-#   make check                      unit, fuzz replays, integration, S3
+# (radosgw) and one Azure Blob server (Azurite) for the whole run, then
+#   make check                      unit, fuzz replays, integration, S3,
+#                                   Azure
 #   make distcheck
 #   fuzz: each libFuzzer target for FUZZ_SECONDS (60) with clang
 #   san: make check again, built with --enable-sanitizers (ASan + UBSan)
@@ -17,20 +18,28 @@ passed=0
 failed=0
 start=$(date +%s)
 
-if ! sh "$top/tests/build.sh" || ! sh "$top/tests/s3/deps.sh"; then
+if ! sh "$top/tests/build.sh" || ! sh "$top/tests/s3/deps.sh" ||
+    ! sh "$top/tests/azure/deps.sh"; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
 
+# One radosgw and one Azurite for the whole run.
+free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 S3_RGW_DIR=$(mktemp -d /tmp/snapfs-rgw.XXXXXX)
-rmdir "$S3_RGW_DIR"
-trap 'sh "$top/tests/s3/rgw.sh" stop "$S3_RGW_DIR"' EXIT INT TERM
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if ! sh "$top/tests/s3/rgw.sh" start "$S3_RGW_DIR" "$port"; then
+AZURE_DIR=$(mktemp -d /tmp/snapfs-azurite.XXXXXX)
+rmdir "$S3_RGW_DIR" "$AZURE_DIR"
+trap 'sh "$top/tests/s3/rgw.sh" stop "$S3_RGW_DIR"
+    sh "$top/tests/azure/azurite.sh" stop "$AZURE_DIR"' EXIT INT TERM
+if ! sh "$top/tests/s3/rgw.sh" start "$S3_RGW_DIR" "$(free_port)" ||
+    ! sh "$top/tests/azure/azurite.sh" start "$AZURE_DIR" "$(free_port)"; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-export S3_RGW_DIR
+export S3_RGW_DIR AZURE_DIR
 
 has()	# STEP: is it to run?
 {

@@ -46,8 +46,8 @@ for repo in era013 era014 era21 era30 sr; do
 	    >"$W/tsv.txt"
 	assert_text "$MNT/$repo/snapshots.tsv" "$repo: snapshots.tsv" \
 	    <"$W/tsv.txt"
-	printf 'Snapshot: %s\nTimestamp: %s\nDatabase: sales\nStatus: OK\n' \
-	    "$label" "$ts" >"$W/txt.txt"
+	printf 'Snapshot: %s\nTimestamp: %s\nDatabase: sales\nStatus: OK\n%s\n' \
+	    "$label" "$ts" "Global: none" >"$W/txt.txt"
 	assert_text "$S/snapshot.txt" "$repo: snapshot.txt" <"$W/txt.txt"
 	cmp "$S/info.json" "$info" || fail "$repo: info.json differs"
 	cmp "$MNT/$repo/repo_info.json" "$(dirname "$(dirname "$info")")/__repo_info" ||

@@ -32,8 +32,8 @@ check_snapshot()	# FOLDER TIMESTAMP
 	S=$MNT/repo1/$1
 	info=$(info_file "$LOC" repo1 snap_multi "$2")
 	cmp "$S/info.json" "$info" || fail "$1/info.json is not __info_$2"
-	printf 'Snapshot: snap_multi\nTimestamp: %s\nDatabase: sales\nStatus: OK\n' \
-	    "$2" >"$W/txt.txt"
+	printf 'Snapshot: snap_multi\nTimestamp: %s\nDatabase: sales\nStatus: OK\n%s\n' \
+	    "$2" "Global: none" >"$W/txt.txt"
 	assert_text "$S/snapshot.txt" "$1/snapshot.txt" <"$W/txt.txt"
 	expect_tree "$info" >"$W/expect.txt"
 	tree_of "$S" >"$W/tree.txt" || fail "find of $1 failed"

@@ -49,6 +49,7 @@ Snapshot: snap_20240301
 Timestamp: 2024-03-01-16-00-00
 Database: sales
 Status: OK
+Global: none
 END
 
 cmp "$S/info.json" "$INFO" || fail "info.json differs from $INFO"

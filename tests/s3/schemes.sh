@@ -31,6 +31,6 @@ for want in "oss Alibaba Cloud OSS needs -o endpoint=https://oss-REGION" \
 done
 "$SNAPFS" "/nonexistent" "$MNT" -o endpoint=http://x >"$W/err.txt" 2>&1 &&
     fail "S3 options taken for a local location"
-grep -q "S3 options need an s3://, oss://, cos://, obs:// or gs://" \
+grep -q "S3 and Azure options need an s3://, oss://, cos://, obs://, gs://" \
     "$W/err.txt" || fail "not the S3 options line: $(cat "$W/err.txt")"
 :

@@ -119,7 +119,8 @@ cycle() {
 	    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
 	    "$S3_ENDPOINT/bkt/prefix/d3/f13.txt")
 	msg="bad secret -> $code $(grep -o '<Code>[^<]*' "$W/body" | cut -c7-)"
-	if [ "$code" = 403 ] && grep -q SignatureDoesNotMatch "$W/body"; then
+	if [ "$code" = 403 ] && grep -q -e SignatureDoesNotMatch \
+	    -e AccessDenied "$W/body"; then
 		ok "$msg"
 	else ko "$msg"; fi
 	code=$(curl -s -o /dev/null -w '%{http_code}' \

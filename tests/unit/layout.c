@@ -128,6 +128,31 @@ Test(layout, info_names_round_trip)
 	    &ts, &len, &checked));
 }
 
+/* BACKUP GLOBAL's object is no job info, and needs its md5. */
+Test(layout, global_info_names)
+{
+	const char	*g = "__global_info_2024-03-01-16-00-00."
+			    "0123456789abcdef0123456789abcdef", *ts;
+	size_t		 len;
+	bool		 checked;
+
+	cr_assert_not(layout_info(g, &ts, &len, &checked));
+	cr_assert(layout_global_info(g, &ts, &len));
+	cr_assert_eq(len, 19);
+	cr_assert_eq(strncmp(ts, "2024-03-01-16-00-00", len), 0);
+	cr_assert_not(layout_global_info("__global_info_2024-03-01-16-00-00",
+	    &ts, &len));
+	cr_assert_not(layout_global_info("__global_info_2024-03-01-16-00-00."
+	    "part", &ts, &len));
+	cr_assert_not(layout_global_info("__global_info_."
+	    "0123456789abcdef0123456789abcdef", &ts, &len));
+	cr_assert_not(layout_global_info("__global_info_x/y."
+	    "0123456789abcdef0123456789abcdef", &ts, &len));
+	cr_assert_not(layout_global_info("__info_2024-03-01-16-00-00."
+	    "0123456789abcdef0123456789abcdef", &ts, &len));
+	cr_assert_not(layout_is_meta(g));
+}
+
 Test(layout, meta_names)
 {
 	char	*name;

@@ -2,6 +2,8 @@
  * Unit tests for tablet.c: headers built by a tiny protobuf encoder below,
  * in the new and old FileHeader forms, decoded to the expected text; and
  * every way a header can be broken, which must give -EINVAL, not a crash.
+ * Checked against its folder, only a TabletMetaPB of the folder's tablet
+ * is decoded: not the older OLAPHeaderMessage, nor another tablet's.
  */
 
 #include <criterion/criterion.h>
@@ -414,4 +416,237 @@ Test(tablet, adler32_long_protobuf)
 	buf_free(&f);
 	buf_free(&pb);
 	free(big);
+}
+
+/* A TabletMetaPB as Doris writes it: every field of its wire type. */
+static void
+enc_real(struct buf *pb, int64_t tablet)
+{
+	struct buf	rs;
+
+	buf_init(pb, 1 << 20);
+	enc_int(pb, 1, 10001);
+	enc_int(pb, 2, 10002);
+	enc_int(pb, 3, tablet);
+	enc_int(pb, 4, 368169781);
+	enc_int(pb, 5, 0);
+	enc_int(pb, 6, 1709280000);
+	enc_int(pb, 7, -1);
+	enc_int(pb, 8, 1);
+	enc_bytes(pb, 9, "\x08\x02", 2);
+	buf_init(&rs, 64);
+	enc_int(&rs, 1, 7);
+	enc_int(&rs, 8, 0);
+	enc_int(&rs, 9, 1);
+	enc_int(&rs, 22, 1);
+	enc_bytes(pb, 10, rs.data, rs.len);
+	buf_free(&rs);
+	enc_int(pb, 13, 0);
+	enc_bytes(pb, 14, "\x08\x01\x10\x02", 4);
+	enc_int(pb, 15, 8);
+	enc_int(pb, 16, 1);
+	enc_int(pb, 17, 0);
+	enc_int(pb, 19, 3);
+	enc_bytes(pb, 21, "bitmap", 6);	/* newer fields, any type */
+	enc_key(pb, 25, 5);
+	enc_le(pb, 7, 4);
+}
+
+static const char real_text[] =
+    "Tablet: 10003\nTable: 10001\nPartition: 10002\nSchemaHash: 368169781\n"
+    "Rowsets: 1\nRowset: 7\nVersions: 0-1\nRows: 0\nDiskSize: 0\n"
+    "DataSize: 0\nIndexSize: 0\nSegments: 1\n";
+
+/*
+ * An OLAPHeaderMessage of Palo and Doris up to 0.10, which a TabletMetaPB
+ * reader takes for table 10007, tablet 10008, schema hash 10009.
+ */
+static void
+enc_olap(struct buf *pb, int file_version)
+{
+	struct buf	m;
+
+	buf_init(pb, 1 << 20);
+	enc_int(pb, 1, 10007);			/* num_rows_per_data_block */
+	if (file_version) {
+		buf_init(&m, 64);
+		enc_int(&m, 1, 1);
+		enc_int(&m, 2, 0);
+		enc_int(&m, 3, 1);
+		enc_bytes(pb, 2, m.data, m.len);
+		buf_free(&m);
+	}
+	enc_int(pb, 3, 10008);			/* cumulative_layer_point */
+	enc_int(pb, 4, 10009);			/* num_short_key_fields */
+	buf_init(&m, 64);
+	enc_bytes(&m, 1, "k1", 2);
+	enc_bytes(&m, 2, "INT", 3);
+	enc_bytes(pb, 5, m.data, m.len);	/* column */
+	buf_free(&m);
+	enc_int(pb, 6, 1500000000);		/* creation_time */
+	enc_int(pb, 9, 1);			/* data_file_type */
+	enc_int(pb, 10, 2);			/* next_column_unique_id */
+	enc_key(pb, 14, 1);			/* bf_fpp, a double */
+	enc_le(pb, 0x3fa999999999999aULL, 8);
+	enc_int(pb, 20, 10009);			/* tablet_id */
+}
+
+static void
+expect_for(const void *p, size_t len, int64_t folder, const char *want)
+{
+	char	*text = NULL, *cause = NULL;
+	size_t	 textlen;
+	int	 error;
+
+	error = tablet_text_for(p, len, folder, &text, &textlen, &cause);
+	cr_assert_eq(error, 0, "error %d: %s", error, cause);
+	cr_assert_str_eq(text, want);
+	cr_assert_eq(textlen, strlen(want));
+	free(text);
+}
+
+/* The text of a header not decoded, for the file f of protobuf pb. */
+static char *
+undecoded(const struct buf *f, const struct buf *pb, const char *why)
+{
+	char	*s;
+
+	xasprintf(&s, "Header: not a TabletMetaPB (an older Palo/Doris header"
+	    " message?), not decoded\nReason: %s\nFileHeader: %s, protobuf %zu"
+	    " bytes, adler32 %08x ok\n", why, f->len - pb->len == 40 ?
+	    "40 bytes, version 1" : "20 bytes (old form)", pb->len,
+	    ref_adler32((const uint8_t *)pb->data, pb->len));
+	return (s);
+}
+
+Test(tablet, real_tablet_meta_of_its_folder_decoded)
+{
+	struct buf	f, pb;
+	int		old;
+
+	for (old = 0; old < 2; old++) {
+		enc_real(&pb, 10003);
+		enc_file(&f, &pb, old);
+		expect_for(f.data, f.len, 10003, real_text);
+		expect_for(f.data, f.len, -1, real_text);
+		buf_free(&f);
+		buf_free(&pb);
+	}
+}
+
+Test(tablet, old_header_message_not_decoded)
+{
+	struct buf	 f, pb;
+	char		*want;
+
+	enc_olap(&pb, 1);
+	enc_file(&f, &pb, 0);
+	want = undecoded(&f, &pb, "field 2 is length-delimited, "
+	    "TabletMetaPB's partition_id is a varint");
+	expect_for(f.data, f.len, 10009, want);
+	cr_assert(strstr(want, "Tablet: 10008") == NULL);
+	free(want);
+	buf_free(&f);
+	buf_free(&pb);
+
+	/* Without file_version: its column tells it apart. */
+	enc_olap(&pb, 0);
+	enc_file(&f, &pb, 1);
+	want = undecoded(&f, &pb, "field 5 is length-delimited, "
+	    "TabletMetaPB's shard_id is a varint");
+	expect_for(f.data, f.len, 10009, want);
+	free(want);
+
+	/* Unchecked, as verify reads it, it is misread as before. */
+	expect_text(f.data, f.len, "Tablet: 10008\nTable: 10007\nPartition: 0\n"
+	    "SchemaHash: 10009\nRowsets: 0\n");
+	buf_free(&f);
+	buf_free(&pb);
+}
+
+Test(tablet, other_tablets_header_not_decoded)
+{
+	struct buf	 f, pb;
+	char		*want;
+
+	enc_real(&pb, 10003);
+	enc_file(&f, &pb, 0);
+	want = undecoded(&f, &pb, "field 3 (tablet_id) is 10003, the folder "
+	    "is tablet 10004");
+	expect_for(f.data, f.len, 10004, want);
+	free(want);
+	buf_free(&f);
+	buf_free(&pb);
+
+	buf_init(&pb, 16);
+	enc_int(&pb, 1, 10001);
+	enc_file(&f, &pb, 0);
+	want = undecoded(&f, &pb, "no field 3 (tablet_id), the folder is "
+	    "tablet 10004");
+	expect_for(f.data, f.len, 10004, want);
+	free(want);
+	buf_free(&f);
+	buf_free(&pb);
+}
+
+Test(tablet, field_of_wrong_wire_type_not_decoded)
+{
+	static const struct {
+		unsigned	 field, wire;
+		const char	*why;
+	} t[] = {
+		{ 3, 2, "field 3 is length-delimited, TabletMetaPB's tablet_id "
+		    "is a varint" },
+		{ 10, 0, "field 10 is a varint, TabletMetaPB's rs_metas is "
+		    "length-delimited" },
+		{ 14, 1, "field 14 is a fixed64, TabletMetaPB's tablet_uid is "
+		    "length-delimited" },
+		{ 19, 5, "field 19 is a fixed32, TabletMetaPB's replica_id is "
+		    "a varint" },
+	};
+	struct buf	 f, pb;
+	char		*want;
+	size_t		 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		enc_real(&pb, 10003);
+		enc_key(&pb, t[i].field, t[i].wire);
+		if (t[i].wire == 0 || t[i].wire == 2)
+			enc_varint(&pb, 0);
+		else
+			enc_le(&pb, 0, t[i].wire == 1 ? 8 : 4);
+		enc_file(&f, &pb, 0);
+		want = undecoded(&f, &pb, t[i].why);
+		expect_for(f.data, f.len, 10003, want);
+		free(want);
+		buf_free(&f);
+		buf_free(&pb);
+	}
+}
+
+Test(tablet, checked_header_still_must_parse)
+{
+	struct buf	 f, pb;
+	char		*text = NULL, *cause = NULL;
+	size_t		 textlen;
+
+	buf_init(&pb, 16);
+	buf_add(&pb, "\x18\x80", 2);		/* field 3, truncated */
+	enc_file(&f, &pb, 0);
+	cr_assert_eq(tablet_text_for(f.data, f.len, 10003, &text, &textlen,
+	    &cause), -EINVAL);
+	cr_assert_null(text);
+	cr_assert_str_eq(cause, "TabletMetaPB: truncated varint at byte 41");
+	free(cause);
+	buf_free(&f);
+	buf_free(&pb);
+
+	/* A damaged header is an error before it is checked. */
+	build(&f, 0);
+	f.data[f.len - 1] ^= 1;
+	cr_assert_eq(tablet_text_for(f.data, f.len, 10003, &text, &textlen,
+	    &cause), -EINVAL);
+	cr_assert(strstr(cause, "adler32") != NULL, "cause: %s", cause);
+	free(cause);
+	buf_free(&f);
 }
