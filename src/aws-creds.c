@@ -251,6 +251,15 @@ read_token(const char *path, char **token, char **cause)
 	return (error);
 }
 
+/* Free a buffer that held secrets, wiped first. */
+static void
+secret_buf_free(struct buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->len);
+	buf_free(b);
+}
+
 /*
  * Perform req into out: 0 for a 200, else -errno with a cause naming
  * what (never the request's secrets).
@@ -326,11 +335,8 @@ fetch_web_identity(struct aws_creds *c, struct keys *k, char **cause)
 		} else
 			error = keys_take(v, k, cause);
 	}
-	explicit_bzero(body.data, body.len);
-	buf_free(&body);
-	if (out.data != NULL)
-		explicit_bzero(out.data, out.len);
-	buf_free(&out);
+	secret_buf_free(&body);
+	secret_buf_free(&out);
 	http_request_free(&req);
 	return (error);
 }
@@ -356,9 +362,7 @@ fetch_container(struct aws_creds *c, struct keys *k, char **cause)
 	if ((error = ask(c, &req, &out, "container credentials",
 	    cause)) == 0)
 		error = keys_json(&out, k, cause);
-	if (out.data != NULL)
-		explicit_bzero(out.data, out.len);
-	buf_free(&out);
+	secret_buf_free(&out);
 	http_request_free(&req);
 	return (error);
 }
@@ -392,7 +396,7 @@ fetch_instance(struct aws_creds *c, struct keys *k, char **cause)
 	int		 error;
 
 	if ((error = imds(c, "/latest/api/token", NULL, &tok, cause)) != 0) {
-		buf_free(&tok);
+		secret_buf_free(&tok);
 		return (error);
 	}
 	buf_addc(&tok, '\0');
@@ -409,12 +413,9 @@ fetch_instance(struct aws_creds *c, struct keys *k, char **cause)
 		if ((error = imds(c, path, tok.data, &out, cause)) == 0)
 			error = keys_json(&out, k, cause);
 		free(path);
-		if (out.data != NULL)
-			explicit_bzero(out.data, out.len);
-		buf_free(&out);
+		secret_buf_free(&out);
 	}
-	explicit_bzero(tok.data, tok.len);
-	buf_free(&tok);
+	secret_buf_free(&tok);
 	buf_free(&role);
 	return (error);
 }

@@ -25,7 +25,6 @@
 #include "snapfs.h"
 
 #define LIST_PAGE_MAX	(64U * 1024 * 1024)	/* one answer's body */
-#define LIST_RESULTS	"5000"
 #define ERROR_BODY_MAX	(1024U * 1024)
 #define BLOCK_SIZE	(16U * 1024 * 1024)
 #define BLOCKS_MAX	50000
@@ -38,6 +37,7 @@ struct broker_azure {
 	char		*root;		/* the endpoint's path: "" or "/acct" */
 	char		*container;
 	char		*prefix;	/* "" or ending with '/' */
+	char		 list_chunk[8];	/* maxresults of a listing page */
 };
 
 static bool
@@ -178,49 +178,6 @@ az_request(struct broker_azure *a, struct http_request *req,
 	buf_free(&path);
 }
 
-/* The errno for an HTTP answer, with Azure's error logged. */
-static int
-az_status(struct http_request *req, char **cause)
-{
-	char	*code = NULL, *message = NULL;
-	int	 error;
-
-	if (req->status >= 200 && req->status < 300)
-		return (0);
-	switch (req->status) {
-	case 400:
-		error = -EINVAL;
-		break;
-	case 401:
-	case 403:
-		error = -EACCES;
-		break;
-	case 404:
-		error = -ENOENT;
-		break;
-	default:
-		error = -EIO;
-		break;
-	}
-	if (req->out != NULL)
-		xml_error(req->out->data, req->out->len, &code, &message);
-	if (message != NULL)	/* "...\nRequestId:...\nTime:..." */
-		message[strcspn(message, "\n")] = '\0';
-	if (cause != NULL)
-		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
-		    code != NULL ? " " : "", code != NULL ? code : "",
-		    message != NULL ? ": " : "", message != NULL ? message : "");
-	/* A caller that takes the cause says it, once. */
-	if (cause == NULL && (req->status != 404 || (code != NULL &&
-	    strcmp(code, "ContainerNotFound") == 0)))
-		log_warn("%s %s: HTTP %ld %s%s%s", req->method, req->log_name,
-		    req->status, code != NULL ? code : "",
-		    message != NULL ? ": " : "", message != NULL ? message : "");
-	free(code);
-	free(message);
-	return (error);
-}
-
 /* Perform req: 0, or -errno with a reason in *cause if asked. */
 static int
 az_do(struct broker_azure *a, struct http_request *req, char **cause)
@@ -233,7 +190,7 @@ az_do(struct broker_azure *a, struct http_request *req, char **cause)
 			    strerror(-error));
 		return (error);
 	}
-	return (az_status(req, cause));
+	return (http_status(req, "ContainerNotFound", cause));
 }
 
 struct az_list {
@@ -271,8 +228,9 @@ list_pages(struct broker_azure *a, const char *folder, bool recursive,
 	struct az_list		 l = { a, folder, cb, arg };
 	struct azure_param	 q[6];
 	struct buf		 body;
-	char			*prefix, *marker = NULL, *seen = NULL;
-	size_t			 nq, pages = 0;
+	struct broker_pages	 pages = { NULL, 0 };
+	char			*prefix, *marker = NULL;
+	size_t			 nq;
 	int			 error;
 
 	xasprintf(&prefix, "%s%s", a->prefix, folder);
@@ -305,20 +263,11 @@ list_pages(struct broker_azure *a, const char *folder, bool recursive,
 		marker = x.next;
 		if (error != 0 || !x.truncated || one_page)
 			break;
-		/* A marker that comes back would list forever (Brent). */
-		if (seen != NULL && strcmp(seen, marker) == 0) {
-			xasprintf(cause, "the listing loops: marker \"%.64s\" "
-			    "came back after %zu pages", marker, pages);
-			error = -EIO;
+		if ((error = broker_pages_next(&pages, "marker", marker,
+		    cause)) != 0)
 			break;
-		}
-		pages++;
-		if ((pages & (pages - 1)) == 0) {
-			free(seen);
-			seen = xstrdup(marker);
-		}
 	}
-	free(seen);
+	free(pages.seen);
 	free(marker);
 	free(prefix);
 	buf_free(&body);
@@ -334,7 +283,7 @@ az_list(struct broker *b, const char *folder, int flags, broker_list_cb cb,
 	int			 error;
 
 	error = list_pages(a, folder, (flags & BROKER_RECURSIVE) != 0,
-	    LIST_RESULTS, false, cb, arg, abort, &cause);
+	    a->list_chunk, false, cb, arg, abort, &cause);
 	if (error != 0)
 		log_warn("list %s%s: %s", a->prefix, folder,
 		    cause != NULL ? cause : strerror(-error));
@@ -366,23 +315,16 @@ az_stat(struct broker *b, const char *key, struct broker_entry *e,
 	return (error);
 }
 
-/* The bytes a ranged GET gave, from its status: n, 0 past the end. */
+/* The bytes a ranged GET gave: n, 0 past the end, or -errno. */
 static ssize_t
-range_got(struct http_request *req, uint64_t off, size_t got, size_t len)
+range_got(const struct http_request *req, uint64_t off, size_t got,
+    size_t len)
 {
 	ssize_t	n;
 
-	if (req->status == 416)		/* at or past the end */
-		return (0);
-	if ((req->status == 206 || (req->status == 200 && off == 0)) &&
-	    got <= len)
-		return (got);
-	if (req->status < 300) {	/* data, not an error */
-		req->out = NULL;
-		req->into = NULL;
-	}
-	n = az_status(req, NULL);
-	return (n == 0 ? -EIO : n);
+	if (http_range(req, off, got, len, &n))
+		return (n);
+	return (http_status(req, "ContainerNotFound", NULL));
 }
 
 static ssize_t
@@ -659,6 +601,8 @@ az_open(const char *location, const struct broker_options *o,
 	    cause)) != 0)
 		goto fail;
 	a->http = http_create(o->cafile);
+	snprintf(a->list_chunk, sizeof a->list_chunk, "%d",
+	    o->list_chunk != 0 ? o->list_chunk : 5000);
 
 	/* One cheap request proves the endpoint, the container and the key. */
 	if ((error = list_pages(a, "", false, "1", true, probe_entry, NULL,

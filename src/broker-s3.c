@@ -40,6 +40,7 @@ struct broker_s3 {
 	char		*bucket;
 	char		*prefix;	/* "" or ending with '/' */
 	bool		 path_style;
+	int		 list_chunk;	/* max-keys of a listing page */
 	char		 moved[64];	/* the bucket's region, S3 says */
 };
 
@@ -111,32 +112,10 @@ s3_request(struct broker_s3 *s, struct http_request *req, const char *method,
 	buf_free(&path);
 }
 
-/* The errno for an HTTP answer, with the S3 error logged. */
+/* The errno for an HTTP answer, and why (see http_status). */
 static int
 s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 {
-	char	*code = NULL, *message = NULL;
-	int	 error;
-
-	if (req->status >= 200 && req->status < 300)
-		return (0);
-	switch (req->status) {
-	case 400:
-		error = -EINVAL;
-		break;
-	case 401:
-	case 403:
-		error = -EACCES;
-		break;
-	case 404:
-		error = -ENOENT;
-		break;
-	default:
-		error = -EIO;
-		break;
-	}
-	if (req->out != NULL)
-		xml_error(req->out->data, req->out->len, &code, &message);
 	/* Signed for another region than the bucket's: s3_open moves. */
 	if ((req->status == 301 || req->status == 400) &&
 	    *req->bucket_region != '\0' && strcmp(req->bucket_region,
@@ -145,23 +124,9 @@ s3_status(struct broker_s3 *s, struct http_request *req, char **cause)
 		if (cause != NULL)
 			xasprintf(cause, "the bucket is in region %s",
 			    s->moved);
-		free(code);
-		free(message);
 		return (-EIO);
 	}
-	if (cause != NULL)
-		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
-		    code != NULL ? " " : "", code != NULL ? code : "",
-		    message != NULL ? ": " : "", message != NULL ? message : "");
-	/* A caller that takes the cause says it, once. */
-	if (cause == NULL && (req->status != 404 || (code != NULL &&
-	    strcmp(code, "NoSuchBucket") == 0)))
-		log_warn("%s %s: HTTP %ld %s%s%s", req->method, req->log_name,
-		    req->status, code != NULL ? code : "",
-		    message != NULL ? ": " : "", message != NULL ? message : "");
-	free(code);
-	free(message);
-	return (error);
+	return (http_status(req, "NoSuchBucket", cause));
 }
 
 /* Perform req: 0, or -errno with a reason in *cause if asked. */
@@ -234,8 +199,8 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 	struct xml_list		 x;
 	struct s3_list		 l = { s, folder, cb, arg };
 	struct buf		 body;
-	char			*prefix, *query, *token = NULL, *seen = NULL;
-	size_t			 pages = 0;
+	struct broker_pages	 pages = { NULL, 0 };
+	char			*prefix, *query, *token = NULL;
 	int			 error;
 
 	xasprintf(&prefix, "%s%s", s->prefix, folder);
@@ -261,25 +226,11 @@ list_pages(struct broker_s3 *s, const char *folder, bool recursive,
 		token = x.next;
 		if (error != 0 || !x.truncated || one_page)
 			break;
-		/*
-		 * A server that hands out a token it gave before would list
-		 * forever.  Brent's cycle finding: keep the token of every
-		 * page whose number is a power of two and compare.
-		 */
-		if (seen != NULL && strcmp(seen, token) == 0) {
-			xasprintf(cause, "the listing loops: continuation "
-			    "token \"%.64s\" came back after %zu pages", token,
-			    pages);
-			error = -EIO;
+		if ((error = broker_pages_next(&pages, "continuation token",
+		    token, cause)) != 0)
 			break;
-		}
-		pages++;
-		if ((pages & (pages - 1)) == 0) {
-			free(seen);
-			seen = xstrdup(token);
-		}
 	}
-	free(seen);
+	free(pages.seen);
 	free(token);
 	free(prefix);
 	buf_free(&body);
@@ -294,8 +245,8 @@ s3_list(struct broker *b, const char *folder, int flags,
 	char			*cause = NULL;
 	int			 error;
 
-	error = list_pages(s, folder, flags & BROKER_RECURSIVE, 1000, false,
-	    cb, arg, abort, &cause);
+	error = list_pages(s, folder, flags & BROKER_RECURSIVE, s->list_chunk,
+	    false, cb, arg, abort, &cause);
 	if (error != 0)
 		log_warn("list %s%s: %s", s->prefix, folder,
 		    cause != NULL ? cause : strerror(-error));
@@ -347,20 +298,9 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off,
 	http_header(&req, "Range: bytes=%llu-%llu", (unsigned long long)off,
 	    (unsigned long long)(off + len - 1));
 	s3_request(s, &req, "GET", full, "", NULL);
-	if ((n = http_do(s->http, &req)) == 0) {
-		if (req.status == 416)		/* at or past the end */
-			n = 0;
-		else if ((req.status == 206 || (req.status == 200 &&
-		    off == 0)) && out.len <= len)
-			n = out.len;
-		else {
-			if (req.status < 300)	/* data, not an error */
-				req.out = NULL;
-			n = s3_status(s, &req, NULL);
-			if (n == 0)
-				n = -EIO;
-		}
-	}
+	if ((n = http_do(s->http, &req)) == 0 &&
+	    !http_range(&req, off, out.len, len, &n))
+		n = s3_status(s, &req, NULL);
 	if (n > 0)
 		memcpy(p, out.data, n);
 	http_request_free(&req);
@@ -374,6 +314,7 @@ struct s3_fetch {
 	struct http_request	 req;
 	char			*full;
 	uint64_t		 off;
+	size_t			 len;
 	broker_done_cb		 done;
 	void			*arg;
 };
@@ -385,19 +326,8 @@ s3_fetch_done(void *arg, int error)
 	struct http_request	*req = &f->req;
 	ssize_t			 n = error;
 
-	if (error == 0) {
-		if (req->status == 416)		/* at or past the end */
-			n = 0;
-		else if (req->status == 206 || (req->status == 200 &&
-		    f->off == 0))
-			n = req->got;
-		else {
-			req->into = NULL;
-			n = s3_status(f->s, req, NULL);
-			if (n == 0)
-				n = -EIO;
-		}
-	}
+	if (error == 0 && !http_range(req, f->off, req->got, f->len, &n))
+		n = s3_status(f->s, req, NULL);
 	http_request_free(req);
 	free(f->full);
 	f->done(f->arg, n);
@@ -419,6 +349,7 @@ s3_fetch(struct broker *b, const char *key, void *p, size_t len,
 	f = xcalloc(1, sizeof *f);
 	f->s = s;
 	f->off = off;
+	f->len = len;
 	f->done = done;
 	f->arg = arg;
 	xasprintf(&f->full, "%s%s", s->prefix, key);
@@ -707,6 +638,13 @@ s3_open(const char *location, const struct broker_options *o,
 		xasprintf(&s->prefix, "%s/", slash + 1);
 	}
 	s->path_style = o->path_style;
+	if (o->list_chunk > 1000) {
+		xasprintf(cause, "list_chunk=%d: S3 lists 1000 keys a page at "
+		    "most", o->list_chunk);
+		error = -EINVAL;
+		goto fail;
+	}
+	s->list_chunk = o->list_chunk != 0 ? o->list_chunk : 1000;
 	if ((error = aws_settings(o, &s->region, &endpoint, cause)) != 0)
 		goto fail;
 	if (endpoint == NULL && sc->example != NULL) {

@@ -74,6 +74,35 @@ broker_list_prefix(const char *prefix, const char *folder, const char *p,
 	return (error);
 }
 
+/*
+ * A listing goes on to the page of token (a what): -EIO with a cause if
+ * that token came before, as a server that hands one out again would
+ * list forever.  Brent's cycle finding: keep the token of every page
+ * whose number is a power of two and compare.  p starts zeroed; free
+ * p->seen at the end.
+ */
+int
+broker_pages_next(struct broker_pages *p, const char *what,
+    const char *token, char **cause)
+{
+	if (token == NULL || *token == '\0') {
+		xasprintf(cause, "a page of the listing is truncated but "
+		    "gives no %s", what);
+		return (-EIO);
+	}
+	if (p->seen != NULL && strcmp(p->seen, token) == 0) {
+		xasprintf(cause, "the listing loops: %s \"%.64s\" came back "
+		    "after %zu pages", what, token, p->n);
+		return (-EIO);
+	}
+	p->n++;
+	if ((p->n & (p->n - 1)) == 0) {
+		free(p->seen);
+		p->seen = xstrdup(token);
+	}
+	return (0);
+}
+
 int
 broker_open(const char *location, const struct broker_options *o,
     struct broker **bp, char **cause)

@@ -1,24 +1,25 @@
 /*
  * HTTP over libcurl: the only file that includes curl.h.
  *
- * A request runs either on the caller's thread with an easy handle taken
- * from a pool (http_do), or on the one transfer thread that drives a curl
- * multi handle (http_submit): many ranged GETs in flight at once, each
- * finished by a callback on that thread, retried on a timer rather than
- * by sleeping.  All handles share one connection cache, so connections
- * are reused across threads and both paths.  Every transfer has a connect timeout and a stall
- * timeout.  A failure that may pass (a refused or reset connection, a
- * stall, a truncated body, a 5xx or 429 answer) is retried with
- * exponential backoff and full jitter, HTTP_ATTEMPTS times at most, so a
- * dead endpoint fails within about a minute and never hangs.  A request
- * that got no answer in all its attempts marks the endpoint down for
- * HTTP_DOWN_TIME seconds, in which requests fail at once: a read that
- * needs many requests (or many reads queued behind one) fails in one
- * deadline, not in one per request.  Whoever starts a request passes
- * its cancellation down as the request's abort flag (an interrupted FUSE
- * request, a cancelled job): once set, the request ends with -EINTR and
- * is not retried.  A request that must run whatever happens (the DELETE
- * that aborts an upload) is given none.
+ * One engine: every request is a transfer on the one thread that drives a
+ * curl multi handle.  http_submit starts one and calls back when it is
+ * over; http_do submits one and waits for it.  Many transfers are in
+ * flight at once over one connection cache that only that thread
+ * touches (libcurl does not support one connection cache shared by
+ * concurrent threads: two of them could be handed one connection, and one
+ * read the other's answer).  Every transfer has a connect timeout and a
+ * stall timeout.  A failure that may pass (a refused or reset connection,
+ * a stall, a truncated body, a 5xx or 429 answer) is retried on a timer
+ * with exponential backoff and full jitter, HTTP_ATTEMPTS times at most,
+ * so a dead endpoint fails within about a minute and never hangs.  A
+ * request that got no answer in all its attempts marks the endpoint down
+ * for HTTP_DOWN_TIME seconds, in which requests fail at once but one, the
+ * probe, tried once: a read that needs many requests fails in one
+ * deadline, and the first request after the server is back gets through.
+ * Whoever starts a request passes its cancellation down as the request's
+ * abort flag (an interrupted FUSE request, a cancelled job): once set,
+ * the request ends with -EINTR and is not retried.  A request that must
+ * run whatever happens (the DELETE that aborts an upload) is given none.
  *
  * Some servers (radosgw) write a response's headers and its body apart,
  * with Nagle's algorithm on: the body waits for the ACK of the headers,
@@ -69,7 +70,7 @@ struct xfer {
 };
 
 struct http {
-	CURLSH		 *share;
+	struct http	 *next_http;	/* in all */
 	CURLM		 *multi;
 	pthread_t	  thread;
 	bool		  started;
@@ -77,11 +78,11 @@ struct http {
 	struct xfer	 *incoming;	/* under lock */
 	struct xfer	 *delayed;	/* the loop's own */
 	struct xfer	 *active;	/* the loop's own */
-	pthread_mutex_t	  share_lock[CURL_LOCK_DATA_LAST];
-	pthread_mutex_t	  lock;		/* pool, npool, down_* */
+	struct xfer	 *probe;	/* the loop's own: tried while down */
+	pthread_mutex_t	  lock;		/* incoming, quit, pool, npool */
 	CURL		**pool;
 	size_t		  npool;
-	time_t		  down_until;	/* monotonic seconds */
+	time_t		  down_until;	/* the loop's own: monotonic s */
 	int		  down_error;
 	char		 *cafile;
 };
@@ -97,76 +98,88 @@ static size_t		 nsocks;
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
 
+/* Every struct http, for a fork. */
+static pthread_mutex_t	 all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct http	*all;
+
+/*
+ * End h's transfer thread once what it runs is over; the next request
+ * starts another.
+ */
+static void
+loop_stop(struct http *h)
+{
+	if (!h->started)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->quit = true;
+	pthread_mutex_unlock(&h->lock);
+	curl_multi_wakeup(h->multi);
+	pthread_join(h->thread, NULL);
+	curl_multi_cleanup(h->multi);
+	h->multi = NULL;
+	h->quit = false;
+	h->started = false;
+}
+
+/*
+ * Before a fork (the daemon's, at mount, when nothing is in flight): a
+ * thread does not cross it, so each side starts its own at its next
+ * request, with connections of its own.
+ */
+static void
+before_fork(void)
+{
+	struct http	*h;
+
+	pthread_mutex_lock(&all_lock);
+	for (h = all; h != NULL; h = h->next_http)
+		loop_stop(h);
+	pthread_mutex_unlock(&all_lock);
+}
+
 static void
 http_global_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("curl_global_init failed");
-}
-
-static void
-share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
-{
-	struct http	*h = arg;
-
-	pthread_mutex_lock(&h->share_lock[data]);
-}
-
-static void
-share_unlock(CURL *c, curl_lock_data data, void *arg)
-{
-	struct http	*h = arg;
-
-	pthread_mutex_unlock(&h->share_lock[data]);
+	if (pthread_atfork(before_fork, NULL, NULL) != 0)
+		fatalx("pthread_atfork");
 }
 
 struct http *
 http_create(const char *cafile)
 {
 	struct http	*h;
-	int		 i;
 
 	pthread_once(&http_once, http_global_init);
 	h = xcalloc(1, sizeof *h);
 	pthread_mutex_init(&h->lock, NULL);
-	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&h->share_lock[i], NULL);
-	if ((h->share = curl_share_init()) == NULL)
-		fatalx("curl_share_init failed");
-	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE,
-	    CURL_LOCK_DATA_SSL_SESSION);
 	h->cafile = cafile != NULL ? xstrdup(cafile) : NULL;
+	pthread_mutex_lock(&all_lock);
+	h->next_http = all;
+	all = h;
+	pthread_mutex_unlock(&all_lock);
 	return (h);
 }
 
 void
 http_free(struct http *h)
 {
-	size_t	i;
-	int	j;
+	struct http	**hp;
+	size_t		  i;
 
 	if (h == NULL)
 		return;
-	if (h->started) {
-		pthread_mutex_lock(&h->lock);
-		h->quit = true;
-		pthread_mutex_unlock(&h->lock);
-		curl_multi_wakeup(h->multi);
-		pthread_join(h->thread, NULL);
-	}
-	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
+	pthread_mutex_lock(&all_lock);
+	for (hp = &all; *hp != h; hp = &(*hp)->next_http)
+		;
+	*hp = h->next_http;
+	pthread_mutex_unlock(&all_lock);
+	loop_stop(h);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
-	curl_share_cleanup(h->share);
-	for (j = 0; j < CURL_LOCK_DATA_LAST; j++)
-		pthread_mutex_destroy(&h->share_lock[j]);
 	pthread_mutex_destroy(&h->lock);
 	free(h->cafile);
 	free(h);
@@ -223,6 +236,77 @@ http_request_free(struct http_request *req)
 	req->nheaders = 0;
 	free(req->url);
 	req->url = NULL;
+}
+
+/*
+ * The errno of req's answer, 0 for 2xx.  For an error, why: the status
+ * with the code and message of its XML error body (S3 and Azure write the
+ * same), into *cause when the caller takes it (it says it, once), else in
+ * the log; a 404 is logged only with the code loud404 (the bucket or
+ * container is gone), as a missing key is an answer, not a failure.
+ */
+int
+http_status(const struct http_request *req, const char *loud404,
+    char **cause)
+{
+	char	*code = NULL, *message = NULL;
+	int	 error;
+
+	switch (req->status) {
+	case 400:
+		error = -EINVAL;
+		break;
+	case 401:
+	case 403:
+		error = -EACCES;
+		break;
+	case 404:
+		error = -ENOENT;
+		break;
+	default:
+		error = req->status >= 200 && req->status < 300 ? 0 : -EIO;
+		break;
+	}
+	if (error == 0)
+		return (0);
+	if (req->out != NULL)
+		xml_error(req->out->data, req->out->len, &code, &message);
+	if (message != NULL)	/* Azure's: "...\nRequestId:...\nTime:..." */
+		message[strcspn(message, "\n")] = '\0';
+	if (cause != NULL)
+		xasprintf(cause, "HTTP %ld%s%s%s%s", req->status,
+		    code != NULL ? " " : "", code != NULL ? code : "",
+		    message != NULL ? ": " : "", message != NULL ? message : "");
+	else if (req->status != 404 || (code != NULL &&
+	    strcmp(code, loud404) == 0))
+		log_warn("%s %s: HTTP %ld %s%s%s", req->method, req->log_name,
+		    req->status, code != NULL ? code : "",
+		    message != NULL ? ": " : "", message != NULL ? message : "");
+	free(code);
+	free(message);
+	return (error);
+}
+
+/*
+ * The verdict on a ranged GET of len bytes at off that brought got bytes:
+ * true with *n the count (0 at or past the end, -EIO for data that is not
+ * the range asked for), false for an error status, which the backend
+ * judges.
+ */
+bool
+http_range(const struct http_request *req, uint64_t off, size_t got,
+    size_t len, ssize_t *n)
+{
+	if (req->status == 416)
+		*n = 0;
+	else if ((req->status == 206 || (req->status == 200 && off == 0)) &&
+	    got <= len)
+		*n = (ssize_t)got;
+	else if (req->status < 300)
+		*n = -EIO;
+	else
+		return (false);
+	return (true);
 }
 
 static bool
@@ -331,17 +415,16 @@ quick_ack(CURL *c)
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	CURL			*c = arg;
-	struct http_request	*req;
+	struct xfer		*x = arg;
+	struct http_request	*req = x->req;
 	size_t			 len = size * n, vlen;
 	char			 value[128];
 	const char		*v;
 
 	if (len == 2 && p[0] == '\r') {
-		quick_ack(c);
+		quick_ack(x->c);
 		return (len);
 	}
-	curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&req);
 	if ((v = memchr(p, ':', len)) == NULL)
 		return (len);
 	v++;
@@ -425,30 +508,27 @@ monotonic(void)
 static int
 down_error(struct http *h)
 {
-	int	error = 0;
-
-	pthread_mutex_lock(&h->lock);
 	if (h->down_until != 0 && monotonic() < h->down_until)
-		error = h->down_error;
-	pthread_mutex_unlock(&h->lock);
-	return (error);
+		return (h->down_error);
+	return (0);
 }
 
-/* After a request: an answer clears the mark, no answer at all sets it. */
+/* The end of a request's attempts: the endpoint is up, or down. */
 static void
 mark(struct http *h, CURLcode rc, int error)
 {
-	pthread_mutex_lock(&h->lock);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
+		if (h->down_until != 0)
+			log_info("the endpoint answers again");
 		h->down_until = 0;
-	else if (retryable_code(rc)) {
+	} else if (retryable_code(rc)) {
 		if (h->down_until == 0)
 			log_warn("no answer in %d attempts: failing requests "
-			    "at once for %d s", HTTP_ATTEMPTS, HTTP_DOWN_TIME);
+			    "at once for %d s but one, the probe",
+			    HTTP_ATTEMPTS, HTTP_DOWN_TIME);
 		h->down_until = monotonic() + HTTP_DOWN_TIME;
 		h->down_error = error;
 	}
-	pthread_mutex_unlock(&h->lock);
 }
 
 static uint32_t
@@ -461,24 +541,14 @@ backoff_ms(int attempt)
 	return (arc4random_uniform(cap + 1));
 }
 
+/* Set x up for one attempt. */
 static void
-backoff(int attempt)
+setup(struct http *h, struct xfer *x)
 {
-	struct timespec	ts;
-	uint32_t	ms = backoff_ms(attempt);
+	CURL			*c = x->c;
+	struct http_request	*req = x->req;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	nanosleep(&ts, NULL);
-}
-
-/* Set c up for one attempt at req. */
-static void
-setup(struct http *h, CURL *c, struct http_request *req,
-    struct curl_slist *headers, char *errbuf)
-{
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req->once ? 1L :
@@ -486,13 +556,13 @@ setup(struct http *h, CURL *c, struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, req->once ? 5L : 0L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)HTTP_STALL_TIME);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(c, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
 	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -514,7 +584,7 @@ setup(struct http *h, CURL *c, struct http_request *req,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->bodylen);
 	}
-	errbuf[0] = '\0';
+	x->errbuf[0] = '\0';
 }
 
 /* Clear what an earlier attempt left in req. */
@@ -584,53 +654,6 @@ again(CURL *c, struct http_request *req, CURLcode rc, const char *errbuf,
 	return (retryable_code(rc) && n + 1 < HTTP_ATTEMPTS);
 }
 
-/*
- * Perform req, retrying what may pass.  0 with req->status set once the
- * server has answered (any status: the caller judges it), or -errno when
- * no answer came.
- */
-int
-http_do(struct http *h, struct http_request *req)
-{
-	struct curl_slist	*headers;
-	CURL			*c;
-	CURLcode		 rc = CURLE_OK;
-	char			 errbuf[CURL_ERROR_SIZE];
-	int			 n, error = 0;
-
-	if ((error = req->fail) != 0 || (error = down_error(h)) != 0) {
-		log_debug("%s %s: %s, not tried", req->method, req->log_name,
-		    req->fail != 0 ? "no keys" : "endpoint down");
-		if (req->out != NULL && req->out->data == NULL)
-			buf_add(req->out, "", 0);
-		return (error);
-	}
-	headers = header_list(req);
-	c = easy_get(h);
-	for (n = 0; n < HTTP_ATTEMPTS; n++) {
-		if (n != 0)
-			backoff(n);
-		if (aborted(req)) {
-			rc = CURLE_ABORTED_BY_CALLBACK;
-			break;
-		}
-		reset(req);
-		setup(h, c, req, headers, errbuf);
-		rc = curl_easy_perform(c);
-		if (!again(c, req, rc, errbuf, n))
-			break;
-	}
-	if (rc != CURLE_OK)
-		error = code_errno(rc);
-	if (!req->once)
-		mark(h, rc, error);
-	if (req->out != NULL && req->out->data == NULL)
-		buf_add(req->out, "", 0);
-	easy_put(h, c);
-	curl_slist_free_all(headers);
-	return (error);
-}
-
 static uint64_t
 now_ms(void)
 {
@@ -644,8 +667,7 @@ static void
 xfer_start(struct http *h, struct xfer *x)
 {
 	reset(x->req);
-	setup(h, x->c, x->req, x->headers, x->errbuf);
-	curl_easy_setopt(x->c, CURLOPT_PRIVATE, x);
+	setup(h, x);
 	if (curl_multi_add_handle(h->multi, x->c) != CURLM_OK)
 		fatalx("curl_multi_add_handle failed");
 	x->prev = NULL;
@@ -661,6 +683,8 @@ xfer_end(struct http *h, struct xfer *x, int error)
 
 	if (req->out != NULL && req->out->data == NULL)
 		buf_add(req->out, "", 0);
+	if (h->probe == x)
+		h->probe = NULL;
 	easy_put(h, x->c);
 	curl_slist_free_all(x->headers);
 	x->done(x->arg, error);
@@ -687,7 +711,7 @@ xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 	int	error;
 
 	xfer_remove(h, x);
-	if (!h->quit && !aborted(x->req) &&
+	if (!h->quit && !aborted(x->req) && h->probe != x &&
 	    again(x->c, x->req, rc, x->errbuf, x->attempt)) {
 		x->attempt++;
 		x->due = now_ms() + backoff_ms(x->attempt);
@@ -696,7 +720,7 @@ xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 		return;
 	}
 	error = rc == CURLE_OK ? 0 : code_errno(rc);
-	if (rc != CURLE_ABORTED_BY_CALLBACK)
+	if (rc != CURLE_ABORTED_BY_CALLBACK && !x->req->once)
 		mark(h, rc, error);
 	xfer_end(h, x, error);
 }
@@ -725,10 +749,16 @@ loop(void *arg)
 		}
 		for (; x != NULL; x = in) {
 			in = x->next;
-			if ((error = down_error(h)) != 0 || quit)
-				xfer_end(h, x, quit ? -ECANCELED : error);
-			else
-				xfer_start(h, x);
+			error = quit ? -ECANCELED : down_error(h);
+			if (error != 0 && !quit && h->probe == NULL)
+				h->probe = x;	/* tried once, alone */
+			else if (error != 0) {
+				log_debug("%s %s: endpoint down, not tried",
+				    x->req->method, x->req->log_name);
+				xfer_end(h, x, error);
+				continue;
+			}
+			xfer_start(h, x);
 		}
 		now = now_ms();
 		next = now + 1000;
@@ -778,10 +808,10 @@ loop(void *arg)
 
 /*
  * Start req on the transfer thread; done(arg, error) is called there once
- * it is over (here for a request that is not sent), with the same meaning
- * as http_do's result, or -EINTR once *req->abort is set.  done must not
- * block.  req and what it points to
- * stay the caller's until then.
+ * it is over (here for a request that is not sent), with 0 once the
+ * server has answered (any status: the caller judges it), -errno when no
+ * answer came, or -EINTR once *req->abort is set.  done must not block.
+ * req and what it points to stay the caller's until then.
  */
 void
 http_submit(struct http *h, struct http_request *req, http_done_cb done,
@@ -790,6 +820,10 @@ http_submit(struct http *h, struct http_request *req, http_done_cb done,
 	struct xfer	*x;
 
 	if (req->fail != 0) {
+		log_debug("%s %s: no keys, not tried", req->method,
+		    req->log_name);
+		if (req->out != NULL && req->out->data == NULL)
+			buf_add(req->out, "", 0);
 		done(arg, req->fail);
 		return;
 	}
@@ -811,4 +845,48 @@ http_submit(struct http *h, struct http_request *req, http_done_cb done,
 	h->incoming = x;
 	pthread_mutex_unlock(&h->lock);
 	curl_multi_wakeup(h->multi);
+}
+
+struct sync {
+	pthread_mutex_t	lock;
+	pthread_cond_t	cond;
+	bool		done;
+	int		error;
+};
+
+static void
+sync_done(void *arg, int error)
+{
+	struct sync	*s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	s->error = error;
+	s->done = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Perform req and wait for it: http_submit's result. */
+int
+http_do(struct http *h, struct http_request *req)
+{
+	struct sync	s;
+	bool		on_loop;
+
+	pthread_mutex_lock(&h->lock);
+	on_loop = h->started && pthread_equal(pthread_self(), h->thread);
+	pthread_mutex_unlock(&h->lock);
+	if (on_loop)
+		fatalx("http_do on the transfer thread would wait forever");
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	http_submit(h, req, sync_done, &s);
+	pthread_mutex_lock(&s.lock);
+	while (!s.done)
+		pthread_cond_wait(&s.cond, &s.lock);
+	pthread_mutex_unlock(&s.lock);
+	pthread_cond_destroy(&s.cond);
+	pthread_mutex_destroy(&s.lock);
+	return (s.error);
 }

@@ -35,6 +35,7 @@ struct options {
 	char	*credentials;
 	char	*profile;
 	char	*cafile;
+	char	*list_chunk;
 	char	*memory;
 	char	*meta_memory;
 	char	*cache_dir;
@@ -59,6 +60,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("credentials=%s", credentials),
 	OPT("profile=%s", profile),
 	OPT("cafile=%s", cafile),
+	OPT("list_chunk=%s", list_chunk),
 	OPT("memory=%s", memory),
 	OPT("meta_memory=%s", meta_memory),
 	OPT("cache_dir=%s", cache_dir),
@@ -153,17 +155,17 @@ parse_size(const char *s, uint64_t *size)
 	return (0);
 }
 
-/* Seconds: a decimal number up to a year. */
+/* A decimal number from 0 to max. */
 static int
-parse_seconds(const char *s, long long *secs)
+parse_number(const char *s, long long max, long long *n)
 {
 	char	*end;
 
 	if (*s < '0' || *s > '9')
 		return (-1);
 	errno = 0;
-	*secs = strtoll(s, &end, 10);
-	return (errno != 0 || *end != '\0' || *secs > 366 * 86400 ? -1 : 0);
+	*n = strtoll(s, &end, 10);
+	return (errno != 0 || *end != '\0' || *n > max ? -1 : 0);
 }
 
 static void
@@ -193,7 +195,7 @@ main(int argc, char **argv)
 	uint64_t			 memory = MEMORY_DEFAULT;
 	uint64_t			 meta_memory = META_MEMORY_DEFAULT;
 	uint64_t			 cache_size = CACHE_SIZE_DEFAULT;
-	long long			 refresh = REFRESH_DEFAULT;
+	long long			 refresh = REFRESH_DEFAULT, list_chunk = 0;
 	const void			*ops;
 	char				*cause = NULL;
 	size_t				 opsize;
@@ -231,10 +233,16 @@ main(int argc, char **argv)
 	}
 	if (broker_is_local(o.location) && (o.endpoint != NULL ||
 	    o.region != NULL || o.path_style || o.credentials != NULL ||
-	    o.profile != NULL || o.cafile != NULL)) {
+	    o.profile != NULL || o.cafile != NULL || o.list_chunk != NULL)) {
 		fprintf(stderr, "snapfs: %s: S3 and Azure options need an "
 		    "s3://, oss://, cos://, obs://, gs://, https:// or abfs:// "
 		    "location\n", o.location);
+		goto out;
+	}
+	if (o.list_chunk != NULL && (parse_number(o.list_chunk, 5000,
+	    &list_chunk) == -1 || list_chunk < 1)) {
+		fprintf(stderr, "snapfs: list_chunk=%s: not a number from 1 "
+		    "to 5000\n", o.list_chunk);
 		goto out;
 	}
 	if (o.memory != NULL && (parse_size(o.memory, &memory) == -1 ||
@@ -256,7 +264,8 @@ main(int argc, char **argv)
 		    o.cache_dir == NULL ? "needs cache_dir=" : "not a size");
 		goto out;
 	}
-	if (o.refresh != NULL && (parse_seconds(o.refresh, &refresh) == -1)) {
+	if (o.refresh != NULL && parse_number(o.refresh, 366 * 86400,
+	    &refresh) == -1) {	/* up to a year */
 		fprintf(stderr, "snapfs: refresh=%s: not a number of seconds\n",
 		    o.refresh);
 		goto out;
@@ -267,6 +276,7 @@ main(int argc, char **argv)
 	bo.credentials = o.credentials;
 	bo.profile = o.profile;
 	bo.cafile = o.cafile;
+	bo.list_chunk = (int)list_chunk;
 	if ((error = broker_open(o.location, &bo, &fs.broker, &cause)) != 0) {
 		fprintf(stderr, "snapfs: %s\n", cause);
 		free(cause);
@@ -369,5 +379,6 @@ out:
 	free(o.cache_size);
 	free(o.refresh);
 	free(o.cafile);
+	free(o.list_chunk);
 	return (status);
 }

@@ -323,6 +323,10 @@ void		 http_free(struct http *);
 void		 http_header(struct http_request *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 http_request_free(struct http_request *);
+int		 http_status(const struct http_request *, const char *,
+		    char **);
+bool		 http_range(const struct http_request *, uint64_t, size_t,
+		    size_t, ssize_t *);
 int		 http_do(struct http *, struct http_request *);
 typedef void (*http_done_cb)(void *, int);
 void		 http_submit(struct http *, struct http_request *,
@@ -373,6 +377,7 @@ struct broker_options {
 	const char	*credentials;	/* an AWS shared-credentials file */
 	const char	*profile;
 	const char	*cafile;
+	int		 list_chunk;	/* keys a listing page asks for; 0: most */
 };
 
 /* aws.c: S3 settings and static credentials, the AWS CLI's way */
@@ -462,6 +467,12 @@ int		 broker_list_object(const char *, const char *, uint64_t,
 		    int64_t, broker_list_cb, void *);
 int		 broker_list_prefix(const char *, const char *, const char *,
 		    broker_list_cb, void *);
+struct broker_pages {		/* a listing's pages so far */
+	char		*seen;
+	size_t		 n;
+};
+int		 broker_pages_next(struct broker_pages *, const char *,
+		    const char *, char **);
 void		 broker_start(struct broker *);
 void		 broker_close(struct broker *);
 int		 broker_list(struct broker *, const char *, int,

@@ -283,13 +283,16 @@ list_read(const struct list_dialect *d, const char *p, size_t len,
 {
 	struct list_state	s;
 	size_t			i;
-	char			shown[4 * 64 + 4];
+	char			shown[4 * 64 + 4], *head;
 	int			error = 0;
 
 	memset(&s, 0, sizeof s);
 	s.d = d;
 	if (xml_walk(p, len, list_text, list_end, &s) != 0 || !s.is_list) {
-		xasprintf(cause, "malformed %s", d->what);
+		head = xstrndup(len > 0 ? p : "", len < 64 ? len : 64);
+		xasprintf(cause, "malformed %s (%zu bytes: \"%s\")", d->what,
+		    len, log_safe(head, 64, shown, sizeof shown));
+		free(head);
 		error = -EIO;
 	} else if (s.bad_size != NULL) {
 		log_safe(s.bad_size, 64, shown, sizeof shown);
