@@ -10,11 +10,13 @@
 # levels above the test script), SNAPFS_WRAPPER (optional command put in
 # front of the daemon, e.g. "valgrind --error-exitcode=99").
 #
-# One suite, two backends: with SNAPFS_BACKEND=s3, mount_fs copies the
+# One suite, three backends: with SNAPFS_BACKEND=s3, mount_fs copies the
 # local location it is given into a new bucket of a real S3 server
-# (radosgw, tests/s3/rgw.sh) with the aws CLI, and mounts that instead.
-# S3_RGW_DIR names a server already started for the whole run (tests/run.sh
-# does so); without it each test starts and stops its own.
+# (radosgw, tests/s3/rgw.sh) with the aws CLI, and mounts that instead;
+# with SNAPFS_BACKEND=azure, into a new container of Azurite
+# (tests/azure/azurite.sh) with the az CLI.  S3_RGW_DIR and AZURE_DIR name
+# servers already started for the whole run (tests/run.sh does so);
+# without them each test starts and stops its own.
 #
 # Run by automake (TESTS, SH_LOG_COMPILER = $(SHELL)) or by hand:
 #   SNAPFS=/tmp/build/src/snapfs srcdir=/work/main sh tests/integration/X.sh
@@ -80,6 +82,8 @@ OWN_RGW=		# set when this test started that server itself
 S3_BUCKETS=		# buckets to remove on exit
 S3_SRC=			# the local location last copied to S3 ...
 S3LOC=			# ... and where it went
+RLOC=			# where mount_fs published last, on any remote
+ROPTS=			# backend, and the options that mount it
 BROKERTOOL=${BROKERTOOL:-$(dirname "$SNAPFS")/../tests/brokertool}
 mkdir "$MNT"
 : >"$W/log"
@@ -189,6 +193,10 @@ mount_fs()
 		[ "$_loc" = "$S3_SRC" ] || s3_publish "$_loc"
 		_loc=$S3LOC
 		set -- $S3_OPTS "$@"
+	elif [ "$BACKEND" = azure ] && [ -d "$_loc" ]; then
+		[ "$_loc" = "$AZ_SRC" ] || az_publish "$_loc"
+		_loc=$AZLOC
+		set -- $AZ_OPTS "$@"
 	fi
 	echo "=== $SNAPFS -f $_loc $MNT $*" >>"$W/log"
 	${SNAPFS_WRAPPER:-} "$SNAPFS" -f "$_loc" "$MNT" "$@" >>"$W/log" 2>&1 &
@@ -237,16 +245,15 @@ kill_fs()
 	return 0
 }
 
-# location_keys LOC: every object key of LOC (published to S3 when the
-# backend is s3), sorted, one a line.
+# location_keys LOC: every object key of LOC (or of where it was published
+# on a remote backend), sorted, one a line.
 location_keys()
 {
-	if [ "$BACKEND" = s3 ]; then
-		"$BROKERTOOL" -o "endpoint=$S3_ENDPOINT,path_style" "$S3LOC" \
-		    ls -r
-	else
-		"$BROKERTOOL" "$1" ls -r
-	fi | cut -f 1 | sort
+	case $BACKEND in
+	s3)	"$BROKERTOOL" $S3_OPTS "$S3LOC" ls -r ;;
+	azure)	"$BROKERTOOL" $AZ_OPTS "$AZLOC" ls -r ;;
+	*)	"$BROKERTOOL" "$1" ls -r ;;
+	esac | cut -f 1 | sort
 }
 
 # daemon_rss_peak_kib: VmHWM of the running daemon.
@@ -404,6 +411,7 @@ s3_publish()
 	    fail "aws s3 cp of $1 failed: $(tail -n 3 "$W/aws.txt")"
 	S3_SRC=$1
 	S3LOC=s3://$BUCKET/loc
+	RLOC=$S3LOC ROPTS=$S3_OPTS
 	"$BROKERTOOL" -o "endpoint=$S3_ENDPOINT,path_style" "$S3LOC" ls -r \
 	    >"$W/objects.txt" || fail "cannot list $S3LOC"
 	python3 -c '
@@ -422,12 +430,66 @@ writable_location()
 	if [ "$BACKEND" = s3 ]; then
 		s3_bucket
 		STORE=s3://$BUCKET/store
-		STORE_OPTS="-o endpoint=$S3_ENDPOINT,path_style"
+		STORE_OPTS=$S3_OPTS
+	elif [ "$BACKEND" = azure ]; then
+		az_container
+		STORE=https://$AZURE_ACCOUNT.blob.core.windows.net/$CONTAINER/store
+		STORE_OPTS=$AZ_OPTS
 	else
 		STORE=$W/store
 		STORE_OPTS=
 		mkdir -p "$STORE"
 	fi
+}
+
+# --- refusals at start ---
+
+# start_fails WHAT LINES [VAR=VALUE...] ARGS...: snapfs ARGS, with those
+# variables in its environment, must exit non-zero within 30 s and mount
+# nothing, with LINES (one, or some) on stderr; they are left in
+# $W/err.txt and added to $W/refusals.
+start_fails()
+{
+	_what=$1 _lines=$2
+	shift 2
+	_st=0
+	(
+		while [ $# -gt 0 ]; do
+			_name=${1%%=*}
+			case $_name in
+			"$1" | '' | [0-9]* | *[!A-Za-z0-9_]*) break ;;
+			esac
+			export "$1"
+			shift
+		done
+		exec timeout -k 5 30 "$SNAPFS" "$@"
+	) >"$W/out.txt" 2>"$W/err.all" || _st=$?
+	[ "$_st" -ne 0 ] || fail "$_what: snapfs $* exited 0"
+	[ "$_st" -ne 124 ] && [ "$_st" -ne 137 ] ||
+	    fail "$_what: snapfs $* did not exit within 30 s"
+	[ -n "$(lib_mounts)" ] && fail "$_what: something is mounted: $(lib_mounts)"
+	# Drop libfuse 3.14.0's harmless start-up notice, if any.
+	grep -v 'Ignoring invalid max threads value' "$W/err.all" \
+	    >"$W/err.txt" || :
+	cat "$W/err.txt" >>"$W/refusals"
+	_n=$(wc -l <"$W/err.txt")
+	case $_lines in
+	one)	[ "$_n" -eq 1 ] ||
+		    fail "$_what: $_n lines on stderr, not one: $(cat "$W/err.txt")" ;;
+	some)	[ "$_n" -ge 1 ] || fail "$_what: nothing on stderr" ;;
+	esac
+	note "$_what: exit $_st: $(head -n 1 "$W/err.txt")"
+}
+
+# refused PATTERN [VAR=VALUE...] ARGS...: start_fails with one line on
+# stderr, which matches PATTERN (grep).
+refused()
+{
+	_pat=$1
+	shift
+	start_fails "snapfs $*" one "$@"
+	grep -q -- "$_pat" "$W/err.txt" ||
+	    fail "snapfs $*: not \"$_pat\": $(cat "$W/err.txt")"
 }
 
 # --- jobs ---
@@ -449,6 +511,17 @@ ctl_refused()
 	fi
 	grep -q -- "$3" "$MNT/ctl/last_error" ||
 	    fail "'$2': last_error is '$(cat "$MNT/ctl/last_error")'"
+}
+
+# job_run FILE LINE: write LINE to ctl/FILE, wait for the job it started
+# to end FINISHED, and print its id.
+job_run()
+{
+	echo "$2" >"$MNT/ctl/$1" ||
+	    fail "$1 '$2' refused: $(cat "$MNT/ctl/last_error")"
+	_id=$(ls "$MNT/jobs" | sort -n | tail -n 1)
+	assert_eq "$(job_end "$_id")" FINISHED "$1 '$2'"
+	echo "$_id"
 }
 
 # job_state ID: the state of job ID, or nothing.
@@ -492,18 +565,25 @@ job_end()
 
 # --- faults ---
 
-# fault_start: a fault proxy (tests/s3/faultproxy.py) in front of the S3
-# server, passing everything; FAULT_OPTS are the options that mount
-# through it.  fault_set LINE changes what it does; fault_count tells how
-# many faults it made.
+# fault_start: a fault proxy (tests/s3/faultproxy.py) in front of the
+# server of the backend (S3 unless it is azure), passing everything;
+# FAULT_OPTS are the options that mount through it.  fault_set LINE changes
+# what it does; fault_count tells how many faults it made.
 fault_start()
 {
-	s3_start
+	if [ "$BACKEND" = azure ]; then
+		az_start
+		_target=${AZURE_ENDPOINT##*:}
+		_target=${_target%%/*}
+	else
+		s3_start
+		_target=${S3_ENDPOINT##*:}
+	fi
 	FAULT_PORT=$(free_port)
 	FAULT_CTL=$W/fault.ctl
 	: >"$FAULT_CTL"
-	python3 "$srcdir/tests/s3/faultproxy.py" "$FAULT_PORT" \
-	    "${S3_ENDPOINT##*:}" "$FAULT_CTL" >"$W/fault.out" 2>&1 &
+	python3 "$srcdir/tests/s3/faultproxy.py" "$FAULT_PORT" "$_target" \
+	    "$FAULT_CTL" >"$W/fault.out" 2>&1 &
 	FAULT_PID=$!
 	EXTRA_KILL="$EXTRA_KILL $FAULT_PID"
 	until grep -q ready "$W/fault.out" 2>/dev/null; do
@@ -511,7 +591,11 @@ fault_start()
 		    fail "fault proxy did not start: $(cat "$W/fault.out")"
 		sleep 0.05
 	done
-	FAULT_OPTS="-o endpoint=http://127.0.0.1:$FAULT_PORT,path_style"
+	if [ "$BACKEND" = azure ]; then
+		FAULT_OPTS="-o endpoint=http://127.0.0.1:$FAULT_PORT/$AZURE_ACCOUNT"
+	else
+		FAULT_OPTS="-o endpoint=http://127.0.0.1:$FAULT_PORT,path_style"
+	fi
 }
 
 fault_set()
@@ -648,6 +732,7 @@ az_publish()
 	    "$(tail -n 3 "$W/az.txt")"
 	AZ_SRC=$1
 	AZLOC=https://$AZURE_ACCOUNT.blob.core.windows.net/$CONTAINER/loc
+	RLOC=$AZLOC ROPTS=$AZ_OPTS
 	az_storage blob list -c "$CONTAINER" --prefix loc/ --num-results '*' \
 	    -o json --query '[].[name, properties.lastModified]' \
 	    >"$W/blobs.json" 2>"$W/az.txt" ||

@@ -5,7 +5,8 @@
 #                                   Azure
 #   make distcheck
 #   fuzz: each libFuzzer target for FUZZ_SECONDS (60) with clang
-#   san: make check again, built with --enable-sanitizers (ASan + UBSan)
+#   san: make check again, but the Azure tests, built with
+#        --enable-sanitizers (ASan + UBSan)
 #   valgrind: the integration tests with the daemon under valgrind
 # Each test of each step is one line; the last line is "N passed, N failed".
 # CHECK_STEPS (default "check distcheck fuzz san valgrind") picks steps.
@@ -64,10 +65,12 @@ step_time()	# NAME START
 	echo "# $1 took $(($(date +%s) - $2)) s"
 }
 
-# check_in DIR PREFIX: make check in DIR, one line per test.
+# check_in DIR PREFIX [TESTS]: make check in DIR (of TESTS, a make
+# expression, if given), one line per test.
 check_in()
 {
-	(cd "$1" && make -s -j"$(nproc)" check >check.log 2>&1)
+	(cd "$1" && make -s -j"$(nproc)" check ${3:+TESTS="$3"} \
+	    >check.log 2>&1)
 	_check=$?
 	_trs=$(cd "$1" && find tests -name '*.trs' | sort)
 	for _t in $_trs; do
@@ -124,8 +127,9 @@ if has fuzz; then
 	step_time fuzz "$t0"
 fi
 
-# The whole suite under ASan and UBSan; a report in $san/reports (ASan's
-# log_path) or in any test's log fails the step, naming where it is.
+# The suite on the local backend and one remote one (S3) under ASan and
+# UBSan; a report in $san/reports (ASan's log_path) or in any test's log
+# fails the step, naming where it is.
 if has san; then
 	t0=$(date +%s)
 	san=${build}-san
@@ -137,7 +141,7 @@ if has san; then
 	    make -s -j"$(nproc)" >build.log 2>&1); then
 		ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$san/reports/asan \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$san/reports/ubsan \
-		    check_in "$san" "san: "
+		    check_in "$san" "san: " '$(SAN_TESTS)'
 		# UBSan writes to stderr whatever log_path says: the test
 		# logs hold what the tests and their daemons (tests/lib.sh)
 		# wrote there.

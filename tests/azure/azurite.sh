@@ -27,109 +27,17 @@ ACCOUNT=devstoreaccount1
 # Azurite's fixed key for devstoreaccount1 (public, documented by Microsoft).
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
-die() { echo "$me: $*" >&2; exit 1; }
+COMMS=node
+. "$(dirname "$0")/../server.sh"
+
 usage() {
 	echo "usage: sh $me start DIR [PORT] | stop DIR | env DIR" >&2
 	exit 2
 }
 
-# The absolute, symlink-free form of $1, which need not exist.
-abspath() {
-	if [ -d "$1" ]; then
-		(cd "$1" && pwd -P)
-	else
-		if _p=$(cd "$(dirname "$1")" 2>/dev/null && pwd -P); then
-			echo "${_p%/}/$(basename "$1")"
-		else
-			case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac
-		fi
-	fi
-}
-
-# Shell-quote $1 only when it needs it.
-shq() {
-	case $1 in
-	'' | *[!A-Za-z0-9_./:@%+=,-]*)
-		printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")" ;;
-	*)	printf %s "$1" ;;
-	esac
-}
-
-now() { date +%s; }
-
-# Is $1 a live process (zombies count as gone: PID 1 here reaps late)?
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	_st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$_st" ] && [ "$_st" != Z ]
-}
-
-# Is $1 one of ours, i.e. has "DIR/data" as an argument?
-ours() {
-	[ -r "/proc/$1/cmdline" ] &&
-	    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null |
-	    grep -qxF -- "$D/data"
-}
-
-# The pids of our live servers: the pid file, checked (the pid can have
-# been reused since), and a scan of /proc for one whose pid file is gone.
-our_pids() {
-	{
-		{ read -r _p <"$D/azurite.pid"; } 2>/dev/null &&
-		    case $_p in *[!0-9]* | '') ;; *) echo "$_p" ;; esac
-		for _p in /proc/[0-9]*; do
-			{ read -r _c <"$_p/comm"; } 2>/dev/null || continue
-			[ "$_c" = node ] && echo "${_p#/proc/}"
-		done
-	} | sort -un | while read -r _p; do
-		[ "$_p" -ne $$ ] && alive "$_p" && ours "$_p" && echo "$_p"
-	done
-}
-
-# Send TERM to the pids $@ and wait until they are gone, with SIGKILL
-# after STOP_GRACE_S.  (Azurite closes its servers and database on TERM.)
-kill_wait() {
-	[ $# -gt 0 ] || return 0
-	_sig=TERM
-	kill -TERM "$@" 2>/dev/null
-	_t=$(($(now) + STOP_GRACE_S))
-	while :; do
-		_rest=
-		for _p in "$@"; do alive "$_p" && _rest="$_rest $_p"; done
-		[ -z "$_rest" ] && return 0
-		if [ "$(now)" -ge "$_t" ]; then
-			[ "$_sig" = KILL ] && {
-				echo "$me: could not kill:$_rest" >&2
-				return 1
-			}
-			_sig=KILL
-			_t=$(($(now) + STOP_GRACE_S))
-			kill -KILL $_rest 2>/dev/null
-		fi
-		sleep 0.05
-	done
-}
-
+# Azurite closes its servers and database on TERM.
 kill_all() {
-	kill_wait $(our_pids)
-}
-
-# Is a TCP port listened on (any address, IPv4 or IPv6)?
-listened() {
-	_hex=$(printf %04X "$1")
-	awk -v port="$_hex" 'FNR > 1 && $4 == "0A" { n = split($2, a, ":");
-	    if (a[n] == port) found = 1 } END { exit !found }' \
-	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# Remove DIR, but only if it is an azurite folder (or empty): it is rm -rf.
-wipe() {
-	[ -e "$D" ] || return 0
-	if [ -f "$D/.azurite.sh" ] || [ -z "$(ls -A "$D" 2>/dev/null)" ]; then
-		rm -rf "$D"
-	else
-		die "$D is not empty and was not made by $me; not removing it"
-	fi
+	kill_wait TERM $(our_pids)
 }
 
 fail() {
@@ -175,7 +83,7 @@ start() {
 		    "or pass another port: sh $me start DIR PORT"
 	fi
 
-	mkdir -p "$D/data" || die "cannot create $D"
+	mkdir -p "$D/data" "$D/run" || die "cannot create $D"
 	: >"$D/.azurite.sh"
 	endpoint=http://127.0.0.1:$PORT/$ACCOUNT
 	{
@@ -203,7 +111,7 @@ start() {
 	    </dev/null >>"$D/azurite.log" 2>&1 \
 	    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	pid=$!
-	echo "$pid" >"$D/azurite.pid"
+	echo "$pid" >"$D/run/azurite.pid"
 	while ! answers; do
 		alive "$pid" || fail "azurite exited"
 		[ "$(now)" -lt "$deadline" ] ||
@@ -217,6 +125,7 @@ start() {
 cmd=$1
 [ "$cmd" != start ] || mkdir -p "$2" || die "cannot create $2"
 D=$(abspath "$2") || exit 1
+OURS_ARG=$D/data
 case $D in /) die "refusing to use / as DIR" ;; esac
 
 case $cmd in

@@ -2,7 +2,8 @@
 # azure/basic.sh - an Azure Blob repository, served by Azurite and put
 # there by an independent client (Debian's az CLI): the mounted tree is the
 # same, file for file and byte for byte, as the mount of the same
-# repository on a local disk, names with ": +@~=&%" and UTF-8 included;
+# repository on a local disk, names with ": +@~=&%" and UTF-8 included,
+# also listed 3 blobs a page;
 # the abfs:// form reaches the same; verify, backup (the new snapshot
 # shows, its info uploaded last) and drop work on it; a wrong key is
 # refused at start with one line and nothing mounted; the key is in no
@@ -40,23 +41,25 @@ diff "$W/local.sums" "$W/azure.sums" >&2 ||
     fail "the Azure mount differs from the local one"
 [ "$(wc -l <"$W/azure.sums")" -ge 40 ] || fail "too few files compared"
 grep -q "odd : +@~=&%é.txt" "$W/azure.sums" || fail "the odd name is missing"
+umount_fs
+# Three blobs a page: every folder of more is listed over several pages
+# (NextMarker), and the tree is the same.
+mount_fs "$AZLOC" $AZ_OPTS -o data="$DATA",list_chunk=3
+sums "$MNT" >"$W/chunked.sums" || fail "cannot read the mount of 3 a page"
+diff "$W/azure.sums" "$W/chunked.sums" >&2 ||
+    fail "the mount of 3 blobs a page differs"
 
 # Jobs: verify, backup into the container, verify it, drop it.
-echo repo1.snap_a >"$MNT/ctl/verify" || fail "verify refused"
-assert_eq "$(job_end 1)" FINISHED "verify of snap_a"
-assert_eq "$(cat "$MNT/jobs/1/report.txt")" OK "verify's report"
-echo 'sales.snap_new TO repo1' >"$MNT/ctl/backup" ||
-    fail "backup refused: $(cat "$MNT/ctl/last_error")"
-assert_eq "$(job_end 2)" FINISHED "backup to Azure"
+id=$(job_run verify repo1.snap_a)
+assert_eq "$(cat "$MNT/jobs/$id/report.txt")" OK "verify's report"
+job_run backup 'sales.snap_new TO repo1' >/dev/null
 ls "$MNT/repo1" | grep -qx snap_new || fail "the new snapshot is not shown"
 cmp "$MNT/repo1/snap_new/t/p/1001/0200000000000001001_0.dat" \
     "$DATA/sales/t/p/1001/0200000000000001001_0.dat" ||
     fail "the backed-up file differs"
-echo repo1.snap_new >"$MNT/ctl/verify" || fail "verify of snap_new refused"
-assert_eq "$(job_end 3)" FINISHED "verify of snap_new"
-assert_eq "$(cat "$MNT/jobs/3/report.txt")" OK "snap_new's report"
-echo repo1.snap_new >"$MNT/ctl/drop" || fail "drop refused"
-assert_eq "$(job_end 4)" FINISHED "drop of snap_new"
+id=$(job_run verify repo1.snap_new)
+assert_eq "$(cat "$MNT/jobs/$id/report.txt")" OK "snap_new's report"
+job_run drop repo1.snap_new >/dev/null
 ls "$MNT/repo1" | grep -qx snap_new && fail "snap_new is still shown"
 az_storage blob list -c "$CONTAINER" --prefix loc/ --num-results '*' \
     --query '[].name' -o tsv >"$W/blobs" || fail "az cannot list"
@@ -75,22 +78,14 @@ ls "$MNT/repo1" | grep -qx snap_b || fail "abfs://: no snap_b"
 umount_fs
 
 # A wrong key, a missing container: one line, nothing mounted.
-refused()	# WHAT LOCATION VAR=VALUE...
-{
-	_what=$1 _loc=$2
-	shift 2
-	env "$@" "$SNAPFS" "$_loc" "$MNT" $AZ_OPTS >"$W/err.txt" 2>&1 &&
-	    fail "mounted $_loc with $*"
-	mountpoint -q "$MNT" && fail "$MNT is mounted after a refusal"
-	assert_eq "$(wc -l <"$W/err.txt")" 1 "lines on stderr"
-	grep -q "$_what" "$W/err.txt" ||
-	    fail "not \"$_what\": $(cat "$W/err.txt")"
-	cat "$W/err.txt" >>"$W/log"
-}
-refused "HTTP 403 Authori[sz]ationFailure\\|HTTP 403 AuthenticationFailed" "$AZLOC" \
-    AZURE_STORAGE_KEY=bm90IHRoZSBrZXkgb2YgdGhpcyBhY2NvdW50IGF0IGFsbA==
+refused "HTTP 403 Authori[sz]ationFailure\\|HTTP 403 AuthenticationFailed" \
+    AZURE_STORAGE_KEY=bm90IHRoZSBrZXkgb2YgdGhpcyBhY2NvdW50IGF0IGFsbA== \
+    "$AZLOC" "$MNT" $AZ_OPTS
 refused "HTTP 404 ContainerNotFound" \
-    "https://$AZURE_ACCOUNT.blob.core.windows.net/no-such-container"
-refused "no Azure key for account" "$AZLOC" AZURE_STORAGE_KEY=
-grep -q -- "$AZURE_KEY" "$W/log" && fail "the key is in the log"
+    "https://$AZURE_ACCOUNT.blob.core.windows.net/no-such-container" \
+    "$MNT" $AZ_OPTS
+refused "no Azure key for account" AZURE_STORAGE_KEY= "$AZLOC" "$MNT" $AZ_OPTS
+refused "list_chunk=0: not a number from 1 to 5000" "$AZLOC" "$MNT" \
+    $AZ_OPTS -o list_chunk=0
+grep -q -- "$AZURE_KEY" "$W/log" "$W/refusals" && fail "the key is in a log"
 :

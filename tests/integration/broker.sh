@@ -42,14 +42,14 @@ bt put "a/short" "$W/big" 50000000 2>"$W/err" && fail "short upload worked"
 bt put "a/shorter" "$W/small" 2000 2>>"$W/err" && fail "short put worked"
 bt stat "a/short" 2>/dev/null && fail "a failed upload left an object"
 bt stat "a/shorter" 2>/dev/null && fail "a failed put left an object"
-if [ "$BACKEND" = s3 ]; then
-	s3_aws s3api list-multipart-uploads --bucket "$BUCKET" >"$W/mpu.txt" ||
+case $BACKEND in
+s3)	s3_aws s3api list-multipart-uploads --bucket "$BUCKET" >"$W/mpu.txt" ||
 	    fail "list-multipart-uploads failed"
 	grep -q UploadId "$W/mpu.txt" &&
-	    fail "a failed upload left a multipart upload: $(cat "$W/mpu.txt")"
-else
-	[ -z "$(find "$STORE" -name '*.part')" ] || fail "a .part was left"
-fi
+	    fail "a failed upload left a multipart upload: $(cat "$W/mpu.txt")" ;;
+azure)	;;	# uncommitted blocks are no blob; Azure drops them in a week
+*)	[ -z "$(find "$STORE" -name '*.part')" ] || fail "a .part was left" ;;
+esac
 
 bt rm "a/b/big 订单+@.dat" || fail "rm big"
 bt rm "a/b/big 订单+@.dat" || fail "rm of a missing object is an error"

@@ -12,31 +12,6 @@ LOC=$W/loc
 mkrepo "$LOC"
 : >"$W/afile"
 
-# start_fails WHAT LINES ARGS...: snapfs ARGS must fail within 30 s, print
-# LINES ("one" or "some") lines on stderr, and leave nothing mounted.
-start_fails()
-{
-	_what=$1
-	_lines=$2
-	shift 2
-	_st=0
-	timeout -k 5 30 "$SNAPFS" "$@" >"$W/out.txt" 2>"$W/err.txt" || _st=$?
-	[ "$_st" -ne 0 ] || fail "$_what: snapfs $* exited 0"
-	[ "$_st" -ne 124 ] && [ "$_st" -ne 137 ] ||
-	    fail "$_what: snapfs $* did not exit within 30 s"
-	[ -n "$(lib_mounts)" ] && fail "$_what: something is mounted: $(lib_mounts)"
-	# Drop libfuse 3.14.0's harmless start-up notice, if any.
-	grep -v 'Ignoring invalid max threads value' "$W/err.txt" \
-	    >"$W/err2.txt" || :
-	_n=$(wc -l <"$W/err2.txt")
-	case $_lines in
-	one)	[ "$_n" -eq 1 ] ||
-		    fail "$_what: $_n lines on stderr, not one: $(cat "$W/err2.txt")" ;;
-	some)	[ "$_n" -ge 1 ] || fail "$_what: nothing on stderr" ;;
-	esac
-	note "$_what: exit $_st: $(head -n 1 "$W/err2.txt")"
-}
-
 for fg in -f ""; do
 	start_fails "missing location${fg:+ ($fg)}" one \
 	    $fg "$W/no/such/location" "$MNT"

@@ -113,17 +113,14 @@ grep -q -F "__ss_snap_gbad/${gbad##*/}" "$W/log" ||
     fail "the log does not name ${gbad##*/}"
 
 # verify: the global info is checked, not taken for an unexpected object.
-echo repo1.snap_g >"$MNT/ctl/verify" || fail "verify snap_g refused"
-assert_eq "$(job_end 1)" FINISHED "verify snap_g"
-assert_eq "$(cat "$MNT/jobs/1/report.txt")" OK "verify snap_g's report"
-echo repo1.snap_gbad >"$MNT/ctl/verify" || fail "verify snap_gbad refused"
-assert_eq "$(job_end 2)" FINISHED "verify snap_gbad"
-grep -q "${gbad##*/}: md5 mismatch" "$MNT/jobs/2/report.txt" ||
-    fail "verify snap_gbad: $(cat "$MNT/jobs/2/report.txt")"
+id=$(job_run verify repo1.snap_g)
+assert_eq "$(cat "$MNT/jobs/$id/report.txt")" OK "verify snap_g's report"
+id=$(job_run verify repo1.snap_gbad)
+grep -q "${gbad##*/}: md5 mismatch" "$MNT/jobs/$id/report.txt" ||
+    fail "verify snap_gbad: $(cat "$MNT/jobs/$id/report.txt")"
 # drop of one backup: its global info goes, the other's stays.
 g2=$(global_file snap_multi "$t2")
-echo "repo1.snap_multi @$t1" >"$MNT/ctl/drop" || fail "drop refused"
-assert_eq "$(job_end 3)" FINISHED "drop of snap_multi @$t1"
+job_run drop "repo1.snap_multi @$t1" >/dev/null
 location_keys "$LOC" | grep -q "__ss_snap_multi/__global_info_$t1" &&
     fail "the global info of $t1 is left"
 location_keys "$LOC" | grep -q "${g2##*/}" ||

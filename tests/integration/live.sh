@@ -1,13 +1,13 @@
 #!/bin/sh
 # live.sh - a mount follows another writer of its location (plain file
-# operations locally, the aws CLI on S3): a new snapshot, a new info
-# timestamp of a label, a dropped snapshot and a new or removed repository
-# show, in the folder and in snapshots.tsv, after SIGHUP, after a line
-# written to ctl/refresh, and with refresh=1 on their own; a snapshot
-# whose info did not change keeps its loaded tree (and inode numbers); a
-# file held open while its snapshot is dropped never reads wrong bytes;
-# jobs find a snapshot made after the mount; a daemon that forked
-# refreshes on SIGHUP as well.  On S3, a listing that fails during a
+# operations locally, the aws CLI on S3, the az CLI on Azure): a new
+# snapshot, a new info timestamp of a label, a dropped snapshot and a new
+# or removed repository show, in the folder and in snapshots.tsv, after
+# SIGHUP, after a line written to ctl/refresh, and with refresh=1 on their
+# own; a snapshot whose info did not change keeps its loaded tree (and
+# inode numbers); a file held open while its snapshot is dropped never
+# reads wrong bytes; jobs find a snapshot made after the mount; a daemon
+# that forked refreshes on SIGHUP as well.  Remote, a listing that fails during a
 # refresh keeps the last one.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -33,6 +33,14 @@ put()
 		    fail "aws s3 cp of $1 failed"
 		[ -n "${2:-}" ] && s3_aws s3 cp "$SRC/$_r/__repo_info" \
 		    "s3://$BUCKET/loc/$_r/__repo_info" >/dev/null
+	elif [ "$BACKEND" = azure ]; then
+		az_storage blob upload-batch -d "$CONTAINER" -s "$SRC/$_r/__ss_$1" \
+		    --destination-path "loc/$_r/__ss_$1" --overwrite \
+		    --no-progress -o none >/dev/null ||
+		    fail "az upload-batch of $1 failed"
+		[ -n "${2:-}" ] && az_storage blob upload -c "$CONTAINER" \
+		    -f "$SRC/$_r/__repo_info" -n "loc/$_r/__repo_info" \
+		    --overwrite --no-progress -o none >/dev/null
 	else
 		mkdir -p "$LOC/$_r"
 		cp -r "$SRC/$_r/__ss_$1" "$LOC/$_r/" 2>/dev/null ||
@@ -47,6 +55,10 @@ gone()
 	if [ "$BACKEND" = s3 ]; then
 		s3_aws s3 rm --recursive "s3://$BUCKET/loc/$1/" >/dev/null ||
 		    fail "aws s3 rm of $1 failed"
+	elif [ "$BACKEND" = azure ]; then
+		az_storage blob delete-batch -s "$CONTAINER" \
+		    --pattern "loc/$1/*" -o none >/dev/null ||
+		    fail "az delete-batch of $1 failed"
 	else
 		rm -rf "${LOC:?}/$1"
 	fi
@@ -156,8 +168,8 @@ until_ok "snap_d back with refresh=1" shows snap_d
 umount_fs
 
 # A daemon that forked (fstab, systemd without -f) refreshes on SIGHUP too.
-if [ "$BACKEND" = s3 ]; then
-	set -- "$S3LOC" "$MNT" $S3_OPTS
+if [ "$BACKEND" != local ]; then
+	set -- "$RLOC" "$MNT" $ROPTS
 else
 	set -- "$LOC" "$MNT"
 fi
@@ -173,9 +185,9 @@ until_ok "snap_g after SIGHUP to a daemon" shows snap_g
 fusermount3 -u "$MNT" || fail "fusermount3 -u of the daemon's mount"
 wait_gone "$daemon" 30 "the daemon"
 
-if [ "$BACKEND" = s3 ]; then
+if [ "$BACKEND" != local ]; then
 	fault_start
-	mount_fs "$S3LOC" $FAULT_OPTS
+	mount_fs "$RLOC" $FAULT_OPTS
 	cp "$MNT/repo1/snapshots.tsv" "$W/before.tsv"
 	# Every listing below the repository fails.
 	printf '503 match=%s\n' "%2F$REPO%2F" >"$W/fault.new"

@@ -9,7 +9,7 @@
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog find wc awk stat dd cp
 
-if [ -n "${SNAPFS_WRAPPER:-}" ] || [ "$BACKEND" = s3 ] ||
+if [ -n "${SNAPFS_WRAPPER:-}" ] || [ "$BACKEND" != local ] ||
     ldd "$SNAPFS" 2>/dev/null | grep -q libasan; then
 	SNAPS=8 TABLETS=1000 BUDGET=1M BUDGET_KIB=1024 RSS=
 else

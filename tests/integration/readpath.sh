@@ -1,7 +1,7 @@
 #!/bin/sh
 # readpath.sh - bytes read through every path equal their objects: a 40 MiB
 # file read cold (read-ahead), again, and at random offsets; a walk of the
-# snapshot (on S3 the next files are warmed ahead, across folders); all of
+# snapshot (remote, the next files are warmed ahead, across folders); all of
 # it again under -o memory=2M with four readers at once (read-ahead
 # starved, readers wait or read directly).  A damaged 160 MiB file read at
 # its end first (no digest: too far ahead) still fails a later cat, which
@@ -86,9 +86,9 @@ check_all()
 	grep -q 'Input/output error' "$W/err" || fail "cat: $(cat "$W/err")"
 }
 
-# On S3 a walk in listing order finds the next files fetched already,
+# Remote, a walk in listing order finds the next files fetched already,
 # across folders too: all but the first and the big one.
-if [ "$BACKEND" = s3 ]; then
+if [ "$BACKEND" != local ]; then
 	mount_fs "$LOC"
 	walk
 	hits=$(sed -n 's/^ *"warm_hits": \([0-9]*\).*/\1/p' "$MNT/stats.json")

@@ -33,29 +33,20 @@ row()	# LABEL -> its snapshots.tsv rows
 {
 	grep "^$1	" "$MNT/repo1/snapshots.tsv" || :
 }
-run()	# FILE LINE -> the job's id, once it ends FINISHED
-{
-	echo "$2" >"$MNT/ctl/$1" ||
-	    fail "$1 '$2' refused: $(cat "$MNT/ctl/last_error")"
-	_id=$(ls "$MNT/jobs" | sort -n | tail -n 1)
-	assert_eq "$(job_end "$_id")" FINISHED "$1 '$2'"
-	echo "$_id"
-}
-
 # LABEL|its row's Status|what verify reports
 while IFS='|' read -r label status report <&3; do
 	row "$label" | grep -q "	$status" ||
 	    fail "$label: row is '$(row "$label")'"
-	id=$(run verify "repo1.$label")
+	id=$(job_run verify "repo1.$label")
 	grep -q -- "$report" "$MNT/jobs/$id/report.txt" ||
 	    fail "$label: the report says: $(cat "$MNT/jobs/$id/report.txt")"
 	row "$label" | grep -q "	$status.*	[0-9]* problems\{0,1\} (job $id)\$" ||
 	    fail "$label: Verified column: '$(row "$label")'"
-	run drop "repo1.$label" >/dev/null
+	job_run drop "repo1.$label" >/dev/null
 	[ -z "$(row "$label")" ] || fail "$label: still a row: $(row "$label")"
 	[ -z "$(location_keys "$LOC" | grep "__ss_$label/")" ] ||
 	    fail "$label: objects left: $(location_keys "$LOC" | grep "__ss_$label/" | head -n 3)"
-	[ "$BACKEND" = s3 ] || [ ! -e "$SS$label" ] ||
+	[ "$BACKEND" != local ] || [ ! -e "$SS$label" ] ||
 	    fail "$label: its folder is left: $(find "$SS$label" | head -n 5)"
 done 3<<EOF
 snap_noinfo|ERROR: No info file found|no info file: nothing to check
@@ -66,14 +57,14 @@ EOF
 # A row without a timestamp of its own (Invalid: <name>) is verified as
 # a snapshot without an info, and dropped.
 row snap_nomd5 | grep -q "Invalid: __info_" || fail "snap_nomd5: $(row snap_nomd5)"
-id=$(run verify repo1.snap_nomd5)
+id=$(job_run verify repo1.snap_nomd5)
 grep -q "no info file" "$MNT/jobs/$id/report.txt" ||
     fail "snap_nomd5: $(cat "$MNT/jobs/$id/report.txt")"
-run drop repo1.snap_nomd5 >/dev/null
+job_run drop repo1.snap_nomd5 >/dev/null
 [ -z "$(row snap_nomd5)" ] || fail "snap_nomd5 still a row"
 
 if [ "$BACKEND" = local ]; then
-	run drop repo1.snap_link >/dev/null
+	job_run drop repo1.snap_link >/dev/null
 	[ ! -e "$SS"snap_link ] && [ ! -L "$SS"snap_link ] ||
 	    fail "snap_link: left behind: $(find "$SS"snap_link | head -n 5)"
 	[ -z "$(row snap_link)" ] || fail "snap_link still a row"

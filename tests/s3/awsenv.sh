@@ -38,21 +38,6 @@ endpoint_url = $S3_ENDPOINT
 endpoint_url = $dead
 END
 
-# refused WHAT [VAR=VALUE...]: a mount with these fails at start, with
-# one line on stderr that says WHAT.
-refused()
-{
-	_what=$1
-	shift
-	env "$@" "$SNAPFS" "$S3LOC" "$MNT" -o path_style >"$W/err.txt" 2>&1 &&
-	    fail "mounted with $*"
-	mountpoint -q "$MNT" && fail "$MNT is mounted after a refusal"
-	grep -q "$_what" "$W/err.txt" ||
-	    fail "with $*: not \"$_what\": $(cat "$W/err.txt")"
-	grep -q -- "$SECRET" "$W/err.txt" && fail "the secret is on stderr"
-	:
-}
-
 mount_fs "$S3LOC" -o path_style,profile=work
 ls "$MNT/repo1" | grep -qx snap_a || fail "-o profile=work: no snap_a"
 umount_fs
@@ -66,9 +51,10 @@ umount_fs
 unset AWS_PROFILE
 
 # The default profile's keys are wrong: refused, whatever the endpoint.
-refused "403\|Forbidden\|denied\|InvalidAccessKeyId"
+refused "403\|Forbidden\|denied\|InvalidAccessKeyId" "$S3LOC" "$MNT" \
+    -o path_style
 refused "no S3 credentials for profile nosuch: no such profile" \
-    AWS_PROFILE=nosuch
+    AWS_PROFILE=nosuch "$S3LOC" "$MNT" -o path_style
 # Keys in the environment come first; a named file before them.
 AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
@@ -84,12 +70,15 @@ umount_fs
 AWS_ACCESS_KEY_ID=$KEY
 
 # The endpoint: the profile's, unless AWS_ENDPOINT_URL_S3 says otherwise.
-refused "$dead\|127.0.0.1" AWS_PROFILE=elsewhere
+start_fails "the profile's dead endpoint" some AWS_PROFILE=elsewhere \
+    "$S3LOC" "$MNT" -o path_style
+grep -q "$dead\|127.0.0.1" "$W/err.txt" ||
+    fail "not the dead endpoint: $(cat "$W/err.txt")"
 AWS_PROFILE=elsewhere AWS_ENDPOINT_URL_S3=$S3_ENDPOINT
 export AWS_PROFILE AWS_ENDPOINT_URL_S3
 mount_fs "$S3LOC" -o path_style
 ls "$MNT/repo1" | grep -qx snap_a || fail "AWS_ENDPOINT_URL_S3 lost"
 umount_fs
 
-grep -q -- "$SECRET" "$W/log" && fail "the secret is in the log"
+grep -q -- "$SECRET" "$W/log" "$W/refusals" && fail "the secret is in a log"
 :

@@ -2,7 +2,8 @@
 # s3/keys.sh - keys a strict S3 server must sign right, written by the aws
 # CLI and read through the mount: ':' in labels, UTF-8 table names, keys
 # with spaces, '+', '@', '~', '=', '&' and '%' in .raw; a folder of 1,500
-# objects and a snapshot of 1,200 files (listings over several pages).
+# objects and a snapshot of 1,200 files (listings over several pages, also
+# of 7 keys with -o list_chunk=7).
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 s3_start
@@ -49,4 +50,9 @@ diff -r "$(repo_dir "$LOC" repo1)/__ss_snap:2026-11-25" \
 LISTS=$(awk -F': ' '/list_requests/ { sub(",", "", $2); print $2 }' \
     "$MNT/stats.json")
 note "list requests for all of the above: $LISTS"
+umount_fs
+# 7 keys a page: the same 1,500 objects, over 215 pages.
+mount_fs "$S3LOC" $S3_OPTS -o list_chunk=7
+(cd "$MNT/.raw/pages" && find . -type f -printf '%P %s\n' | sort) >"$W/mnt-pages.txt"
+cmp -s "$W/pages.txt" "$W/mnt-pages.txt" || fail ".raw/pages of 7 a page differs"
 umount_fs

@@ -22,99 +22,12 @@ me=rgw.sh
 DEADLINE_S=120		# for the whole start
 STOP_GRACE_S=5		# SIGTERM to SIGKILL
 
-die() { echo "$me: $*" >&2; exit 1; }
+COMMS='ceph-mon ceph-osd radosgw radosgw-admin ceph'
+. "$(dirname "$0")/../server.sh"
+
 usage() {
 	echo "usage: sh $me start DIR [PORT] | stop DIR | env DIR" >&2
 	exit 2
-}
-
-# The absolute, symlink-free form of $1, which need not exist.
-abspath() {
-	if [ -d "$1" ]; then
-		(cd "$1" && pwd -P)
-	else
-		if _p=$(cd "$(dirname "$1")" 2>/dev/null && pwd -P); then
-			echo "${_p%/}/$(basename "$1")"
-		else
-			case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac
-		fi
-	fi
-}
-
-# Shell-quote $1 only when it needs it.
-shq() {
-	case $1 in
-	'' | *[!A-Za-z0-9_./:@%+=,-]*)
-		printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")" ;;
-	*)	printf %s "$1" ;;
-	esac
-}
-
-now() { date +%s; }
-left() {
-	_l=$((deadline - $(now)))
-	[ "$_l" -gt 0 ] || _l=1
-	echo "$_l"
-}
-
-# Is $1 a live process (zombies count as gone: PID 1 here reaps late)?
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	_st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$_st" ] && [ "$_st" != Z ]
-}
-
-# Is $1 one of ours, i.e. has "DIR/ceph.conf" as an argument?
-ours() {
-	[ -r "/proc/$1/cmdline" ] &&
-	    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null |
-	    grep -qxF -- "$D/ceph.conf"
-}
-
-# The pids of our live daemons and tools: the pid files, checked (a pid can
-# have been reused since), and a scan of /proc for the daemons whose pid
-# file is gone.
-our_pids() {
-	{
-		for f in "$D"/run/*.pid; do
-			[ -f "$f" ] && { read -r p <"$f"; } 2>/dev/null &&
-			    case $p in *[!0-9]* | '') ;; *) echo "$p" ;; esac
-		done
-		for p in /proc/[0-9]*; do
-			{ read -r c <"$p/comm"; } 2>/dev/null || continue
-			case $c in
-			ceph-mon | ceph-osd | radosgw | radosgw-admin | ceph)
-				echo "${p#/proc/}" ;;
-			esac
-		done
-	} | sort -un | while read -r p; do
-		[ "$p" -ne $$ ] && alive "$p" && ours "$p" && echo "$p"
-	done
-}
-
-# Send $1 to the pids $2.. and wait until they are gone, with SIGKILL
-# after STOP_GRACE_S.
-kill_wait() {
-	_sig=$1
-	shift
-	[ $# -gt 0 ] || return 0
-	kill -"$_sig" "$@" 2>/dev/null
-	_t=$(($(now) + STOP_GRACE_S))
-	while :; do
-		_rest=
-		for _p in "$@"; do alive "$_p" && _rest="$_rest $_p"; done
-		[ -z "$_rest" ] && return 0
-		if [ "$(now)" -ge "$_t" ]; then
-			[ "$_sig" = KILL ] && {
-				echo "$me: could not kill:$_rest" >&2
-				return 1
-			}
-			_sig=KILL
-			_t=$(($(now) + STOP_GRACE_S))
-			kill -KILL $_rest 2>/dev/null
-		fi
-		sleep 0.05
-	done
 }
 
 # Kill everything of ours and wait until it is gone.  radosgw and the
@@ -132,24 +45,6 @@ kill_all() {
 		esac
 	done
 	kill_wait TERM $_front && kill_wait KILL $_osd && kill_wait TERM $_mon
-}
-
-# Is a TCP port listened on (any address, IPv4 or IPv6)?
-listened() {
-	_hex=$(printf %04X "$1")
-	awk -v port="$_hex" 'FNR > 1 && $4 == "0A" { n = split($2, a, ":");
-	    if (a[n] == port) found = 1 } END { exit !found }' \
-	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# Remove DIR, but only if it is an rgw folder (or empty): it is rm -rf.
-wipe() {
-	[ -e "$D" ] || return 0
-	if [ -f "$D/.rgw.sh" ] || [ -z "$(ls -A "$D" 2>/dev/null)" ]; then
-		rm -rf "$D"
-	else
-		die "$D is not empty and was not made by $me; not removing it"
-	fi
 }
 
 tails() {
@@ -387,6 +282,7 @@ EOF
 cmd=$1
 [ "$cmd" != start ] || mkdir -p "$2" || die "cannot create $2"
 D=$(abspath "$2") || exit 1
+OURS_ARG=$D/ceph.conf
 case $D in /) die "refusing to use / as DIR" ;; esac
 KEY=${S3_KEY:-TESTKEY}
 SECRET=${S3_SECRET:-TESTSECRET}

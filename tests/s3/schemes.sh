@@ -21,16 +21,10 @@ done
 for want in "oss Alibaba Cloud OSS needs -o endpoint=https://oss-REGION" \
     "cos Tencent Cloud COS needs -o endpoint=https://cos.REGION" \
     "obs Huawei Cloud OBS needs -o endpoint=https://obs.REGION"; do
-	scheme=${want%% *}
-	"$SNAPFS" "$scheme://${S3LOC#s3://}" "$MNT" -o path_style \
-	    >"$W/err.txt" 2>&1 && fail "$scheme:// mounted with no endpoint"
-	mountpoint -q "$MNT" && fail "$MNT is mounted after a refusal"
-	assert_eq "$(wc -l <"$W/err.txt")" 1 "lines on stderr for $scheme://"
-	grep -q "${want#* }" "$W/err.txt" ||
-	    fail "$scheme://: not \"${want#* }\": $(cat "$W/err.txt")"
+	refused "${want#* }" "${want%% *}://${S3LOC#s3://}" "$MNT" -o path_style
 done
-"$SNAPFS" "/nonexistent" "$MNT" -o endpoint=http://x >"$W/err.txt" 2>&1 &&
-    fail "S3 options taken for a local location"
-grep -q "S3 and Azure options need an s3://, oss://, cos://, obs://, gs://" \
-    "$W/err.txt" || fail "not the S3 options line: $(cat "$W/err.txt")"
+refused "S3 and Azure options need an s3://, oss://, cos://, obs://, gs://" \
+    /nonexistent "$MNT" -o endpoint=http://x
+refused "list_chunk=2000: S3 lists 1000 keys a page at most" "$S3LOC" \
+    "$MNT" $S3_OPTS -o list_chunk=2000
 :
