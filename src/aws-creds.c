@@ -276,8 +276,10 @@ ask(struct aws_creds *c, struct http_request *req, struct buf *out,
 	req->out = out;
 	req->log_name = what;
 	req->once |= c->started;	/* the renewer tries again itself */
+	req->quiet = true;
 	if ((error = http_do(c->http, req)) != 0) {
-		xasprintf(cause, "%s: %s", what, strerror(-error));
+		xasprintf(cause, "%s: %s", what, *req->why != '\0' ?
+		    req->why : strerror(-error));
 		return (error);
 	}
 	if (req->status == 200)

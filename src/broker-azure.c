@@ -184,10 +184,11 @@ az_do(struct broker_azure *a, struct http_request *req, char **cause)
 {
 	int	error;
 
+	req->quiet = cause != NULL;
 	if ((error = http_do(a->http, req)) != 0) {
 		if (cause != NULL)
 			xasprintf(cause, "%s: %s", a->origin,
-			    strerror(-error));
+			    *req->why != '\0' ? req->why : strerror(-error));
 		return (error);
 	}
 	return (http_status(req, "ContainerNotFound", cause));
@@ -478,12 +479,9 @@ az_blocks(struct broker_azure *a, const char *blob, int fd, uint64_t size,
 	    "<BlockList>");
 	block = xmalloc(BLOCK_SIZE);
 	for (i = 0, off = 0; error == 0 && i < nblocks; i++, off += n) {
-		n = pread(fd, block, size - off < BLOCK_SIZE ? size - off :
-		    BLOCK_SIZE, off);
-		if (n <= 0) {
-			error = n < 0 ? -errno : -EIO;
+		n = size - off < BLOCK_SIZE ? size - off : BLOCK_SIZE;
+		if ((error = broker_upload_read(fd, block, n, off, blob)) != 0)
 			break;
-		}
 		/* Every id of a blob has the same length. */
 		snprintf(raw, sizeof raw, "snapfs%08d", i);
 		digest_base64_encode(raw, 14, id);
@@ -510,7 +508,6 @@ az_upload(struct broker *b, const char *key, int fd, uint64_t size,
 {
 	struct broker_azure	*a = (struct broker_azure *)b;
 	char			*full, *p;
-	ssize_t			 n;
 	int			 error;
 
 	xasprintf(&full, "%s%s", a->prefix, key);
@@ -518,12 +515,7 @@ az_upload(struct broker *b, const char *key, int fd, uint64_t size,
 		error = az_blocks(a, full, fd, size, abort);
 	else {
 		p = xmalloc(size > 0 ? size : 1);
-		n = pread(fd, p, size, 0);
-		if (n < 0)
-			error = -errno;
-		else if ((uint64_t)n != size)
-			error = -EIO;
-		else
+		if ((error = broker_upload_read(fd, p, size, 0, full)) == 0)
 			error = az_put_call(a, full, NULL, 0, p, size, abort);
 		free(p);
 	}
@@ -628,6 +620,7 @@ fail:
 
 const struct broker_ops broker_azure_ops = {
 	.name = "azure",
+	.logs = true,
 	.match = az_match,
 	.open = az_open,
 	.list = az_list,

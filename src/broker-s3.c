@@ -135,10 +135,11 @@ s3_do(struct broker_s3 *s, struct http_request *req, char **cause)
 {
 	int	error;
 
+	req->quiet = cause != NULL;
 	if ((error = http_do(s->http, req)) != 0) {
 		if (cause != NULL)
 			xasprintf(cause, "%s://%s: %s", s->scheme, s->host,
-			    strerror(-error));
+			    *req->why != '\0' ? req->why : strerror(-error));
 		return (error);
 	}
 	return (s3_status(s, req, cause));
@@ -471,12 +472,9 @@ s3_multipart(struct broker_s3 *s, const char *key, int fd, uint64_t size,
 	part = xmalloc(PART_SIZE);
 	nparts = (size + PART_SIZE - 1) / PART_SIZE;
 	for (i = 0, off = 0; error == 0 && i < nparts; i++, off += n) {
-		n = pread(fd, part, size - off < PART_SIZE ? size - off :
-		    PART_SIZE, off);
-		if (n <= 0) {
-			error = n < 0 ? -errno : -EIO;
+		n = size - off < PART_SIZE ? size - off : PART_SIZE;
+		if ((error = broker_upload_read(fd, part, n, off, key)) != 0)
 			break;
-		}
 		buf_init(&q, SIZE_MAX);
 		buf_printf(&q, "partNumber=%d&uploadId=", i + 1);
 		sigv4_encode(&q, id, strlen(id), false);
@@ -514,20 +512,14 @@ s3_upload(struct broker *b, const char *key, int fd, uint64_t size,
 {
 	struct broker_s3	*s = (struct broker_s3 *)b;
 	char			*full, *p;
-	ssize_t			 n;
 	int			 error;
 
 	xasprintf(&full, "%s%s", s->prefix, key);
 	if (size > PART_SIZE)
 		error = s3_multipart(s, full, fd, size, abort);
 	else {
-		p = xmalloc(size);
-		n = pread(fd, p, size, 0);
-		if (n < 0)
-			error = -errno;
-		else if ((uint64_t)n != size)
-			error = -EIO;
-		else
+		p = xmalloc(size > 0 ? size : 1);
+		if ((error = broker_upload_read(fd, p, size, 0, full)) == 0)
 			error = s3_put_part(s, full, "", p, size, NULL, 0,
 			    abort);
 		free(p);
@@ -708,6 +700,7 @@ fail:
 
 const struct broker_ops broker_s3_ops = {
 	.name = "s3",
+	.logs = true,
 	.match = s3_match,
 	.open = s3_open,
 	.list = s3_list,

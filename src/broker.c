@@ -2,13 +2,16 @@
  * The storage interface: list a folder, stat, read a byte range, and for
  * the jobs put, upload and remove objects.  Every backend implements
  * struct broker_ops; this file picks one by the form of the location,
- * counts requests and logs failures.  Keys are relative to the location
+ * counts requests and failures, and logs the failures of a backend that
+ * does not log them itself (a remote one knows why: the HTTP status and
+ * the server's error, or the attempts that got no answer).  Keys are relative to the location
  * and use '/' as the separator; a folder key is "" or ends with '/'.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapfs.h"
 
@@ -176,8 +179,9 @@ broker_list(struct broker *b, const char *folder, int flags,
 	}
 	if ((error = b->ops->list(b, folder, flags, cb, arg, abort)) < 0) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("list %s/%s: %s", b->location, folder,
-		    strerror(-error));
+		if (!b->ops->logs)
+			log_warn("list %s/%s: %s", b->location, folder,
+			    strerror(-error));
 	}
 	return (error);
 }
@@ -192,7 +196,9 @@ broker_stat(struct broker *b, const char *key, struct broker_entry *e,
 	error = b->ops->stat(b, key, e, abort);
 	if (error < 0 && error != -ENOENT) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("stat %s/%s: %s", b->location, key, strerror(-error));
+		if (!b->ops->logs)
+			log_warn("stat %s/%s: %s", b->location, key,
+			    strerror(-error));
 	}
 	return (error);
 }
@@ -206,7 +212,9 @@ broker_read(struct broker *b, const char *key, void *p, size_t len,
 	stats_add(STAT_READ_REQUESTS, 1);
 	if ((n = b->ops->read(b, key, p, len, off, abort)) < 0) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("read %s/%s: %s", b->location, key, strerror(-n));
+		if (!b->ops->logs)
+			log_warn("read %s/%s: %s", b->location, key,
+			    strerror(-n));
 	} else
 		stats_add(STAT_BYTES_READ, n);
 	return (n);
@@ -232,8 +240,9 @@ fetch_done(void *arg, ssize_t n)
 
 	if (n < 0 && n != -EINTR) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("read %s/%s: %s", f->b->location, f->key,
-		    strerror(-n));
+		if (!f->b->ops->logs)
+			log_warn("read %s/%s: %s", f->b->location, f->key,
+			    strerror(-n));
 	} else if (n >= 0)
 		stats_add(STAT_BYTES_READ, n);
 	f->done(f->arg, n);
@@ -306,7 +315,9 @@ broker_put(struct broker *b, const char *key, const void *p, size_t len,
 	stats_add(STAT_WRITE_REQUESTS, 1);
 	if ((error = b->ops->put(b, key, p, len, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("put %s/%s: %s", b->location, key, strerror(-error));
+		if (!b->ops->logs)
+			log_warn("put %s/%s: %s", b->location, key,
+			    strerror(-error));
 	} else
 		stats_add(STAT_BYTES_WRITTEN, len);
 	return (error);
@@ -322,10 +333,30 @@ broker_upload(struct broker *b, const char *key, int fd, uint64_t size,
 	stats_add(STAT_WRITE_REQUESTS, 1);
 	if ((error = b->ops->upload(b, key, fd, size, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("upload %s/%s: %s", b->location, key,
-		    strerror(-error));
+		if (!b->ops->logs)
+			log_warn("upload %s/%s: %s", b->location, key,
+			    strerror(-error));
 	} else
 		stats_add(STAT_BYTES_WRITTEN, size);
+	return (error);
+}
+
+/*
+ * len bytes of the local file fd at off, for an upload to key: 0, or
+ * -errno (-EIO for a file shorter than its size), logged.
+ */
+int
+broker_upload_read(int fd, void *p, size_t len, uint64_t off,
+    const char *key)
+{
+	ssize_t	n;
+	int	error;
+
+	if ((n = pread(fd, p, len, off)) >= 0 && (size_t)n == len)
+		return (0);
+	error = n < 0 ? -errno : -EIO;
+	log_warn("upload %s: the local file: %s", key, n < 0 ?
+	    strerror(-error) : "shorter than its size");
 	return (error);
 }
 
@@ -338,8 +369,9 @@ broker_remove(struct broker *b, const char *key, volatile bool *abort)
 	stats_add(STAT_WRITE_REQUESTS, 1);
 	if ((error = b->ops->remove(b, key, abort)) != 0) {
 		stats_add(STAT_ERRORS, 1);
-		log_warn("remove %s/%s: %s", b->location, key,
-		    strerror(-error));
+		if (!b->ops->logs)
+			log_warn("remove %s/%s: %s", b->location, key,
+			    strerror(-error));
 	}
 	return (error);
 }

@@ -290,8 +290,8 @@ http_status(const struct http_request *req, const char *loud404,
 /*
  * The verdict on a ranged GET of len bytes at off that brought got bytes:
  * true with *n the count (0 at or past the end, -EIO for data that is not
- * the range asked for), false for an error status, which the backend
- * judges.
+ * the range asked for, logged), false for an error status, which the
+ * backend judges.
  */
 bool
 http_range(const struct http_request *req, uint64_t off, size_t got,
@@ -302,9 +302,11 @@ http_range(const struct http_request *req, uint64_t off, size_t got,
 	else if ((req->status == 206 || (req->status == 200 && off == 0)) &&
 	    got <= len)
 		*n = (ssize_t)got;
-	else if (req->status < 300)
+	else if (req->status < 300) {
+		log_warn("%s %s: HTTP %ld, not the range asked for",
+		    req->method, req->log_name, req->status);
 		*n = -EIO;
-	else
+	} else
 		return (false);
 	return (true);
 }
@@ -598,6 +600,7 @@ reset(struct http_request *req)
 	req->length = 0;
 	req->mtime = 0;
 	req->etag[0] = '\0';
+	req->why[0] = '\0';
 }
 
 static struct curl_slist *
@@ -622,36 +625,6 @@ header_list(struct http_request *req)
 			    "Content-Type: application/octet-stream");
 	}
 	return (headers);
-}
-
-/*
- * Judge the end of attempt n: true if it is worth another one.  Sets
- * req->status when the server answered.
- */
-static bool
-again(CURL *c, struct http_request *req, CURLcode rc, const char *errbuf,
-    int n)
-{
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &req->status);
-		if (req->status < 500 && req->status != 429)
-			return (false);
-		if (req->once)
-			return (false);
-		log_warn("%s %s: HTTP %ld, attempt %d of %d", req->method,
-		    req->log_name, req->status, n + 1, HTTP_ATTEMPTS);
-		return (n + 1 < HTTP_ATTEMPTS);
-	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK) {
-		log_info("%s %s: interrupted", req->method, req->log_name);
-		return (false);
-	}
-	if (req->once)
-		return (false);	/* the caller says why */
-	log_warn("%s %s: %s, attempt %d of %d", req->method, req->log_name,
-	    *errbuf != '\0' ? errbuf : curl_easy_strerror(rc), n + 1,
-	    HTTP_ATTEMPTS);
-	return (retryable_code(rc) && n + 1 < HTTP_ATTEMPTS);
 }
 
 static uint64_t
@@ -704,15 +677,47 @@ xfer_remove(struct http *h, struct xfer *x)
 		x->next->prev = x->prev;
 }
 
-/* A transfer is over: retry it later, or tell its owner. */
+/* Why attempt x ended as it did (rc), for a message. */
+static void
+reason(const struct xfer *x, CURLcode rc, char *s, size_t size)
+{
+	if (rc == CURLE_OK)
+		snprintf(s, size, "HTTP %ld", x->req->status);
+	else
+		snprintf(s, size, "%s", *x->errbuf != '\0' ? x->errbuf :
+		    curl_easy_strerror(rc));
+}
+
+/* Is an attempt that ended so worth another one? */
+static bool
+may_pass(const struct http_request *req, CURLcode rc)
+{
+	if (rc == CURLE_OK)
+		return (req->status >= 500 || req->status == 429);
+	return (retryable_code(rc));
+}
+
+/*
+ * A transfer is over: retry it later, or tell its owner.  A retry is no
+ * failure yet (debug only); a request that got no answer in the end is
+ * logged once, with why, unless its caller says why (quiet, once).  An
+ * answer, whatever its status, is the caller's to judge.
+ */
 static void
 xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 {
-	int	error;
+	struct http_request	*req = x->req;
+	char			 why[CURL_ERROR_SIZE];
+	int			 error;
 
 	xfer_remove(h, x);
-	if (!h->quit && !aborted(x->req) && h->probe != x &&
-	    again(x->c, x->req, rc, x->errbuf, x->attempt)) {
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &req->status);
+	reason(x, rc, why, sizeof why);
+	if (!h->quit && !aborted(req) && h->probe != x && !req->once &&
+	    x->attempt + 1 < HTTP_ATTEMPTS && may_pass(req, rc)) {
+		log_debug("%s %s: %s, attempt %d of %d", req->method,
+		    req->log_name, why, x->attempt + 1, HTTP_ATTEMPTS);
 		x->attempt++;
 		x->due = now_ms() + backoff_ms(x->attempt);
 		x->next = h->delayed;
@@ -720,7 +725,21 @@ xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 		return;
 	}
 	error = rc == CURLE_OK ? 0 : code_errno(rc);
-	if (rc != CURLE_ABORTED_BY_CALLBACK && !x->req->once)
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		log_info("%s %s: interrupted", req->method, req->log_name);
+	else if (error != 0) {
+		if (x->attempt > 0)
+			snprintf(req->why, sizeof req->why,
+			    "%s (%s; %d attempts)", strerror(-error), why,
+			    x->attempt + 1);
+		else
+			snprintf(req->why, sizeof req->why, "%s (%s)",
+			    strerror(-error), why);
+		if (!req->quiet && !req->once)
+			log_warn("%s %s: %s", req->method, req->log_name,
+			    req->why);
+	}
+	if (rc != CURLE_ABORTED_BY_CALLBACK && !req->once)
 		mark(h, rc, error);
 	xfer_end(h, x, error);
 }
@@ -753,8 +772,11 @@ loop(void *arg)
 			if (error != 0 && !quit && h->probe == NULL)
 				h->probe = x;	/* tried once, alone */
 			else if (error != 0) {
-				log_debug("%s %s: endpoint down, not tried",
-				    x->req->method, x->req->log_name);
+				snprintf(x->req->why, sizeof x->req->why,
+				    "%s", quit ? "shutting down" :
+				    "the endpoint is down: not tried");
+				log_debug("%s %s: %s", x->req->method,
+				    x->req->log_name, x->req->why);
 				xfer_end(h, x, error);
 				continue;
 			}

@@ -229,6 +229,9 @@ char		*layout_tablet_key(int64_t, int64_t);
 char		*layout_tablet_dir(const struct layout_tablet *);
 bool		 layout_tablet_file(const char *, struct layout_tablet *,
 		    const char **);
+bool		 layout_is_manifest(const char *);
+int		 layout_manifest_next(const char **, const char *,
+		    const char **, size_t *);
 const char	*layout_name_bad(const char *);
 bool		 layout_number(const char *, int64_t, int64_t *);
 
@@ -311,12 +314,14 @@ struct http_request {
 	size_t		 got;		/* out: how much came */
 	volatile bool	*abort;		/* set: give up (-EINTR), or NULL */
 	bool		 once;		/* one attempt of 5 s at most */
+	bool		 quiet;		/* the caller says why it failed */
 	int		 fail;		/* -errno: not sent (no keys to sign) */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
 	int64_t		 mtime;		/* Last-Modified, ns */
 	char		 etag[128];
 	char		 bucket_region[64];	/* x-amz-bucket-region */
+	char		 why[400];	/* why no answer came, if none */
 };
 struct http	*http_create(const char *);
 void		 http_free(struct http *);
@@ -433,6 +438,7 @@ typedef void (*broker_done_cb)(void *, ssize_t);
  */
 struct broker_ops {
 	const char	*name;
+	bool		 logs;		/* logs each failure itself, with why */
 	bool		 (*match)(const char *);
 	int		 (*open)(const char *, const struct broker_options *,
 			    struct broker **, char **);
@@ -491,6 +497,7 @@ int		 broker_put(struct broker *, const char *, const void *,
 int		 broker_upload(struct broker *, const char *, int, uint64_t,
 		    volatile bool *);
 int		 broker_remove(struct broker *, const char *, volatile bool *);
+int		 broker_upload_read(int, void *, size_t, uint64_t, const char *);
 
 /* broker-local.c, broker-s3.c, broker-azure.c */
 extern const struct broker_ops broker_local_ops;
