@@ -9,7 +9,8 @@
  *			__meta checked and parsed; each index's tablets_order
  *			against its tablets; every tablet against its folder;
  *			every object of the content read in parallel, its md5
- *			checked and each tablet header decoded
+ *			checked, each tablet header decoded and each StarRocks
+ *			manifest checked against its tablet's folder
  *	FINISHED	whatever was found: report.txt says OK or lists each
  *			problem, one a line, sorted
  *
@@ -28,7 +29,7 @@
 #include "snapfs.h"
 
 #define VERIFY_THREADS		16
-#define VERIFY_HDR_MAX		(16U * 1024 * 1024)
+#define VERIFY_KEEP_MAX		(16U * 1024 * 1024) /* a header, a manifest */
 #define VERIFY_LINES_MAX	10000	/* problems listed in the report */
 #define META_JSON_VERSION	136	/* __meta is JSON from this on */
 
@@ -251,6 +252,12 @@ id_cmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+static int
+str_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
 /* tablets_order names the same tablets as tablets. */
 static void
 check_order(struct verify *v, const char *where, const struct info_index *x)
@@ -341,11 +348,136 @@ check_layout(struct verify *v, const struct info *info)
 	}
 }
 
-/* What one object's read keeps: a tablet header's bytes. */
+/* Is key (below the snapshot folder) a tablet's StarRocks manifest? */
+static bool
+is_manifest(const char *key)
+{
+	struct layout_tablet	 t;
+	const char		*file;
+
+	return (layout_tablet_file(key, &t, &file) &&
+	    layout_is_manifest(file));
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Sort names and drop repeats: how many are left. */
+static size_t
+names_sort(char **names, size_t n)
+{
+	size_t	i, k = 0;
+
+	if (n > 0)
+		qsort(names, n, sizeof *names, str_cmp);
+	for (i = 0; i < n; i++) {
+		if (k > 0 && strcmp(names[k - 1], names[i]) == 0)
+			free(names[i]);
+		else
+			names[k++] = names[i];
+	}
+	return (k);
+}
+
+/*
+ * The names manifest key (len bytes of text) lists, sorted, or -1 and a
+ * problem when a line is no file name.
+ */
+static int
+manifest_names(struct verify *v, const char *key, const char *text,
+    size_t len, char ***names, size_t *n)
+{
+	const char	*p = text, *name;
+	size_t		 namelen, line = 0;
+	int		 found;
+
+	*names = NULL;
+	*n = 0;
+	while ((found = layout_manifest_next(&p, text + len, &name,
+	    &namelen)) != 0) {
+		line++;
+		if (found == -1) {
+			problem(v, "%s: cannot be read: line %zu is no file "
+			    "name", key, line);
+			names_free(*names, *n);
+			return (-1);
+		}
+		*names = xreallocarray(*names, *n + 1, sizeof **names);
+		(*names)[(*n)++] = xstrndup(name, namelen);
+	}
+	*n = names_sort(*names, *n);
+	return (0);
+}
+
+/* The files of tablet folder dir in storage, without md5s, sorted. */
+static char **
+folder_names(struct verify *v, const char *dir, size_t *n)
+{
+	const char	*name;
+	char		**names = NULL;
+	size_t		 i;
+
+	*n = 0;
+	for (i = object_first(v, dir); i < v->nobjs &&
+	    has_prefix(v->objs[i].key, dir); i++) {
+		name = v->objs[i].key + strlen(dir);
+		if (strchr(name, '/') != NULL || layout_is_manifest(name))
+			continue;
+		names = xreallocarray(names, *n + 1, sizeof *names);
+		names[(*n)++] = xstrndup(name, layout_md5_suffix(name,
+		    strlen(name)));
+	}
+	*n = names_sort(names, *n);
+	return (names);
+}
+
+/*
+ * A tablet's manifest (key, len bytes of text) and its folder in storage
+ * name the same files.
+ */
+static void
+check_manifest(struct verify *v, const char *key, const char *text,
+    size_t len)
+{
+	char	**want, **have, *dir;
+	size_t	  nwant, nhave, i = 0, k = 0;
+	int	  c;
+
+	if (manifest_names(v, key, text, len, &want, &nwant) != 0)
+		return;
+	dir = xstrndup(key, strrchr(key, '/') - key + 1);
+	have = folder_names(v, dir, &nhave);
+	dir[strlen(dir) - 1] = '\0';
+	while (i < nwant || k < nhave) {
+		c = i == nwant ? 1 : k == nhave ? -1 : strcmp(want[i], have[k]);
+		if (c < 0)
+			problem(v, "%s: %s: in the manifest, missing from "
+			    "storage", dir, want[i++]);
+		else if (c > 0)
+			problem(v, "%s: %s: not in the manifest", dir,
+			    have[k++]);
+		else {
+			i++;
+			k++;
+		}
+	}
+	free(dir);
+	names_free(have, nhave);
+	names_free(want, nwant);
+}
+
+/* What one object's read keeps: a tablet header's or manifest's bytes. */
 struct vread {
 	struct job	*job;
-	struct buf	 hdr;
-	bool		 is_hdr;
+	struct buf	 kept;
+	bool		 keep;		/* false once they overflow */
 };
 
 static int
@@ -353,13 +485,16 @@ read_chunk(void *arg, const char *p, size_t len)
 {
 	struct vread	*r = arg;
 
-	if (r->is_hdr && buf_add(&r->hdr, p, len) != 0)
-		r->is_hdr = false;
+	if (r->keep && buf_add(&r->kept, p, len) != 0)
+		r->keep = false;
 	job_progress(r->job, 0, len);
 	return (0);
 }
 
-/* Read one object whole: its md5, and a tablet header's decoding. */
+/*
+ * Read one object whole: its md5, a tablet header's decoding, or a
+ * manifest (which has no md5) against its folder.
+ */
 static int
 verify_item(void *arg, size_t i)
 {
@@ -371,15 +506,18 @@ verify_item(void *arg, size_t i)
 	const char	*name, *tdir, *why;
 	size_t		 len, base, textlen;
 	int64_t		 id;
+	bool		 is_hdr, manifest;
 	int		 error;
 
 	name = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 :
 	    o->key;
 	len = strlen(name);
 	base = layout_md5_suffix(name, len);
+	is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
+	manifest = is_manifest(o->key);
 	r.job = j;
-	r.is_hdr = base >= 4 && strncmp(name + base - 4, ".hdr", 4) == 0;
-	buf_init(&r.hdr, VERIFY_HDR_MAX);
+	r.keep = is_hdr || manifest;
+	buf_init(&r.kept, VERIFY_KEEP_MAX);
 	xasprintf(&key, "%s%s", j->folder, o->key);
 	error = repo_stream(job_broker(j), key, o->size, read_chunk, &r,
 	    &j->abort, hex);
@@ -388,19 +526,24 @@ verify_item(void *arg, size_t i)
 	else if (error != 0)
 		problem(v, "%s: %s", o->key, error == -EIO ? "shorter than "
 		    "listed" : strerror(-error));
+	else if (manifest && !r.keep)
+		problem(v, "%s: cannot be read: over %u bytes", o->key,
+		    VERIFY_KEEP_MAX);
+	else if (manifest)
+		check_manifest(v, o->key, r.kept.data, r.kept.len);
 	else if (base == len)
 		problem(v, "%s: no md5 in its name", o->key);
 	else if (strcmp(hex, name + base + 1) != 0)
 		problem(v, "%s: md5 mismatch (the bytes hash to %s)", o->key,
 		    hex);
-	else if (r.is_hdr) {
+	else if (is_hdr && r.keep) {
 		/* The folder is __<tabletId>: the header must be its own. */
 		tdir = strrchr(o->key, '/');
 		while (tdir > o->key && tdir[-1] != '/')
 			tdir--;
 		id = strtoll(tdir + 2, NULL, 10);
-		if (tablet_text_for(r.hdr.data, r.hdr.len, id, &text, &textlen,
-		    &cause) != 0)
+		if (tablet_text_for(r.kept.data, r.kept.len, id, &text,
+		    &textlen, &cause) != 0)
 			problem(v, "%s: bad tablet header: %s", o->key, cause);
 		else {
 			/* Not decoded: its Reason line says why. */
@@ -414,15 +557,9 @@ verify_item(void *arg, size_t i)
 		free(cause);
 	}
 	job_progress(j, 1, 0);
-	buf_free(&r.hdr);
+	buf_free(&r.kept);
 	free(key);
 	return (0);
-}
-
-static int
-problem_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
 /* What a finished verify found goes into its snapshots.tsv row. */
@@ -451,7 +588,7 @@ finish(struct verify *v)
 	buf_init(&b, REPORT_MAX);
 	if (v->nproblems > 0)
 		qsort(v->problems, v->nproblems, sizeof *v->problems,
-		    problem_cmp);
+		    str_cmp);
 	for (i = 0; i < v->nproblems; i++)
 		buf_printf(&b, "%s\n", v->problems[i]);
 	if (v->total > v->nproblems)
@@ -521,6 +658,9 @@ verify_run(struct job *j)
 
 	for (i = 0; i < v.nobjs; i++) {
 		o = &v.objs[i];
+		/* A manifest is no file of its tablet, but is read too. */
+		if (is_manifest(o->key))
+			o->known = true;
 		/* BACKUP GLOBAL's objects are read and checked too. */
 		global = layout_global_info(o->key, &ts, &tslen);
 		if (!o->known && !global && !layout_in_content(o->key))

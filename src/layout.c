@@ -13,6 +13,8 @@
  *		__meta.<md5>			the catalog objects
  *		__ss_content/__db_<id>/__tbl_<id>/__part_<id>/__idx_<id>/
  *		    __<tablet id>/<file>.<md5>	a tablet's files
+ *		    __<tablet id>/__starrocks_snapshot_manifest
+ *						StarRocks's list of them
  *
  * A name's md5 suffix is split at the last '.', as Doris does.  Doris names
  * (databases, tables, partitions, labels) never hold a '.', which is what
@@ -34,6 +36,7 @@
 #define GLOBAL_INFO	"__global_info_"
 #define META		"__meta"
 #define CONTENT		"__ss_content/"
+#define MANIFEST	"__starrocks_snapshot_manifest"
 #define LAYOUT_NAME_MAX	256
 
 /* s without prefix, or NULL when it does not start with it. */
@@ -344,6 +347,44 @@ layout_tablet_file(const char *rel, struct layout_tablet *t,
 		return (false);
 	*file = p;
 	return (true);
+}
+
+/*
+ * Is name (in a tablet's folder) StarRocks's manifest of the tablet's
+ * files?  It has no md5 suffix and is no file of the tablet.
+ */
+bool
+layout_is_manifest(const char *name)
+{
+	return (strcmp(name, MANIFEST) == 0);
+}
+
+/*
+ * The next name of a manifest's text at *p, before end: one bare file name
+ * (without its md5 suffix) a line, the last line's '\n' optional, so an
+ * empty text names nothing.  1 with the name in *name and *len, 0 at the
+ * end, -1 when the line is no file name (empty, "." or "..", too long, or
+ * holding a '/' or a NUL); *p moves past the line.
+ */
+int
+layout_manifest_next(const char **p, const char *end, const char **name,
+    size_t *len)
+{
+	const char	*nl;
+
+	if (*p >= end)
+		return (0);
+	if ((nl = memchr(*p, '\n', end - *p)) == NULL)
+		nl = end;
+	*name = *p;
+	*len = nl - *p;
+	*p = nl == end ? end : nl + 1;
+	if (*len == 0 || *len > NAME_MAX_BYTES ||
+	    memchr(*name, '/', *len) != NULL ||
+	    memchr(*name, '\0', *len) != NULL ||
+	    (*len <= 2 && strncmp(*name, "..", *len) == 0))
+		return (-1);
+	return (1);
 }
 
 /* Why name cannot be a database, table or partition, or NULL if it can. */

@@ -52,6 +52,13 @@ writes: __global_info_<ts>.<md5>, SQL text that creates users (with
 password hashes), grants, catalogs and workload groups, mtime its info's
 + 1 s; --global-info badmd5 gives it a wrong md5 suffix.
 
+--manifest writes, in each tablet folder, what StarRocks (PR #77732)
+writes at backup: __starrocks_snapshot_manifest (no md5 suffix), the
+tablet's file names without their md5 suffix, one a line, sorted, the
+last line ending in '\n' in odd tablets and not in even ones; its mtime
+is its tablet's files'.  --manifest bad makes the first tablet's name a
+file that is not there (missing_0_0.dat) in place of its first .dat.
+
 --hostile plants one piece of hostile input in every info file of the
 snapshot (it may be repeated; the file is rewritten, compact, and its md5
 suffix matches): HOSTILE_DOC lists the kinds.  Content files keep their
@@ -82,6 +89,7 @@ DEFAULT_TABLES = "orders:p202401=5,p202402=3:2;users:=2:1:u_city"
 UNICODE_TABLE = "订单:p一月=4,p_été\U00020000=2:2"
 ROWSET_TAIL = "b0400c3870adc1c7d4e9f04c07630c99"
 BIG_DEFAULT = 12 * 1024 * 1024
+MANIFEST = "__starrocks_snapshot_manifest"
 TS_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)(?:-(\d{3}))?$")
 
 
@@ -487,11 +495,27 @@ class Gen:
                 b[off] ^= 0x01
                 data = bytes(b)
             put_file(os.path.join(tdir, names[-1]), data, mt)
+        if write and self.a.manifest:
+            put_file(os.path.join(tdir, MANIFEST),
+                     self.manifest_bytes(t, tablet, names), mt)
         if write:
             os.utime(tdir, (mt, mt))
         if self.cache is not None:
             self.cache[tablet] = names
         return names
+
+    def manifest_bytes(self, t, tablet, names):
+        """The manifest of a tablet whose files are names (with md5s);
+        bad: the first tablet's lists missing_0_0.dat, not its first .dat."""
+        bare = [MD5_SUFFIX.sub("", n) for n in names]
+        if self.a.manifest == "bad" and \
+                tablet == self.tables[0].parts[0].indexes[0].tablets[0]:
+            bare.remove(self.dat_name(tablet, 0))
+            bare = sorted(bare + ["missing_0_0.dat"])
+        text = "\n".join(bare)
+        if tablet % 2 and bare:
+            text += "\n"
+        return text.encode()
 
     def mkdir(self, path):
         if not self.written and not self.a.metadata_only and \
@@ -946,6 +970,11 @@ def main():
                     choices=("ok", "badmd5"),
                     help="write BACKUP GLOBAL's __global_info_<ts>.<md5> "
                     "beside each info (badmd5: with a wrong md5)")
+    ap.add_argument("--manifest", nargs="?", const="ok",
+                    choices=("ok", "bad"),
+                    help="write StarRocks's __starrocks_snapshot_manifest "
+                    "in each tablet folder (bad: the first tablet's names "
+                    "missing_0_0.dat in place of its first .dat)")
     ap.add_argument("--expect-tree", metavar="INFO")
     ap.add_argument("--expect-files", metavar="INFO")
     a = ap.parse_args()

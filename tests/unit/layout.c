@@ -230,3 +230,48 @@ Test(layout, doris_names_and_ids)
 	cr_assert(layout_number("9223372036854775807", INT64_MAX, &v));
 	cr_assert_not(layout_number("128", 127, &v));
 }
+
+/* Each name of text, a line of out; "!" for a line that is no name. */
+static void
+manifest_lines(const char *text, size_t len, char *out, size_t size)
+{
+	const char	*p = text, *name;
+	size_t		 n;
+	int		 found;
+
+	*out = '\0';
+	while ((found = layout_manifest_next(&p, text + len, &name, &n)) != 0)
+		snprintf(out + strlen(out), size - strlen(out), "%.*s\n",
+		    found == 1 ? (int)n : 1, found == 1 ? name : "!");
+}
+
+Test(layout, starrocks_manifests)
+{
+	char	out[512], name[300];
+
+	cr_assert(layout_is_manifest("__starrocks_snapshot_manifest"));
+	cr_assert_not(layout_is_manifest(
+	    "__starrocks_snapshot_manifest.0123456789abcdef0123456789abcdef"));
+	cr_assert_not(layout_is_manifest("10013.hdr"));
+
+	manifest_lines("", 0, out, sizeof out);
+	cr_assert_str_eq(out, "");
+	manifest_lines("0_0_0.dat\n10013.hdr\nmeta\n", 25, out, sizeof out);
+	cr_assert_str_eq(out, "0_0_0.dat\n10013.hdr\nmeta\n");
+	manifest_lines("0_0_0.dat\nmeta", 14, out, sizeof out);
+	cr_assert_str_eq(out, "0_0_0.dat\nmeta\n");
+	manifest_lines("a\n\nb\n", 5, out, sizeof out);
+	cr_assert_str_eq(out, "a\n!\nb\n");
+	manifest_lines("\n", 1, out, sizeof out);
+	cr_assert_str_eq(out, "!\n");
+	manifest_lines("x/y\n.\n..\n...\nc\0d\n", 17, out, sizeof out);
+	cr_assert_str_eq(out, "!\n!\n!\n...\n!\n");
+	/* The text need not end in a NUL: len bounds it. */
+	manifest_lines("ab\ncd", 4, out, sizeof out);
+	cr_assert_str_eq(out, "ab\nc\n");
+	memset(name, 'n', 256);
+	manifest_lines(name, 256, out, sizeof out);
+	cr_assert_str_eq(out, "!\n");
+	manifest_lines(name, 255, out, sizeof out);
+	cr_assert_eq(strlen(out), 256);
+}
