@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run.sh - snapfs against the storage itself (a raw curl GET), s3fs
-# and rclone mount, in one run on one bucket of a real S3 server (radosgw);
-# prints the tables and the ratios against the targets of issue 5 and of
+# and rclone mount, in one run on one bucket of a real S3 server (radosgw),
+# and snapfs on a local Azure Blob server (Azurite) beside it; prints the
+# tables and the ratios against the targets of issue 5 and of
 # the issues "A repository of a thousand snapshots lists in a second" and
 # "A mount that lives for months".
 #
@@ -9,8 +10,12 @@
 #		    [--link TTFB,RATE | --link none]
 #
 # --quick	tiny sizes, a smoke test of the scripts (figures mean nothing)
-# --columns	comma-separated, of curl, cold, cache, s3fs, rclone (default:
-#		all): which columns to measure; the others print "-"
+# --columns	comma-separated, of curl, cold, cache, s3fs, rclone, azure
+#		(default: all): which columns to measure; the others print
+#		"-".  azure is snapfs cold on Azurite, in the rows time to
+#		first byte, sequential read and rsync only: az uploads some
+#		50 files a second, so only the snapshots "big" and "small"
+#		go there
 # --rows	comma-separated, of files (the rows of issue 5: a big file,
 #		small files, 100,000 files), snapshots (ls and cat
 #		snapshots.tsv of a repository of 1,000 snapshots) and live
@@ -24,7 +29,8 @@
 #		TTFB has passed since its request and caps each connection
 #		at RATE bytes a second (default 20ms,80MB: a real S3 answers
 #		in 10-50 ms and carries 50-100 MB/s a connection); none
-#		measures on loopback only
+#		measures on loopback only; the azure column has a proxy of
+#		its own in front of Azurite, with the same link
 #
 # Environment (sizes in bytes; the defaults are those of issue 5):
 #   BENCH_BIG=1073741824	the segment file of snapshot "big"
@@ -59,8 +65,12 @@
 #   BENCH_BUCKET=NAME		with S3_RGW_DIR: use this bucket and keep it;
 #				the upload is skipped when it holds the
 #				repositories of the same sizes already
+#   AZURE_DIR=DIR		column azure: use this Azurite of
+#				tests/azure/azurite.sh instead of starting one
+#				(a new container, removed at the end)
 #
-# Needs root (FUSE mounts) and the packages of bench/deps.sh.  Every mount
+# Needs root (FUSE mounts) and the packages of bench/deps.sh (Azurite and
+# the az CLI among them, for the column azure).  Every mount
 # is unmounted and every server and proxy stopped on exit, also on failure.
 set -eu
 LC_ALL=C
@@ -79,7 +89,7 @@ MEMORY=${BENCH_MEMORY:-256M}
 CACHE_SIZE=${BENCH_CACHE_SIZE:-4G}
 SNAPS=${BENCH_SNAPSHOTS:-1000}
 INFO_SIZE=${BENCH_INFO_SIZE:-1048576}
-COLUMNS_ALL="curl cold cache s3fs rclone"
+COLUMNS_ALL="curl cold cache s3fs rclone azure"
 columns=$COLUMNS_ALL
 LIVE_TABLETS=${BENCH_LIVE_TABLETS:-20000}
 LIVE_WALKS=${BENCH_LIVE_WALKS:-1 10 100}
@@ -135,7 +145,7 @@ while [ $# -gt 0 ]; do
 		;;
 	*)
 		echo "usage: sh bench/run.sh [--quick] [--columns" \
-		    "curl,cold,cache,s3fs,rclone]" \
+		    "curl,cold,cache,s3fs,rclone,azure]" \
 		    "[--rows files,snapshots,live]" \
 		    "[--link TTFB,RATE|none]" >&2
 		exit 2
@@ -186,6 +196,13 @@ PYTHON=$(python3 -c 'import sys; print(sys.executable)') ||
     die "python3 does not run"
 want s3fs && { command -v s3fs >/dev/null 2>&1 || die "s3fs missing: run sh bench/deps.sh"; }
 want rclone && { command -v rclone >/dev/null 2>&1 || die "rclone missing: run sh bench/deps.sh"; }
+# The column azure measures rows "files" only.
+if want azure && want_rows files; then
+	for p in /usr/bin/az node; do
+		[ -x "$p" ] || command -v "$p" >/dev/null 2>&1 ||
+		    die "$p missing: run sh bench/deps.sh"
+	done
+fi
 
 if [ -z "${SNAPFS:-}" ]; then
 	say "building snapfs (tests/build.sh)"
@@ -211,6 +228,8 @@ LIVEKEY=		# another writer's info object, until it is removed
 RGW=
 OWN_RGW=
 BUCKET=
+OWN_AZ=			# the Azurite this run started
+CONTAINER=		# the column azure's container, until it is removed
 
 cleanup()
 {
@@ -242,6 +261,13 @@ cleanup()
 		sh "$top/tests/s3/aws.sh" "$RGW" s3 rb --force \
 		    "s3://$BUCKET" >/dev/null 2>&1
 	fi
+	# Before the rm -rf: Azurite writes its database as it stops.
+	if [ -n "$OWN_AZ" ]; then
+		sh "$top/tests/azure/azurite.sh" stop "$OWN_AZ"
+	elif [ -n "$CONTAINER" ]; then
+		az_storage container delete -n "$CONTAINER" -o none \
+		    >/dev/null 2>&1
+	fi
 	[ "$_rc" -ne 0 ] && [ -s "$D/log" ] && {
 		echo "--- last lines of $D/log:" >&2
 		tail -n 30 "$D/log" >&2
@@ -249,7 +275,7 @@ cleanup()
 	if [ -z "${BENCH_DIR:-}" ]; then
 		rm -rf "$D"
 	else
-		rm -rf "$MNT" "$D/dst" "$D/cache" "$D/cache-snaps"
+		rm -rf "$MNT" "$D/dst" "$D/cache" "$D/cache-snaps" "$D/az"
 	fi
 	exit "$_rc"
 }
@@ -295,6 +321,52 @@ BUCKET=snapfs-bench-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 if [ -n "${BENCH_BUCKET:-}" ]; then
 	[ -n "$OWN_RGW" ] && die "BENCH_BUCKET needs S3_RGW_DIR"
 	BUCKET=$BENCH_BUCKET
+fi
+
+# --- Azurite and its container (the column azure) ---
+
+# az_storage ARGS...: Debian's az CLI, "az storage ARGS", against Azurite.
+az_storage()
+{
+	/usr/bin/az storage "$@" --connection-string "$AZURE_CONNECTION_STRING"
+}
+
+if want azure && want_rows files; then
+	if [ -n "${AZURE_DIR:-}" ]; then
+		AZ=$AZURE_DIR
+	else
+		say "starting azurite"
+		AZ=$D/azurite
+		OWN_AZ=$AZ
+		sh "$top/tests/azure/azurite.sh" start "$AZ" "$(free_port)" ||
+		    die "could not start azurite"
+	fi
+	AZURE_ENDPOINT= AZURE_ACCOUNT= AZURE_KEY= AZURE_CONNECTION_STRING=
+	eval "$(sh "$top/tests/azure/azurite.sh" env "$AZ")" ||
+	    die "no azurite in $AZ"
+	AZ_PORT=${AZURE_ENDPOINT#http://127.0.0.1:}
+	AZ_PORT=${AZ_PORT%%/*}
+	case $AZ_PORT in
+	''|*[!0-9]*) die "no port in azurite's endpoint $AZURE_ENDPOINT" ;;
+	esac
+	# The endpoint of the azure mounts: Azurite, or the far link's proxy.
+	AZ_EP=$AZURE_ENDPOINT
+	# snapfs takes a connection string or a SAS token before the account
+	# key: only the key, so that the endpoint is the one of -o endpoint.
+	unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_SAS_TOKEN
+	AZURE_STORAGE_ACCOUNT=$AZURE_ACCOUNT
+	AZURE_STORAGE_KEY=$AZURE_KEY
+	# az: its configuration here (nothing in ~), no telemetry (it would
+	# try to send it at every call), no notices in the log.
+	AZURE_CONFIG_DIR=$D/az
+	AZURE_CORE_COLLECT_TELEMETRY=false
+	AZURE_CORE_ONLY_SHOW_ERRORS=true
+	AZURE_CORE_NO_COLOR=true
+	AZURE_CORE_SURVEY_MESSAGE=false
+	export AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY AZURE_CONFIG_DIR \
+	    AZURE_CORE_COLLECT_TELEMETRY AZURE_CORE_ONLY_SHOW_ERRORS \
+	    AZURE_CORE_NO_COLOR AZURE_CORE_SURVEY_MESSAGE
+	CONTAINER=snapfs-bench-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 fi
 
 # curl with the S3 signature, as a script that timeout can run:
@@ -583,9 +655,45 @@ upload()
 	    "$S3_ENDPOINT/$BUCKET/$_so" || die "cannot write $_so"
 }
 
+# az_upload PATH...: the folders and files PATH of $LOC to the container's
+# loc/, under the same names as in the bucket.
+az_upload()
+{
+	say "uploading $* to azure container $CONTAINER (az)"
+	_t0=$(now)
+	az_storage container create -n "$CONTAINER" -o none >>"$D/log" 2>&1 ||
+	    die "cannot create the container $CONTAINER"
+	_nkeys=0
+	for _p in "$@"; do
+		if [ -d "$LOC/$_p" ]; then
+			az_storage blob upload-batch -d "$CONTAINER" \
+			    --destination-path "loc/$_p" -s "$LOC/$_p" \
+			    --no-progress -o none --max-connections 16 \
+			    >>"$D/log" 2>&1 || die "az upload of $_p failed"
+			_nkeys=$((_nkeys + $(find "$LOC/$_p" -type f | wc -l)))
+		else
+			az_storage blob upload -c "$CONTAINER" -n "loc/$_p" \
+			    -f "$LOC/$_p" --no-progress -o none \
+			    >>"$D/log" 2>&1 || die "az upload of $_p failed"
+			_nkeys=$((_nkeys + 1))
+		fi
+	done
+	_n=$(az_storage blob list -c "$CONTAINER" --prefix loc/ \
+	    --num-results '*' --query 'length(@)' -o tsv 2>>"$D/log") ||
+	    die "cannot list the container $CONTAINER"
+	[ "$_n" = "$_nkeys" ] || die "$_n blobs under loc/ in azure, not $_nkeys"
+	say "uploaded $_nkeys blobs in $(since "$_t0") s"
+}
+
 if want_rows files; then
 	upload loc "$LOC" "$stamp"
 	cp "$D/keys.loc" "$D/keys"
+	# The azure rows' snapshots only (not "tablets": az is slow).
+	if want azure; then
+		_r=
+		[ -f "$LOC/$REPO/__repo_info" ] && _r=$REPO/__repo_info
+		az_upload "$REPO/__ss_big" "$REPO/__ss_small" $_r
+	fi
 fi
 if want_rows snapshots || want_rows live; then
 	upload snaps "$SLOC" "$sstamp"
@@ -683,7 +791,8 @@ EOF
 
 # mount_fs KIND WHERE [snapfs options]: mount the bucket's WHERE/ (loc or
 # snaps) on $MNT; KIND rw is snapfs writable (for ctl/), local is snapfs
-# read-only on the local folder WHERE.
+# read-only on the local folder WHERE, azure snapfs read-only on the
+# container's WHERE/ at $AZ_EP.
 mount_fs()
 {
 	_kind=$1
@@ -702,6 +811,11 @@ mount_fs()
 		;;
 	local)
 		"$SNAPFS" -f "$_where" "$MNT" -o "ro$snapfs_more${1:+,$1}" \
+		    >>"$D/log" 2>&1 &
+		;;
+	azure)
+		"$SNAPFS" -f "https://$AZURE_ACCOUNT.blob.core.windows.net/$CONTAINER/$_where" \
+		    "$MNT" -o "endpoint=$AZ_EP,ro$snapfs_more${1:+,$1}" \
 		    >>"$D/log" 2>&1 &
 		;;
 	s3fs)
@@ -755,15 +869,16 @@ endpoint "$S3_ENDPOINT"
 
 # --- the far link ---
 
-# link_start: bench/linkproxy.py in front of the server, with the time to
-# first byte and rate of --link; counts for the tags of link_tag, and
-# apart the GETs of info objects.
+# link_start [PORT]: bench/linkproxy.py in front of the server on PORT
+# (default: radosgw, whose endpoint becomes the proxy's), with the time to
+# first byte and rate of --link, on port LPORT; counts for the tags of
+# link_tag, and apart the GETs of info objects.
 link_start()
 {
-	_port=$(free_port)
+	LPORT=$(free_port)
 	rm -f "$D/lp.tag" "$D/lp.stats"
 	: >"$D/lp.out"
-	"$PYTHON" "$top/bench/linkproxy.py" "$_port" "$RGW_PORT" \
+	"$PYTHON" "$top/bench/linkproxy.py" "$LPORT" "${1:-$RGW_PORT}" \
 	    --ttfb-ms "$LINK_TTFB" --rate "$LINK_RATE" --stats "$D/lp.stats" \
 	    --tag "$D/lp.tag" --match 'info=^GET .*/__info_' \
 	    >"$D/lp.out" 2>>"$D/log" &
@@ -775,7 +890,7 @@ link_start()
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	endpoint "http://127.0.0.1:$_port"
+	[ -n "${1:-}" ] || endpoint "http://127.0.0.1:$LPORT"
 }
 
 link_stop()
@@ -819,7 +934,7 @@ link_count()
 paths()
 {
 	case $1 in
-	cold|cache)
+	cold|cache|azure)
 		P_BIG=$MNT/bench/big/$BIGPATH
 		P_SMALL=$MNT/bench/small
 		P_TABLETS=$MNT/bench/tablets
@@ -838,7 +953,7 @@ measure_fs()
 	_c=$1
 	_o=${2:-}
 	_lim=$TMO _llim=$LTMO
-	case $_c in cold|cache) _lim=$((TMO * 3)) _llim=$((LTMO * 3)) ;; esac
+	case $_c in cold|cache|azure) _lim=$((TMO * 3)) _llim=$((LTMO * 3)) ;; esac
 	paths "$_c"
 	PEAK=0
 	say "$PROF $_c: time to first byte"
@@ -871,6 +986,9 @@ measure_fs()
 	esac
 	rm -rf "$D/dst"
 	umount_fs
+	# azure: no tablets uploaded, and an RSS without their walks would
+	# not compare
+	[ "$_c" = azure ] && return 0
 
 	for _cmd in find lslr; do
 		say "$PROF $_c: $_cmd"
@@ -961,7 +1079,25 @@ measure_files()
 	fi
 	want s3fs && measure_fs s3fs
 	want rclone && measure_fs rclone
+	want azure && measure_azure
 	:
+}
+
+# The column azure; on the far link through a proxy of its own in front
+# of Azurite, radosgw's stopped meanwhile (linkproxy.py has one target).
+measure_azure()
+{
+	if [ -z "$LPID" ]; then
+		measure_fs azure
+		return 0
+	fi
+	link_stop
+	link_start "$AZ_PORT"
+	AZ_EP=http://127.0.0.1:$LPORT/$AZURE_ACCOUNT
+	measure_fs azure
+	link_stop
+	AZ_EP=$AZURE_ENDPOINT
+	link_start
 }
 
 # snapfs_stats: "LIST_REQUESTS READ_REQUESTS BYTES_READ" of the snapfs
@@ -1194,6 +1330,7 @@ ver()
 {
 	case $1 in
 	snapfs)	"$SNAPFS" -V 2>/dev/null | awk '{ sub(/;$/, "", $2); print $2; exit }' ;;
+	azurite) node -p "require('${AZURITE_PREFIX:-/opt/snapfs-azurite}/node_modules/azurite/package.json').version" 2>/dev/null ;;
 	*)	dpkg-query -W -f='${Version}' "$1" 2>/dev/null ;;
 	esac
 }
@@ -1201,7 +1338,7 @@ ver()
 {
 	echo "snapfs bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(nproc) cores, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), load $(cut -d ' ' -f 1-3 /proc/loadavg)"
-	echo "versions: snapfs $(ver snapfs), radosgw $(ver radosgw), curl $(ver curl), s3fs $(ver s3fs), rclone $(ver rclone)"
+	echo "versions: snapfs $(ver snapfs), radosgw $(ver radosgw), curl $(ver curl), s3fs $(ver s3fs), rclone $(ver rclone)${CONTAINER:+, azurite $(ver azurite), az $(ver azure-cli)}"
 	echo "snapfs options: -o $snapfs_opts${budget:+ (memory budget $budget)}"
 	case " $PROFILES " in
 	*" far "*)
@@ -1250,27 +1387,27 @@ END {
 	name["ttfb"] = "time to first byte (ms)"
 	name["rss"] = "peak RSS of the daemon (MiB)"
 	split("read rsync find_cold find_warm lslr_cold lslr_warm ttfb rss", rows, " ")
-	split("curl cold cache s3fs rclone", cs, " ")
+	nc = split("curl cold cache s3fs rclone azure", cs, " ")
 	head["curl"] = "curl (limit)"; head["cold"] = "snapfs cold"
 	head["cache"] = "snapfs disk cache"; head["s3fs"] = "s3fs"
-	head["rclone"] = "rclone mount"
+	head["rclone"] = "rclone mount"; head["azure"] = "snapfs azure"
 	ind = first ? "" : "  "
 	w = 38 + length(ind)
 	printf "| %-" w "s |", ""
-	for (i = 1; i <= 5; i++) printf " %17s |", head[cs[i]]
+	for (i = 1; i <= nc; i++) printf " %17s |", head[cs[i]]
 	dash = sprintf("%" (w + 2) "s", "")
 	gsub(/ /, "-", dash)
 	printf "\n|%s|", dash
-	for (i = 1; i <= 5; i++) printf "%s|", "------------------:"
+	for (i = 1; i <= nc; i++) printf "%s|", "------------------:"
 	printf "\n"
 	for (j = 1; j <= 8; j++) {
 		printf "| %-" w "s |", ind name[rows[j]]
-		for (i = 1; i <= 5; i++) printf " %17s |", val(rows[j], cs[i])
+		for (i = 1; i <= nc; i++) printf " %17s |", val(rows[j], cs[i])
 		printf "\n"
 	}
 	# A peer whose rsync ran out of time: how far it got, and the pace.
 	sep = "\n"
-	for (i = 1; i <= 5; i++) {
+	for (i = 1; i <= nc; i++) {
 		if (!(("rsync_part", cs[i]) in v))
 			continue
 		split(v["rsync_part", cs[i]], f, "/")
@@ -1286,6 +1423,15 @@ END {
 	printf "of the files (1,000 keys a page); warm, find and ls -lR of the same\n"
 	printf "files on the local disk, page cache warm (no storage is faster).\n"
 	}
+	if (("read", "azure") in v && prof == "far")
+		printf "\nsnapfs azure column: snapfs cold on Azurite, a local" \
+		    " Azure Blob server,\nthrough a proxy of its own with the" \
+		    " same link; its container holds\nthe snapshots big and" \
+		    " small only.\n"
+	else if (("read", "azure") in v)
+		printf "\nsnapfs azure column: snapfs cold on Azurite, a local" \
+		    " Azure Blob server\non 127.0.0.1; its container holds the" \
+		    " snapshots big and small only.\n"
 	printf "\nTargets of issue 5 item 4%s:\n", prof == "far" ? \
 	    ", on the far link" : ""
 	# ratio lines: what, snapfs cell, other cell, kind (hi: higher is
