@@ -98,6 +98,8 @@ static size_t		 nsocks;
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
 
+static void	xfer_end(struct http *, struct xfer *, int);
+
 /* Every struct http, for a fork. */
 static pthread_mutex_t	 all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct http	*all;
@@ -109,6 +111,8 @@ static struct http	*all;
 static void
 loop_stop(struct http *h)
 {
+	struct xfer	*x, *late;
+
 	if (!h->started)
 		return;
 	pthread_mutex_lock(&h->lock);
@@ -116,10 +120,18 @@ loop_stop(struct http *h)
 	pthread_mutex_unlock(&h->lock);
 	curl_multi_wakeup(h->multi);
 	pthread_join(h->thread, NULL);
-	curl_multi_cleanup(h->multi);
-	h->multi = NULL;
+	pthread_mutex_lock(&h->lock);
+	late = h->incoming;	/* submitted as the loop ended */
+	h->incoming = NULL;
 	h->quit = false;
 	h->started = false;
+	pthread_mutex_unlock(&h->lock);
+	while ((x = late) != NULL) {
+		late = x->next;
+		xfer_end(h, x, -ECANCELED);
+	}
+	curl_multi_cleanup(h->multi);
+	h->multi = NULL;
 }
 
 /*
