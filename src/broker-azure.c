@@ -596,8 +596,12 @@ az_open(const char *location, const struct broker_options *o,
 	snprintf(a->list_chunk, sizeof a->list_chunk, "%d",
 	    o->list_chunk != 0 ? o->list_chunk : 5000);
 
-	/* One cheap request proves the endpoint, the container and the key. */
-	if ((error = list_pages(a, "", false, "1", true, probe_entry, NULL,
+	/*
+	 * One cheap request proves the endpoint, the container and the key:
+	 * a page of one blob, without a delimiter (for which Azurite scans
+	 * every blob below the prefix).
+	 */
+	if ((error = list_pages(a, "", true, "1", true, probe_entry, NULL,
 	    NULL, &why)) != 0) {
 		xasprintf(cause, "%s: %s", location, why);
 		free(why);

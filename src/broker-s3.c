@@ -663,7 +663,7 @@ s3_open(const char *location, const struct broker_options *o,
 	 * bucket in another region is signed for in its own from then on
 	 * (and reached at its region's endpoint, unless one was given).
 	 */
-	while ((error = list_pages(s, "", false, 1, true, probe_entry, NULL,
+	while ((error = list_pages(s, "", true, 1, true, probe_entry, NULL,
 	    NULL, &why)) != 0 && *s->moved != '\0' && !moved) {
 		log_info("%s: the bucket is in region %s, not %s: signing "
 		    "for it", location, s->moved, s->region);

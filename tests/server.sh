@@ -3,7 +3,8 @@
 #
 #   me		the script's name, for messages and its mark DIR/.$me
 #   D		the server's folder (set once the command line is read)
-#   OURS_ARG	an argument that every process of the server has
+#   OURS_ARG	an argument that every process of the server has, or
+#   OURS_CWD	the folder they all run in
 #   COMMS	the process names (comm) of its processes, whose pid files
 #		are D/run/*.pid
 #   STOP_GRACE_S	seconds from SIGTERM to SIGKILL
@@ -48,11 +49,15 @@ alive() {
 	[ -n "$_st" ] && [ "$_st" != Z ]
 }
 
-# Is $1 one of ours, i.e. has $OURS_ARG as an argument?
+# Is $1 one of ours: has $OURS_ARG as an argument, or runs in $OURS_CWD?
 ours() {
-	[ -r "/proc/$1/cmdline" ] &&
-	    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null |
-	    grep -qxF -- "$OURS_ARG"
+	if [ -n "${OURS_CWD:-}" ]; then
+		[ "$(readlink "/proc/$1/cwd" 2>/dev/null)" = "$OURS_CWD" ]
+	else
+		[ -r "/proc/$1/cmdline" ] &&
+		    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null |
+		    grep -qxF -- "$OURS_ARG"
+	fi
 }
 
 # The pids of our live processes: the pid files, checked (a pid can have

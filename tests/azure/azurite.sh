@@ -15,9 +15,12 @@
 # key; the endpoint is path-style, http://127.0.0.1:PORT/devstoreaccount1.
 # Azurite comes from tests/azure/deps.sh, in AZURITE_PREFIX (default
 # /opt/snapfs-azurite); AZURITE_BLOB names another azurite-blob to run.
-# Its blobs are in DIR/data, its console output in DIR/azurite.log.
-# The server gets "--location DIR/data" on its command line, which is how a
-# leftover of an earlier run in the same DIR is recognised.
+# Its blobs are kept in its memory (--inMemoryPersistence): with its
+# database on disk, which it writes out whole every few seconds, every
+# request stalled for tens of seconds once it held some thousands of
+# blobs.  Its console output is in DIR/azurite.log.  The server runs in
+# DIR, which is how a leftover of an earlier run in the same DIR is
+# recognised.
 set -u
 
 me=azurite.sh
@@ -83,7 +86,7 @@ start() {
 		    "or pass another port: sh $me start DIR PORT"
 	fi
 
-	mkdir -p "$D/data" "$D/run" || die "cannot create $D"
+	mkdir -p "$D/run" || die "cannot create $D"
 	: >"$D/.azurite.sh"
 	endpoint=http://127.0.0.1:$PORT/$ACCOUNT
 	{
@@ -105,9 +108,9 @@ start() {
 	# process group that started it (it serves the whole run).  It keeps
 	# no descriptor of ours: a pipe held open would hang a "$(...)" or
 	# "| tee" around us.
-	setsid node "$BLOB" --blobHost 127.0.0.1 --blobPort "$PORT" \
-	    --location "$D/data" --silent --loose --skipApiVersionCheck \
-	    --disableProductStyleUrl --disableTelemetry \
+	(cd "$D" && exec setsid node "$BLOB" --blobHost 127.0.0.1 \
+	    --blobPort "$PORT" --inMemoryPersistence --silent --loose \
+	    --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry) \
 	    </dev/null >>"$D/azurite.log" 2>&1 \
 	    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	pid=$!
@@ -125,7 +128,7 @@ start() {
 cmd=$1
 [ "$cmd" != start ] || mkdir -p "$2" || die "cannot create $2"
 D=$(abspath "$2") || exit 1
-OURS_ARG=$D/data
+OURS_CWD=$D
 case $D in /) die "refusing to use / as DIR" ;; esac
 
 case $cmd in

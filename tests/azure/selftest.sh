@@ -38,11 +38,10 @@ urlenc() {
 	done
 }
 
-# The live processes with "$1/data" (an Azurite folder) as an argument.
+# The live processes that run in $1 (an Azurite folder).
 live_azurite() {
 	for _p in /proc/[0-9]*; do
-		[ -r "$_p/cmdline" ] || continue
-		tr '\0' '\n' <"$_p/cmdline" 2>/dev/null | grep -qxF -- "$1/data" &&
+		[ "$(readlink "$_p/cwd" 2>/dev/null)" = "$1" ] &&
 		    ! sed 's/.*) //' "$_p/stat" 2>/dev/null | grep -q '^Z' &&
 		    echo "${_p#/proc/}"
 	done
