@@ -276,12 +276,8 @@ ask(struct aws_creds *c, struct http_request *req, struct buf *out,
 	req->out = out;
 	req->log_name = what;
 	req->once |= c->started;	/* the renewer tries again itself */
-	req->quiet = true;
-	if ((error = http_do(c->http, req)) != 0) {
-		xasprintf(cause, "%s: %s", what, *req->why != '\0' ?
-		    req->why : strerror(-error));
+	if ((error = http_do(c->http, req, what, cause)) != 0)
 		return (error);
-	}
 	if (req->status == 200)
 		return (0);
 	if (xml_texts(out->data, out->len, "Error", names, v, 2) == 0 &&

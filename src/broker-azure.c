@@ -184,13 +184,8 @@ az_do(struct broker_azure *a, struct http_request *req, char **cause)
 {
 	int	error;
 
-	req->quiet = cause != NULL;
-	if ((error = http_do(a->http, req)) != 0) {
-		if (cause != NULL)
-			xasprintf(cause, "%s: %s", a->origin,
-			    *req->why != '\0' ? req->why : strerror(-error));
+	if ((error = http_do(a->http, req, a->origin, cause)) != 0)
 		return (error);
-	}
 	return (http_status(req, "ContainerNotFound", cause));
 }
 
@@ -348,7 +343,7 @@ az_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off,
 	http_header(&req, "x-ms-range: bytes=%llu-%llu",
 	    (unsigned long long)off, (unsigned long long)(off + len - 1));
 	az_request(a, &req, "GET", full, NULL, 0);
-	if ((n = http_do(a->http, &req)) == 0)
+	if ((n = http_do(a->http, &req, NULL, NULL)) == 0)
 		n = range_got(&req, off, out.len, len);
 	if (n > 0)
 		memcpy(p, out.data, n);

@@ -37,6 +37,7 @@ struct broker_s3 {
 	char		*region;	/* signed for */
 	char		*scheme;	/* http or https */
 	char		*host;		/* the endpoint's host[:port] */
+	char		*origin;	/* scheme://host, for messages */
 	char		*bucket;
 	char		*prefix;	/* "" or ending with '/' */
 	bool		 path_style;
@@ -135,13 +136,8 @@ s3_do(struct broker_s3 *s, struct http_request *req, char **cause)
 {
 	int	error;
 
-	req->quiet = cause != NULL;
-	if ((error = http_do(s->http, req)) != 0) {
-		if (cause != NULL)
-			xasprintf(cause, "%s://%s: %s", s->scheme, s->host,
-			    *req->why != '\0' ? req->why : strerror(-error));
+	if ((error = http_do(s->http, req, s->origin, cause)) != 0)
 		return (error);
-	}
 	return (s3_status(s, req, cause));
 }
 
@@ -299,7 +295,7 @@ s3_read(struct broker *b, const char *key, void *p, size_t len, uint64_t off,
 	http_header(&req, "Range: bytes=%llu-%llu", (unsigned long long)off,
 	    (unsigned long long)(off + len - 1));
 	s3_request(s, &req, "GET", full, "", NULL);
-	if ((n = http_do(s->http, &req)) == 0 &&
+	if ((n = http_do(s->http, &req, NULL, NULL)) == 0 &&
 	    !http_range(&req, off, out.len, len, &n))
 		n = s3_status(s, &req, NULL);
 	if (n > 0)
@@ -562,6 +558,7 @@ s3_close(struct broker *b)
 	free(s->region);
 	free(s->scheme);
 	free(s->host);
+	free(s->origin);
 	free(s->bucket);
 	free(s->prefix);
 	free(s);
@@ -596,6 +593,7 @@ s3_endpoint(struct broker_s3 *s, const char *endpoint, char **cause)
 		return (-EINVAL);
 	}
 	s->host = xstrndup(p, len);
+	xasprintf(&s->origin, "%s://%s", s->scheme, s->host);
 	return (0);
 }
 
@@ -676,6 +674,7 @@ s3_open(const char *location, const struct broker_options *o,
 			free(endpoint);
 			free(s->scheme);
 			free(s->host);
+			free(s->origin);
 			xasprintf(&endpoint, "https://s3.%s.amazonaws.com",
 			    s->region);
 			if ((error = s3_endpoint(s, endpoint, cause)) != 0)

@@ -147,6 +147,19 @@ broker_close(struct broker *b)
 	free(location);
 }
 
+/*
+ * Count a failure of an operation on key, and log it if the backend does
+ * not log its own.
+ */
+static void
+failed(struct broker *b, const char *op, const char *key, int error)
+{
+	stats_add(STAT_ERRORS, 1);
+	if (!b->ops->logs)
+		log_warn("%s %s/%s: %s", op, b->location, key,
+		    strerror(-error));
+}
+
 struct list {
 	broker_list_cb	 cb;
 	void		*arg;
@@ -177,12 +190,8 @@ broker_list(struct broker *b, const char *folder, int flags,
 		cb = list_objects;
 		arg = &l;
 	}
-	if ((error = b->ops->list(b, folder, flags, cb, arg, abort)) < 0) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("list %s/%s: %s", b->location, folder,
-			    strerror(-error));
-	}
+	if ((error = b->ops->list(b, folder, flags, cb, arg, abort)) < 0)
+		failed(b, "list", folder, error);
 	return (error);
 }
 
@@ -194,12 +203,8 @@ broker_stat(struct broker *b, const char *key, struct broker_entry *e,
 
 	stats_add(STAT_STAT_REQUESTS, 1);
 	error = b->ops->stat(b, key, e, abort);
-	if (error < 0 && error != -ENOENT) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("stat %s/%s: %s", b->location, key,
-			    strerror(-error));
-	}
+	if (error < 0 && error != -ENOENT)
+		failed(b, "stat", key, error);
 	return (error);
 }
 
@@ -210,12 +215,9 @@ broker_read(struct broker *b, const char *key, void *p, size_t len,
 	ssize_t	n;
 
 	stats_add(STAT_READ_REQUESTS, 1);
-	if ((n = b->ops->read(b, key, p, len, off, abort)) < 0) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("read %s/%s: %s", b->location, key,
-			    strerror(-n));
-	} else
+	if ((n = b->ops->read(b, key, p, len, off, abort)) < 0)
+		failed(b, "read", key, n);
+	else
 		stats_add(STAT_BYTES_READ, n);
 	return (n);
 }
@@ -238,12 +240,9 @@ fetch_done(void *arg, ssize_t n)
 {
 	struct fetch	*f = arg;
 
-	if (n < 0 && n != -EINTR) {
-		stats_add(STAT_ERRORS, 1);
-		if (!f->b->ops->logs)
-			log_warn("read %s/%s: %s", f->b->location, f->key,
-			    strerror(-n));
-	} else if (n >= 0)
+	if (n < 0 && n != -EINTR)
+		failed(f->b, "read", f->key, n);
+	else if (n >= 0)
 		stats_add(STAT_BYTES_READ, n);
 	f->done(f->arg, n);
 	free(f->key);
@@ -313,12 +312,9 @@ broker_put(struct broker *b, const char *key, const void *p, size_t len,
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->put(b, key, p, len, abort)) != 0) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("put %s/%s: %s", b->location, key,
-			    strerror(-error));
-	} else
+	if ((error = b->ops->put(b, key, p, len, abort)) != 0)
+		failed(b, "put", key, error);
+	else
 		stats_add(STAT_BYTES_WRITTEN, len);
 	return (error);
 }
@@ -331,12 +327,9 @@ broker_upload(struct broker *b, const char *key, int fd, uint64_t size,
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->upload(b, key, fd, size, abort)) != 0) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("upload %s/%s: %s", b->location, key,
-			    strerror(-error));
-	} else
+	if ((error = b->ops->upload(b, key, fd, size, abort)) != 0)
+		failed(b, "upload", key, error);
+	else
 		stats_add(STAT_BYTES_WRITTEN, size);
 	return (error);
 }
@@ -367,11 +360,7 @@ broker_remove(struct broker *b, const char *key, volatile bool *abort)
 	int	error;
 
 	stats_add(STAT_WRITE_REQUESTS, 1);
-	if ((error = b->ops->remove(b, key, abort)) != 0) {
-		stats_add(STAT_ERRORS, 1);
-		if (!b->ops->logs)
-			log_warn("remove %s/%s: %s", b->location, key,
-			    strerror(-error));
-	}
+	if ((error = b->ops->remove(b, key, abort)) != 0)
+		failed(b, "remove", key, error);
 	return (error);
 }

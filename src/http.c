@@ -747,7 +747,7 @@ xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 		else
 			snprintf(req->why, sizeof req->why, "%s (%s)",
 			    strerror(-error), why);
-		if (!req->quiet && !req->once)
+		if (!req->quiet)
 			log_warn("%s %s: %s", req->method, req->log_name,
 			    req->why);
 	}
@@ -900,9 +900,14 @@ sync_done(void *arg, int error)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Perform req and wait for it: http_submit's result. */
+/*
+ * Perform req and wait for it: http_submit's result.  A caller that takes
+ * a cause gets why no answer came in *cause, after who (a request with no
+ * answer is logged only when cause is NULL).
+ */
 int
-http_do(struct http *h, struct http_request *req)
+http_do(struct http *h, struct http_request *req, const char *who,
+    char **cause)
 {
 	struct sync	s;
 	bool		on_loop;
@@ -915,6 +920,7 @@ http_do(struct http *h, struct http_request *req)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.cond, NULL);
+	req->quiet = cause != NULL;
 	http_submit(h, req, sync_done, &s);
 	pthread_mutex_lock(&s.lock);
 	while (!s.done)
@@ -922,5 +928,8 @@ http_do(struct http *h, struct http_request *req)
 	pthread_mutex_unlock(&s.lock);
 	pthread_cond_destroy(&s.cond);
 	pthread_mutex_destroy(&s.lock);
+	if (s.error != 0 && cause != NULL)
+		xasprintf(cause, "%s: %s", who, *req->why != '\0' ? req->why :
+		    strerror(-s.error));
 	return (s.error);
 }

@@ -314,7 +314,7 @@ struct http_request {
 	size_t		 got;		/* out: how much came */
 	volatile bool	*abort;		/* set: give up (-EINTR), or NULL */
 	bool		 once;		/* one attempt of 5 s at most */
-	bool		 quiet;		/* the caller says why it failed */
+	bool		 quiet;		/* the caller says why (http_do) */
 	int		 fail;		/* -errno: not sent (no keys to sign) */
 	long		 status;	/* the answer */
 	uint64_t	 length;	/* Content-Length */
@@ -332,7 +332,8 @@ int		 http_status(const struct http_request *, const char *,
 		    char **);
 bool		 http_range(const struct http_request *, uint64_t, size_t,
 		    size_t, ssize_t *);
-int		 http_do(struct http *, struct http_request *);
+int		 http_do(struct http *, struct http_request *, const char *,
+		    char **);
 typedef void (*http_done_cb)(void *, int);
 void		 http_submit(struct http *, struct http_request *,
 		    http_done_cb, void *);

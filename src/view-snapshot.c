@@ -52,8 +52,8 @@ global_entry(struct snapshot_ctx *ctx, const struct broker_entry *e,
 /*
  * One object of the folder: file F of tablet T when the info places T
  * where the key says, shown without its md5 suffix, or a BACKUP GLOBAL
- * object; anything else (StarRocks's manifest of a tablet's files among
- * them) is left to .raw.
+ * object; anything else is left to .raw: a name without an md5 suffix
+ * too, as StarRocks's manifest of a tablet's files.
  */
 static int
 content_entry(void *arg, const struct broker_entry *e)
@@ -71,8 +71,7 @@ content_entry(void *arg, const struct broker_entry *e)
 		global_entry(ctx, e, p);
 		return (0);
 	}
-	if ((pl = repo_place_find(&ctx->places, p, &p)) == NULL ||
-	    layout_is_manifest(p))
+	if ((pl = repo_place_find(&ctx->places, p, &p)) == NULL)
 		return (0);
 	len = strlen(p);
 	if ((shown = layout_md5_suffix(p, len)) == len ||

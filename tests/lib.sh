@@ -249,11 +249,11 @@ kill_fs()
 # on a remote backend), sorted, one a line.
 location_keys()
 {
-	case $BACKEND in
-	s3)	"$BROKERTOOL" $S3_OPTS "$S3LOC" ls -r ;;
-	azure)	"$BROKERTOOL" $AZ_OPTS "$AZLOC" ls -r ;;
-	*)	"$BROKERTOOL" "$1" ls -r ;;
-	esac | cut -f 1 | sort
+	if [ "$BACKEND" = local ]; then
+		"$BROKERTOOL" "$1" ls -r
+	else
+		"$BROKERTOOL" $ROPTS "$RLOC" ls -r
+	fi | cut -f 1 | sort
 }
 
 # daemon_rss_peak_kib: VmHWM of the running daemon.
