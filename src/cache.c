@@ -4,7 +4,8 @@
  * Where storage is remote (broker_can_fetch), each open file has a window
  * (window.c): sequential reads keep up to a window of CHUNK-sized chunks
  * in flight ahead of the reader, fetched in parallel on the transfer
- * thread; a random read fetches just what it asks for, straight into the
+ * thread, as many as the link needs (the time each chunk took to arrive
+ * sizes the window); a random read fetches just what it asks for, straight into the
  * reply.  Small files a walk is about to open are fetched ahead by
  * cache-warm.c.  Every chunk is taken from the memory budget (budget.c);
  * read-ahead takes only what is free, and a read that finds none reads
@@ -38,7 +39,7 @@
 #include "snapfs.h"
 
 #define CHUNK		DCACHE_BLOCK	/* a chunk is a disk cache block */
-#define SLOTS		64		/* chunks a handle holds at most */
+#define SLOTS		((int)(WINDOW_CEIL / CHUNK) + 16) /* chunks a handle holds */
 #define HASH_GAP_MAX	(WINDOW_MAX + CHUNK)	/* past this, no digest */
 #define DIGEST_LAG	(WINDOW_MAX / 2)	/* a reader waits for md5 past this */
 #define GAP_WAIT_MS	20		/* for a reordered read to arrive */
@@ -58,6 +59,7 @@ struct chunk {
 	char		*data;
 	int		 state;
 	int		 error;
+	uint64_t	 sent;		/* us, when its fetch began */
 	bool		 disk;		/* in the disk cache: to be loaded */
 	bool		 claimed;	/* a reader is loading it */
 	bool		 cached;	/* came from the disk cache */
@@ -70,6 +72,7 @@ struct cache {
 	struct dcache	*dc;		/* or NULL */
 	bool		 remote;	/* fetches are worth doing ahead */
 	struct cache_warm *warm;	/* or NULL */
+	struct window_link link;	/* how long a chunk takes */
 };
 
 struct handle {
@@ -346,8 +349,8 @@ cache_open(struct cache *c, uint64_t ino, volatile bool *abort,
 	h->ino = ino;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	window_init(&h->w, WINDOW_MAX < budget_max(c->budget) / 4 ?
-	    WINDOW_MAX : budget_max(c->budget) / 4);
+	window_init(&h->w, WINDOW_CEIL < budget_max(c->budget) / 4 ?
+	    WINDOW_CEIL : budget_max(c->budget) / 4);
 	if (c->warm != NULL)
 		cache_warm_ahead(c->warm, ino, c->dc);
 
@@ -507,6 +510,9 @@ chunk_done(void *arg, ssize_t n)
 	struct handle	*h = ch->h;
 
 	pthread_mutex_lock(&h->lock);
+	if (n >= 0 && (size_t)n == CHUNK)
+		window_link_seen(&h->c->link, monotonic_ms(),
+		    monotonic_us() - ch->sent);
 	if (n >= 0 && (size_t)n == ch->len)
 		ch->state = CH_READY;
 	else {
@@ -557,6 +563,7 @@ chunk_start(struct handle *h, uint64_t start)
 	ch->claimed = ch->cached = false;
 	h->inflight++;
 	/* A block on disk is loaded by the reader that needs it. */
+	ch->sent = monotonic_us();
 	if (!(ch->disk = h->id[0] != '\0' &&
 	    dcache_has(h->c->dc, h->id, start / CHUNK)))
 		broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
@@ -580,6 +587,7 @@ chunk_load(struct handle *h, struct chunk *ch)
 	pthread_mutex_lock(&h->lock);
 	ch->disk = ch->claimed = false;
 	if (error != 0) {
+		ch->sent = monotonic_us();
 		broker_fetch(h->c->broker, h->obj.key, ch->data, ch->len,
 		    ch->off, NULL, chunk_done, ch);
 		return;
@@ -875,6 +883,7 @@ serve(struct cache *c, struct handle *h, char *p, size_t len, uint64_t off,
 
 	pthread_mutex_lock(&h->lock);
 	first = h->w.next == 0 && h->w.size == 0;
+	window_fit(&h->w, window_link_time(&c->link), CHUNK);
 	ahead = window_update(&h->w, off, len);
 	if (c->remote && ahead > 0)
 		prefetch(h, off, ahead);

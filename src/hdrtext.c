@@ -8,11 +8,15 @@
  * fetch and ls -l one per tablet.  Each text is kept for the life of the
  * mount: headers never change.  A header that cannot be fetched is an
  * error (tried again next time); one that is damaged or does not decode
- * gives a text that says why.  ls -l of a partition looks up one tablet
- * after the other, so the first miss fetches the headers of the next
- * tablets too, HDRTEXT_PARALLEL at a time: one round trip per batch.
- * The asker's abort flag reaches every fetch of its batch.  A header is
- * decoded only if it is the TabletMetaPB of its folder's tablet.
+ * gives a text that says why.  A header is decoded only if it is the
+ * TabletMetaPB of its folder's tablet.
+ *
+ * ls -lR looks up one tablet after the other, so a miss fetches the
+ * headers of the next HDRTEXT_BATCH tablets at once (one round trip; on
+ * into the next partitions), and then, in the background, the batch after those, which
+ * is in by the time the walk gets there.  A text being made is marked so:
+ * whoever needs it waits for it instead of fetching it again.  The
+ * asker's abort flag reaches every fetch of its own batch.
  */
 
 #include <errno.h>
@@ -24,19 +28,27 @@
 #include "snapfs.h"
 
 #define HDRTEXT_MAX	(16U * 1024 * 1024)	/* largest header read */
-#define HDRTEXT_BATCH	64	/* headers fetched on one miss */
-#define HDRTEXT_PARALLEL 16	/* of them at a time */
+#define HDRTEXT_BATCH	64	/* headers fetched at once */
+
+enum {
+	TEXT_MAKING,
+	TEXT_READY,
+	TEXT_FAILED			/* to be tried again */
+};
 
 struct hdrtext_entry {
 	char		*text;
 	size_t		 len;
+	int		 state;
 };
 
 struct hdrtext {
 	struct cache	*cache;
 	struct tree	*tree;
-	pthread_mutex_t	 lock;		/* texts */
+	pthread_mutex_t	 lock;		/* the fields below */
+	pthread_cond_t	 cond;		/* a text made, a batch ended */
 	struct idmap	 texts;		/* ino -> struct hdrtext_entry */
+	int		 ahead;		/* batches in the background */
 };
 
 struct hdrtext *
@@ -48,6 +60,7 @@ hdrtext_create(struct cache *cache, struct tree *tree)
 	h->cache = cache;
 	h->tree = tree;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
 	idmap_init(&h->texts, 32);
 	return (h);
 }
@@ -66,22 +79,52 @@ hdrtext_free(struct hdrtext *h)
 {
 	if (h == NULL)
 		return;
+	pthread_mutex_lock(&h->lock);
+	while (h->ahead > 0)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
 	idmap_free(&h->texts, entry_free);
+	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
+/*
+ * Mark the texts of inos that nobody has or makes as being made; the
+ * inos claimed so are moved to the front.  Their count.
+ */
+static size_t
+claim(struct hdrtext *h, uint64_t *inos, size_t n)
+{
+	struct hdrtext_entry	*e;
+	size_t			 i, claimed = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (i = 0; i < n; i++) {
+		if ((e = idmap_get(&h->texts, inos[i])) == NULL) {
+			e = xcalloc(1, sizeof *e);
+			idmap_put(&h->texts, inos[i], e);
+		} else if (e->state != TEXT_FAILED)
+			continue;
+		e->state = TEXT_MAKING;
+		inos[claimed++] = inos[i];
+	}
+	pthread_mutex_unlock(&h->lock);
+	return (claimed);
+}
+
+/* The text of a claimed ino is made (text) or could not be (NULL). */
 static void
-keep(struct hdrtext *h, uint64_t ino, char *text, size_t len)
+settle(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 {
 	struct hdrtext_entry	*e;
 
-	e = xmalloc(sizeof *e);
+	pthread_mutex_lock(&h->lock);
+	e = idmap_get(&h->texts, ino);
 	e->text = text;
 	e->len = len;
-	pthread_mutex_lock(&h->lock);
-	if (idmap_put(&h->texts, ino, e) != e)
-		entry_free(e);	/* another thread made it first */
+	e->state = text != NULL ? TEXT_READY : TEXT_FAILED;
+	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -165,20 +208,12 @@ out:
 
 struct fetch {
 	struct hdrtext	*h;
-	volatile bool	*abort;		/* the asker's */
-	uint64_t	 inos[HDRTEXT_BATCH];
+	volatile bool	*abort;		/* the asker's, or NULL */
+	uint64_t	 inos[HDRTEXT_BATCH];	/* claimed */
+	bool		 done[HDRTEXT_BATCH];
+	size_t		 n;
+	int		 error;		/* of the first ino */
 };
-
-static bool
-known(struct hdrtext *h, uint64_t ino)
-{
-	bool	found;
-
-	pthread_mutex_lock(&h->lock);
-	found = idmap_get(&h->texts, ino) != NULL;
-	pthread_mutex_unlock(&h->lock);
-	return (found);
-}
 
 static int
 fetch_item(void *arg, size_t i)
@@ -186,10 +221,14 @@ fetch_item(void *arg, size_t i)
 	struct fetch	*f = arg;
 	char		*text = NULL;
 	size_t		 len = 0;
+	int		 error;
 
-	if (!known(f->h, f->inos[i]) &&
-	    make(f->h, f->inos[i], &text, &len, f->abort) == 0)
-		keep(f->h, f->inos[i], text, len);
+	if ((error = make(f->h, f->inos[i], &text, &len, f->abort)) != 0)
+		text = NULL;
+	if (i == 0)
+		f->error = error;
+	settle(f->h, f->inos[i], text, len);
+	f->done[i] = true;
 	return (0);
 }
 
@@ -201,55 +240,104 @@ fetch_stop(void *arg)
 	return (f->abort != NULL && *f->abort);
 }
 
-/*
- * Make the texts of ino and of the same file of the next tablets; the
- * asker's abort flag stops every fetch of the batch.
- */
+/* Make the texts of f's inos, claimed already, all at once. */
 static void
+fetch_all(struct fetch *f)
+{
+	size_t	i;
+
+	memset(f->done, 0, sizeof f->done);
+	pool_run(f->n, f->n, fetch_item, f, fetch_stop, f);
+	for (i = 0; i < f->n; i++)	/* those the abort left undone */
+		if (!f->done[i])
+			settle(f->h, f->inos[i], NULL, 0);
+}
+
+static void *
+fetch_ahead(void *arg)
+{
+	struct fetch	*f = arg;
+	struct hdrtext	*h = f->h;
+
+	fetch_all(f);
+	free(f);
+	pthread_mutex_lock(&h->lock);
+	h->ahead--;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	return (NULL);
+}
+
+/*
+ * Make the text of ino, claimed already, with the texts of the next
+ * tablets; then have the batch after them made in the background.
+ */
+static int
 fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
 {
-	struct fetch	 f;
+	struct fetch	 f, *next;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	uint64_t	 last;
 	size_t		 n;
 
 	f.h = h;
 	f.abort = abort;
 	f.inos[0] = ino;
-	n = 1 + tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
-	pool_run(n, HDRTEXT_PARALLEL, fetch_item, &f, fetch_stop, &f);
+	n = tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
+	last = f.inos[n];
+	f.n = 1 + claim(h, f.inos + 1, n);
+	fetch_all(&f);
+	if (f.error != 0 || fetch_stop(&f))
+		return (f.error != 0 ? f.error : -EINTR);
+
+	next = xcalloc(1, sizeof *next);
+	next->h = h;
+	n = tree_cousins(h->tree, last, next->inos, HDRTEXT_BATCH);
+	if ((next->n = claim(h, next->inos, n)) == 0) {
+		free(next);
+		return (0);
+	}
+	pthread_mutex_lock(&h->lock);
+	h->ahead++;
+	pthread_mutex_unlock(&h->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, fetch_ahead, next) != 0)
+		fatal("pthread_create");
+	pthread_attr_destroy(&attr);
+	return (0);
 }
 
 /*
  * The text of tablet.txt node ino (a copy, when text is not NULL) and its
  * length.  Unless fetch is set, only a text already made is given, else
- * -EAGAIN.
+ * -EAGAIN.  A text being made is waited for.
  */
 int
 hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
     size_t *len, volatile bool *abort)
 {
 	struct hdrtext_entry	*e;
-	char			*made = NULL;
-	size_t			 madelen = 0;
-	int			 error = -EAGAIN;
+	uint64_t		 one = ino;
+	int			 error;
 
 	pthread_mutex_lock(&h->lock);
-	if ((e = idmap_get(&h->texts, ino)) != NULL) {
+	while ((e = idmap_get(&h->texts, ino)) != NULL &&
+	    e->state == TEXT_MAKING && fetch &&
+	    (abort == NULL || !*abort))
+		pthread_cond_wait(&h->cond, &h->lock);
+	if (e != NULL && e->state == TEXT_READY) {
 		*len = e->len;
 		if (text != NULL)
 			*text = xstrndup(e->text, e->len);
-		error = 0;
+		pthread_mutex_unlock(&h->lock);
+		return (0);
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (error != -EAGAIN || !fetch)
+	if (!fetch || (abort != NULL && *abort))
+		return (fetch ? -EINTR : -EAGAIN);
+	if (claim(h, &one, 1) == 1 && (error = fetch_batch(h, ino, abort)) != 0)
 		return (error);
-	fetch_batch(h, ino, abort);
-	if (known(h, ino))
-		return (hdrtext_get(h, ino, false, text, len, NULL));
-	if ((error = make(h, ino, &made, &madelen, abort)) != 0)
-		return (error);
-	*len = madelen;
-	if (text != NULL)
-		*text = xstrndup(made, madelen);
-	keep(h, ino, made, madelen);
-	return (0);
+	return (hdrtext_get(h, ino, true, text, len, abort));
 }

@@ -54,6 +54,7 @@
 #define HTTP_BACKOFF_CAP	2000	/* ms */
 #define HTTP_DOWN_TIME		5	/* seconds a dead endpoint is not tried */
 #define HTTP_BUFFER		(256 * 1024)	/* receive buffer of a big fetch */
+#define HTTP_IDLE_MAX		256	/* connections kept open, idle */
 
 /* A transfer on the multi loop. */
 struct xfer {
@@ -82,7 +83,7 @@ struct http {
 	pthread_mutex_t	  lock;		/* incoming, quit, pool, npool */
 	CURL		**pool;
 	size_t		  npool;
-	time_t		  down_until;	/* the loop's own: monotonic s */
+	uint64_t	  down_until;	/* the loop's own: monotonic ms */
 	int		  down_error;
 	char		 *cafile;
 };
@@ -509,20 +510,11 @@ code_errno(CURLcode rc)
 	}
 }
 
-static time_t
-monotonic(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec);
-}
-
 /* -errno while the endpoint is marked down, else 0. */
 static int
 down_error(struct http *h)
 {
-	if (h->down_until != 0 && monotonic() < h->down_until)
+	if (h->down_until != 0 && monotonic_ms() < h->down_until)
 		return (h->down_error);
 	return (0);
 }
@@ -540,7 +532,7 @@ mark(struct http *h, CURLcode rc, int error)
 			log_warn("no answer in %d attempts: failing requests "
 			    "at once for %d s but one, the probe",
 			    HTTP_ATTEMPTS, HTTP_DOWN_TIME);
-		h->down_until = monotonic() + HTTP_DOWN_TIME;
+		h->down_until = monotonic_ms() + HTTP_DOWN_TIME * 1000;
 		h->down_error = error;
 	}
 }
@@ -639,15 +631,6 @@ header_list(struct http_request *req)
 	return (headers);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 xfer_start(struct http *h, struct xfer *x)
 {
@@ -731,7 +714,7 @@ xfer_done(struct http *h, struct xfer *x, CURLcode rc)
 		log_debug("%s %s: %s, attempt %d of %d", req->method,
 		    req->log_name, why, x->attempt + 1, HTTP_ATTEMPTS);
 		x->attempt++;
-		x->due = now_ms() + backoff_ms(x->attempt);
+		x->due = monotonic_ms() + backoff_ms(x->attempt);
 		x->next = h->delayed;
 		h->delayed = x;
 		return;
@@ -794,7 +777,7 @@ loop(void *arg)
 			}
 			xfer_start(h, x);
 		}
-		now = now_ms();
+		now = monotonic_ms();
 		next = now + 1000;
 		for (xp = &h->delayed; (x = *xp) != NULL;) {
 			if (quit || aborted(x->req) || x->due <= now) {
@@ -871,6 +854,9 @@ http_submit(struct http *h, struct http_request *req, http_done_cb done,
 	if (!h->started) {
 		if ((h->multi = curl_multi_init()) == NULL)
 			fatalx("curl_multi_init failed");
+		/* Idle connections kept: each new one costs the server. */
+		curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+		    (long)HTTP_IDLE_MAX);
 		if (pthread_create(&h->thread, NULL, loop, h) != 0)
 			fatalx("pthread_create");
 		h->started = true;

@@ -54,6 +54,10 @@ char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* clock.c: the monotonic clock */
+uint64_t	 monotonic_ms(void);
+uint64_t	 monotonic_us(void);
+
 /* buf.c: a growable byte buffer with a hard cap */
 struct buf {
 	char	*data;
@@ -709,18 +713,29 @@ size_t		 budget_peak(struct budget *);
 
 /* window.c: sequential detection, the read-ahead window of a file */
 #define WINDOW_MIN	(1024U * 1024)		/* the first window */
-#define WINDOW_MAX	(32U * 1024 * 1024)	/* the largest, by default */
+#define WINDOW_MAX	(32U * 1024 * 1024)	/* the largest, link unknown */
+#define WINDOW_CEIL	(128U * 1024 * 1024)	/* the largest, far link */
+#define WINDOW_GOAL	1000000000ULL		/* bytes/s a window is sized for */
 #define WINDOW_BACK	(1024U * 1024)		/* still sequential */
 #define WINDOW_FORWARD	(1024U * 1024)
+#define WINDOW_EPOCH	10000			/* ms a least chunk time counts */
 struct window {
 	uint64_t	 next;		/* where the reader is expected */
 	uint64_t	 size;		/* 0: random reads */
 	uint64_t	 used;		/* read since the window last grew */
-	uint64_t	 max;
+	uint64_t	 max;		/* the largest, for this link */
+	uint64_t	 cap;		/* the largest, for the memory */
+};
+struct window_link {			/* the time a chunk takes to arrive */
+	uint64_t	 least[2];	/* us, this epoch and the last; 0: none */
+	uint64_t	 epoch;		/* ms / WINDOW_EPOCH of least[0] */
 };
 void		 window_init(struct window *, uint64_t);
 bool		 window_sequential(const struct window *, uint64_t);
 uint64_t	 window_update(struct window *, uint64_t, size_t);
+void		 window_fit(struct window *, uint64_t, uint64_t);
+void		 window_link_seen(struct window_link *, uint64_t, uint64_t);
+uint64_t	 window_link_time(const struct window_link *);
 
 /* lru.c: the disk cache's index, least recently used first out */
 struct lru;

@@ -63,7 +63,7 @@ enum {
 /* When a refreshable folder was last listed. */
 struct fresh {
 	uint32_t	 node;
-	time_t		 at;		/* monotonic seconds */
+	uint64_t	 at;		/* monotonic ms */
 	uint64_t	 listed;	/* the tree's stales when it began */
 	uint64_t	 marked;	/* the tree's stales when made stale */
 };
@@ -923,15 +923,6 @@ node_key(struct tree *t, uint32_t i, struct buf *key)
 	free(path);
 }
 
-static time_t
-monotonic(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec);
-}
-
 /* The listing record of folder i, or NULL.  Caller holds load_lock. */
 static struct fresh *
 fresh_of(struct tree *t, uint32_t i)
@@ -972,7 +963,8 @@ refresh_due(struct tree *t, uint32_t i, const struct node *n)
 	if ((f = fresh_of(t, i)) == NULL || f->listed < t->all_stale ||
 	    f->listed < f->marked)
 		return (true);
-	return (t->refresh > 0 && monotonic() - f->at >= t->refresh);
+	return (t->refresh > 0 &&
+	    monotonic_ms() - f->at >= (uint64_t)t->refresh * 1000);
 }
 
 /*
@@ -1214,7 +1206,7 @@ tree_load_dir(struct tree *t, uint64_t ino, volatile bool *abort, bool wait)
 	n->state = error == 0 || again ? LS_LOADED : LS_UNLOADED;
 	if (n->state == LS_LOADED && (n->flags & NF_REFRESH) != 0) {
 		f = fresh_get(t, i);
-		f->at = monotonic();
+		f->at = monotonic_ms();
 		f->listed = listed;
 	}
 	pthread_cond_broadcast(&t->load_done);
@@ -1584,31 +1576,20 @@ out:
 }
 
 /*
- * The inode numbers of up to n nodes named like ino in the folders that
- * follow ino's folder in its parent: the same file of the next tablets.
- * The count.
+ * Up to n nodes named like f (in batch fc), of its type, in the folders
+ * of folder g from its child k on; their inode numbers, the count.
+ * Caller holds the lock.
  */
-size_t
-tree_cousins(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+static size_t
+cousins_in(struct tree *t, struct node *g, uint32_t k, struct node *f,
+    struct batch *fc, uint64_t *inos, size_t n)
 {
-	struct batch	*fc, *dc;
-	struct node	*f, *d, *g, *s, *m;
-	uint32_t	 i, j, k, end;
-	size_t		 found = 0;
+	struct node	*s, *m;
+	uint32_t	 j, end = g->first + g->count;
 	uint64_t	 want;
+	size_t		 found = 0;
 
-	pthread_rwlock_rdlock(&t->lock);
-	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
-		goto out;
-	f = node_at(t, i, &fc);
-	if (f->parent == 0)
-		goto out;
-	d = node_at(t, f->parent, &dc);
-	g = node_at(t, d->parent, NULL);
-	if ((k = child_pos(t, g, d, dc)) == UINT32_MAX)
-		goto out;
-	end = g->first + g->count;
-	for (k++; k < end && found < n; k++) {
+	for (; k < end && found < n; k++) {
 		s = node_at(t, t->children[k], NULL);
 		if (s->type != NODE_DIR)
 			continue;
@@ -1618,6 +1599,46 @@ tree_cousins(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
 		m = node_at(t, j, NULL);
 		if (m->parent == t->children[k] && m->type == f->type)
 			inos[found++] = want;
+	}
+	return (found);
+}
+
+/*
+ * The inode numbers of up to n nodes named like ino in the folders that
+ * follow ino's folder in its parent, and on in the folders beside that
+ * parent: the same file of the next tablets, of this partition and the
+ * next ones.  The count.
+ */
+size_t
+tree_cousins(struct tree *t, uint64_t ino, uint64_t *inos, size_t n)
+{
+	struct batch	*fc, *dc, *gc;
+	struct node	*f, *d, *g, *gg, *s;
+	uint32_t	 i, k, end;
+	size_t		 found = 0;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if ((i = ino_find(t, ino)) == UINT32_MAX || i == 0)
+		goto out;
+	f = node_at(t, i, &fc);
+	if (f->parent == 0)
+		goto out;
+	d = node_at(t, f->parent, &dc);
+	g = node_at(t, d->parent, &gc);
+	if ((k = child_pos(t, g, d, dc)) == UINT32_MAX)
+		goto out;
+	found = cousins_in(t, g, k + 1, f, fc, inos, n);
+	if (found == n || d->parent == 0)
+		goto out;
+	gg = node_at(t, g->parent, NULL);
+	if ((k = child_pos(t, gg, g, gc)) == UINT32_MAX)
+		goto out;
+	end = gg->first + gg->count;
+	for (k++; k < end && found < n; k++) {
+		s = node_at(t, t->children[k], NULL);
+		if (s->type == NODE_DIR)
+			found += cousins_in(t, s, s->first, f, fc,
+			    inos + found, n - found);
 	}
 out:
 	pthread_rwlock_unlock(&t->lock);

@@ -244,6 +244,54 @@ Test(tree, next_files_walk_across_folders_within_the_snapshot)
 	tree_free(t);
 }
 
+/* s/t/pN/TABLET/h: partitions p1 (10 11 12), p2 (20 21, 22 without h), p3 (30) */
+static int
+cousin_load(void *arg, const struct tree_dir *dir, struct batch *b,
+    char **cause)
+{
+	static const char *const tablets[] = { "p1/10", "p1/11", "p1/12",
+	    "p2/20", "p2/21", "p2/22", "p3/30" };
+	char		 name[8];
+	uint32_t	 s, t, p = BATCH_NONE, d;
+	size_t		 i;
+
+	if (dir->load == LOAD_ROOT) {
+		tree_add_dir(b, BATCH_TOP, "s", 1, LOAD_SNAPSHOT, "s", 0);
+		return (0);
+	}
+	s = tree_add_dir(b, BATCH_TOP, "t", 1, LOAD_NONE, "t", 0);
+	for (i = 0; i < sizeof tablets / sizeof *tablets; i++) {
+		if (i == 0 || strncmp(tablets[i], tablets[i - 1], 2) != 0) {
+			snprintf(name, sizeof name, "%.2s", tablets[i]);
+			p = tree_add_dir(b, s, name, 1, LOAD_NONE, name, 0);
+		}
+		t = tree_add_dir(b, p, tablets[i] + 3, 1, LOAD_NONE,
+		    tablets[i] + 3, 0);
+		d = tree_add_file(b, t, strcmp(tablets[i], "p2/22") == 0 ?
+		    "x" : "h", "k", 1, 1);
+		cr_assert_neq(d, BATCH_NONE);
+	}
+	return (0);
+}
+
+Test(tree, cousins_are_the_same_file_of_the_next_tablets_on_into_partitions)
+{
+	struct tree	*t;
+	uint64_t	 c[8];
+
+	t = tree_create(cousin_load, NULL);
+	cr_assert_eq(tree_cousins(t, ino_at(t, "s/t/p1/10/h"), c, 8), 5);
+	cr_assert_eq(c[0], ino_at(t, "s/t/p1/11/h"));
+	cr_assert_eq(c[1], ino_at(t, "s/t/p1/12/h"));
+	cr_assert_eq(c[2], ino_at(t, "s/t/p2/20/h"));
+	cr_assert_eq(c[3], ino_at(t, "s/t/p2/21/h"));
+	cr_assert_eq(c[4], ino_at(t, "s/t/p3/30/h"), "22 has no h");
+	cr_assert_eq(tree_cousins(t, ino_at(t, "s/t/p1/11/h"), c, 2), 2);
+	cr_assert_eq(c[1], ino_at(t, "s/t/p2/20/h"));
+	cr_assert_eq(tree_cousins(t, ino_at(t, "s/t/p3/30/h"), c, 8), 0);
+	tree_free(t);
+}
+
 /* Six snapshot folders of 50 folders of 4 files each. */
 static int
 snap_load(void *arg, const struct tree_dir *dir, struct batch *b,

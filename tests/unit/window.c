@@ -73,6 +73,59 @@ Test(window, the_cap_is_at_least_the_first_window)
 	cr_assert_eq(window_update(&w, 0, 4096), WINDOW_MIN);
 }
 
+Test(window, the_largest_window_is_what_a_fast_reader_needs_meanwhile)
+{
+	struct window	w;
+
+	window_init(&w, 64 * MiB);
+	cr_assert_eq(w.max, WINDOW_MAX, "the link not known yet");
+	/* 20 ms to the first byte and 80 MB/s: a chunk in 33 ms. */
+	window_fit(&w, 33000, MiB);
+	cr_assert_eq(w.max, WINDOW_GOAL * 33 / 1000 + MiB);
+	/* Loopback: a chunk in 2 ms needs a few in flight. */
+	window_fit(&w, 2000, MiB);
+	cr_assert_eq(w.max, WINDOW_GOAL * 2 / 1000 + MiB);
+	window_fit(&w, 10, 4096);
+	cr_assert_eq(w.max, WINDOW_MIN, "never below the first window");
+	/* A link farther than the memory allows: the cap. */
+	window_fit(&w, 200000, MiB);
+	cr_assert_eq(w.max, 64 * MiB);
+}
+
+Test(window, a_window_past_a_new_largest_shrinks_to_it)
+{
+	struct window	w;
+	uint64_t	off;
+
+	window_init(&w, 64 * MiB);
+	for (off = 0; off < 64 * MiB; off += MiB)
+		window_update(&w, off, MiB);
+	cr_assert_eq(w.size, WINDOW_MAX);
+	window_fit(&w, 2000, MiB);
+	cr_assert_eq(window_update(&w, off, MiB), WINDOW_GOAL * 2 / 1000 +
+	    MiB);
+}
+
+Test(window, the_link_is_the_least_chunk_time_of_the_last_epochs)
+{
+	struct window_link	l = { { 0, 0 }, 0 };
+
+	cr_assert_eq(window_link_time(&l), 0, "nothing seen");
+	window_link_seen(&l, 1000, 40000);
+	window_link_seen(&l, 2000, 33000);
+	window_link_seen(&l, 3000, 90000);	/* queued at the server */
+	cr_assert_eq(window_link_time(&l), 33000);
+	/* The next epoch still knows the last one's least. */
+	window_link_seen(&l, WINDOW_EPOCH + 1000, 50000);
+	cr_assert_eq(window_link_time(&l), 33000);
+	/* Two epochs on, only what was seen lately counts. */
+	window_link_seen(&l, 2 * WINDOW_EPOCH + 1000, 60000);
+	cr_assert_eq(window_link_time(&l), 50000);
+	/* After a pause, only what is seen now. */
+	window_link_seen(&l, 9 * WINDOW_EPOCH, 70000);
+	cr_assert_eq(window_link_time(&l), 70000);
+}
+
 Test(budget, try_takes_only_what_is_free)
 {
 	struct budget	*b = budget_create(2 * MiB);
