@@ -44,6 +44,7 @@
 #define DIGEST_LAG	(WINDOW_MAX / 2)	/* a reader waits for md5 past this */
 #define GAP_WAIT_MS	20		/* for a reordered read to arrive */
 #define GAP_BUF		(128 * 1024)	/* a gap is hashed in such steps */
+#define SPARE_MAX	32		/* chunk buffers kept for reuse */
 
 enum {
 	CH_FREE,
@@ -73,6 +74,9 @@ struct cache {
 	bool		 remote;	/* fetches are worth doing ahead */
 	struct cache_warm *warm;	/* or NULL */
 	struct window_link link;	/* how long a chunk takes */
+	pthread_mutex_t	 spare_lock;	/* spare, nspare */
+	char		*spare[SPARE_MAX];
+	int		 nspare;
 };
 
 struct handle {
@@ -117,6 +121,7 @@ cache_create(struct broker *broker, struct tree *tree, size_t memory)
 	c->remote = broker_can_fetch(broker);
 	if (c->remote)
 		c->warm = cache_warm_create(broker, tree, c->budget);
+	pthread_mutex_init(&c->spare_lock, NULL);
 	return (c);
 }
 
@@ -135,7 +140,41 @@ cache_free(struct cache *c)
 	cache_warm_free(c->warm);
 	dcache_close(c->dc);
 	budget_free(c->budget);
+	while (c->nspare > 0)
+		free(c->spare[--c->nspare]);
+	pthread_mutex_destroy(&c->spare_lock);
 	free(c);
+}
+
+/*
+ * A buffer of CHUNK bytes, a spare one if there is: its pages are mapped
+ * in already.  The C library gives a freed 1 MiB buffer back to the
+ * kernel, and faulting the next one's 256 pages in again cost a third of
+ * the daemon's CPU in a cold read.
+ */
+static char *
+chunk_buf(struct cache *c)
+{
+	char	*p = NULL;
+
+	pthread_mutex_lock(&c->spare_lock);
+	if (c->nspare > 0)
+		p = c->spare[--c->nspare];
+	pthread_mutex_unlock(&c->spare_lock);
+	return (p != NULL ? p : xmalloc(CHUNK));
+}
+
+/* Keep buffer p of chunk_buf as a spare, up to SPARE_MAX. */
+static void
+chunk_buf_put(struct cache *c, char *p)
+{
+	pthread_mutex_lock(&c->spare_lock);
+	if (c->nspare < SPARE_MAX) {
+		c->spare[c->nspare++] = p;
+		p = NULL;
+	}
+	pthread_mutex_unlock(&c->spare_lock);
+	free(p);
 }
 
 /*
@@ -398,7 +437,7 @@ chunk_free(struct handle *h, struct chunk *ch)
 		    ch->len);
 	else {
 		budget_give(h->c->budget, ch->len);
-		free(ch->data);
+		chunk_buf_put(h->c, ch->data);
 	}
 	ch->data = NULL;
 	ch->state = CH_FREE;
@@ -557,7 +596,7 @@ chunk_start(struct handle *h, uint64_t start)
 	ch->h = h;
 	ch->off = start;
 	ch->len = len;
-	ch->data = xmalloc(len);
+	ch->data = chunk_buf(h->c);
 	ch->state = CH_WAIT;
 	ch->error = 0;
 	ch->claimed = ch->cached = false;
