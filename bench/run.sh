@@ -1017,6 +1017,17 @@ measure_curl()
 	_t=$(timed "$TMO" "$S3CURL" -f -o /dev/null "$EP/$BUCKET/loc/$BIGKEY")
 	res read curl "$(mbps "$BIG" "$_t")"
 
+	# The most this server and link give one file: 16 ranges at once.
+	say "$PROF curl: sequential read, 16 ranges in flight"
+	awk -v u="$EP/$BUCKET/loc/$BIGKEY" -v size="$BIG" 'BEGIN {
+	    step = int((size + 15) / 16)
+	    for (o = 0; o < size; o += step)
+		printf "url = \"%s\"\nrange = \"%d-%d\"\noutput = \"/dev/null\"\n",
+		    u, o, (o + step > size ? size : o + step) - 1 }' \
+	    >"$D/ranges.cfg"
+	_t=$(timed "$TMO" "$S3CURL" -f -Z --parallel-max 16 -K "$D/ranges.cfg")
+	res read_par curl "$(mbps "$BIG" "$_t")"
+
 	# The small files: every key of the snapshot, 64 GETs in flight.
 	say "$PROF curl: GET of the small files"
 	grep "^$REPO/__ss_small/" "$D/keys" | awk -v e="$EP/$BUCKET/loc/" \
@@ -1036,6 +1047,14 @@ measure_curl()
 	[ "$_n" = fail ] && _t=fail
 	res find_cold curl "$_t"
 	res lslr_cold curl "$_t"
+
+	# What ls -lR adds: every tablet's header (tablet.txt's size).
+	say "$PROF curl: GET of the tablet headers"
+	grep "^$REPO/__ss_tablets/.*\.hdr\." "$D/keys" | awk \
+	    -v e="$EP/$BUCKET/loc/" '{ printf "url = \"%s%s\"\noutput = \"/dev/null\"\n",
+	    e, $0 }' >"$D/hdr.cfg"
+	res hdrs curl "$(timed "$LTMO" "$S3CURL" -f -Z --parallel-max 64 \
+	    -K "$D/hdr.cfg")"
 
 	# Warm, the floor is the kernel's: the same files on the local disk.
 	say "$PROF curl column, warm: find and ls -lR of the local copy"
@@ -1340,6 +1359,13 @@ ver()
 	echo "machine: $(nproc) cores, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), load $(cut -d ' ' -f 1-3 /proc/loadavg)"
 	echo "versions: snapfs $(ver snapfs), radosgw $(ver radosgw), curl $(ver curl), s3fs $(ver s3fs), rclone $(ver rclone)${CONTAINER:+, azurite $(ver azurite), az $(ver azure-cli)}"
 	echo "snapfs options: -o $snapfs_opts${budget:+ (memory budget $budget)}"
+	# snapfs checks every byte it reads cold against its md5.
+	if want_rows files; then
+		cat "$LOC/$BIGKEY" >/dev/null
+		echo "md5 on one core: $(mbps "$BIG" "$(timed "$TMO" md5sum \
+		    "$LOC/$BIGKEY")") MB/s (md5sum of the big file, in the" \
+		    "page cache): the most snapfs cold can read one file at"
+	fi
 	case " $PROFILES " in
 	*" far "*)
 		echo "far link: bench/linkproxy.py (python $("$PYTHON" -c \
@@ -1386,7 +1412,10 @@ END {
 	name["lslr_warm"] = sprintf("ls -lR, %s files, warm (s)", fmtn(ntab))
 	name["ttfb"] = "time to first byte (ms)"
 	name["rss"] = "peak RSS of the daemon (MiB)"
-	split("read rsync find_cold find_warm lslr_cold lslr_warm ttfb rss", rows, " ")
+	name["read_par"] = "read, 16 ranges in flight (MB/s)"
+	name["hdrs"] = sprintf("tablet headers, %s GETs (s)", fmtn(ntab / 2))
+	nr = split("read read_par rsync find_cold find_warm lslr_cold hdrs " \
+	    "lslr_warm ttfb rss", rows, " ")
 	nc = split("curl cold cache s3fs rclone azure", cs, " ")
 	head["curl"] = "curl (limit)"; head["cold"] = "snapfs cold"
 	head["cache"] = "snapfs disk cache"; head["s3fs"] = "s3fs"
@@ -1400,7 +1429,7 @@ END {
 	printf "\n|%s|", dash
 	for (i = 1; i <= nc; i++) printf "%s|", "------------------:"
 	printf "\n"
-	for (j = 1; j <= 8; j++) {
+	for (j = 1; j <= nr; j++) {
 		printf "| %-" w "s |", ind name[rows[j]]
 		for (i = 1; i <= nc; i++) printf " %17s |", val(rows[j], cs[i])
 		printf "\n"
@@ -1422,6 +1451,9 @@ END {
 	printf "\ncurl column: find and ls -lR cold are one paginated ListObjectsV2\n"
 	printf "of the files (1,000 keys a page); warm, find and ls -lR of the same\n"
 	printf "files on the local disk, page cache warm (no storage is faster).\n"
+	printf "Rows only curl has: the same big file as 16 ranged GETs at once\n"
+	printf "(the most this server and link give), and the GETs of every tablet\n"
+	printf "header, 64 in flight (what ls -lR adds to the listing: tablet.txt).\n"
 	}
 	if (("read", "azure") in v && prof == "far")
 		printf "\nsnapfs azure column: snapfs cold on Azurite, a local" \
@@ -1432,7 +1464,7 @@ END {
 		printf "\nsnapfs azure column: snapfs cold on Azurite, a local" \
 		    " Azure Blob server\non 127.0.0.1; its container holds the" \
 		    " snapshots big and small only.\n"
-	printf "\nTargets of issue 5 item 4%s:\n", prof == "far" ? \
+	printf "\nTargets of issues 5 (item 4) and 15%s:\n", prof == "far" ? \
 	    ", on the far link" : ""
 	# ratio lines: what, snapfs cell, other cell, kind (hi: higher is
 	# better, lo: lower is better), target
@@ -1447,16 +1479,24 @@ END {
 	T[++t] = "disk cache read >= 1 GB/s|read|cache||ge|1000"
 	T[++t] = "peak RSS <= budget + 64 MiB (cold)|rss|cold||rss|64"
 	T[++t] = "peak RSS <= budget + 64 MiB (cache)|rss|cache||rss|64"
+	# Issue 15: "column/row" names another row of the same table.
+	if (prof == "far") {
+		T[++t] = "cold read >= 3x one curl GET|read|cold|curl|xhi|3"
+		T[++t] = "ls -lR cold within 3x the listing|lslr_cold|cold|curl|xin|3"
+	}
+	T[++t] = "cold read, of 16 curl ranges at once|read|cold|curl/read_par|pct|"
 	for (k = 1; k <= t; k++) {
 		split(T[k], f, "|")
-		a = val(f[2], f[3]); b = f[4] != "" ? val(f[2], f[4]) : ""
+		split(f[4], o, "/")
+		a = val(f[2], f[3])
+		b = f[4] == "" ? "" : val(o[2] != "" ? o[2] : f[2], o[1])
 		out = "n/a"; ok = ""
 		if (!num(a) || (f[4] != "" && !(num(b) || b ~ /^[<>] [0-9]/))) {
 			out = "n/a (" a (f[4] != "" ? " vs " b : "") ")"
 		} else if (f[5] == "pct") {
 			r = 100 * a / b
 			out = sprintf("%.0f%% (%s vs %s MB/s)", r, a, b)
-			ok = r >= f[6]
+			ok = f[6] == "" ? "" : r >= f[6]
 		} else if (f[5] == "xhi") {
 			r = a / lo(b)
 			out = sprintf("%s%.1fx (%s vs %s MB/s)",
@@ -1466,6 +1506,10 @@ END {
 			r = lo(b) / (a > 0 ? a : 0.01)
 			out = sprintf("%s%.0fx (%s vs %s s)", b ~ /^>/ ? "> " : "", r, a, b)
 			ok = r >= f[6]
+		} else if (f[5] == "xin") {
+			r = a / (lo(b) > 0 ? lo(b) : 0.01)
+			out = sprintf("%.1fx (%s vs %s s)", r, a, b)
+			ok = r <= f[6]
 		} else if (f[5] == "lt") {
 			out = sprintf("%s s", a); ok = a < f[6]
 		} else if (f[5] == "ge") {
