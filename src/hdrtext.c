@@ -46,9 +46,11 @@ struct hdrtext {
 	struct cache	*cache;
 	struct tree	*tree;
 	pthread_mutex_t	 lock;		/* the fields below */
-	pthread_cond_t	 cond;		/* a text made, a batch ended */
+	pthread_cond_t	 cond;		/* a text made */
 	struct idmap	 texts;		/* ino -> struct hdrtext_entry */
-	int		 ahead;		/* batches in the background */
+	pthread_t	 ahead;		/* the batch made in the background */
+	bool		 ahead_started;	/* to be joined */
+	bool		 ahead_running;
 };
 
 struct hdrtext *
@@ -79,10 +81,8 @@ hdrtext_free(struct hdrtext *h)
 {
 	if (h == NULL)
 		return;
-	pthread_mutex_lock(&h->lock);
-	while (h->ahead > 0)
-		pthread_cond_wait(&h->cond, &h->lock);
-	pthread_mutex_unlock(&h->lock);
+	if (h->ahead_started)
+		pthread_join(h->ahead, NULL);
 	idmap_free(&h->texts, entry_free);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
@@ -262,8 +262,7 @@ fetch_ahead(void *arg)
 	fetch_all(f);
 	free(f);
 	pthread_mutex_lock(&h->lock);
-	h->ahead--;
-	pthread_cond_broadcast(&h->cond);
+	h->ahead_running = false;
 	pthread_mutex_unlock(&h->lock);
 	return (NULL);
 }
@@ -276,8 +275,6 @@ static int
 fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
 {
 	struct fetch	 f, *next;
-	pthread_attr_t	 attr;
-	pthread_t	 t;
 	uint64_t	 last;
 	size_t		 n;
 
@@ -291,21 +288,32 @@ fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
 	if (f.error != 0 || fetch_stop(&f))
 		return (f.error != 0 ? f.error : -EINTR);
 
+	/* One batch at a time in the background. */
+	pthread_mutex_lock(&h->lock);
+	if (h->ahead_running) {
+		pthread_mutex_unlock(&h->lock);
+		return (0);
+	}
+	if (h->ahead_started)
+		pthread_join(h->ahead, NULL);	/* it has ended */
+	h->ahead_started = false;
+	h->ahead_running = true;
+	pthread_mutex_unlock(&h->lock);
+
 	next = xcalloc(1, sizeof *next);
 	next->h = h;
 	n = tree_cousins(h->tree, last, next->inos, HDRTEXT_BATCH);
-	if ((next->n = claim(h, next->inos, n)) == 0) {
-		free(next);
-		return (0);
-	}
+	next->n = claim(h, next->inos, n);
 	pthread_mutex_lock(&h->lock);
-	h->ahead++;
+	if (next->n == 0) {
+		h->ahead_running = false;
+		free(next);
+	} else {
+		h->ahead_started = true;
+		if (pthread_create(&h->ahead, NULL, fetch_ahead, next) != 0)
+			fatal("pthread_create");
+	}
 	pthread_mutex_unlock(&h->lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, fetch_ahead, next) != 0)
-		fatal("pthread_create");
-	pthread_attr_destroy(&attr);
 	return (0);
 }
 
