@@ -1499,7 +1499,7 @@ END {
 			ok = f[6] == "" ? "" : r >= f[6]
 		} else if (f[5] == "xhi") {
 			r = a / lo(b)
-			out = sprintf("%s%.1fx (%s vs %s MB/s)",
+			out = sprintf("%s%.2fx (%s vs %s MB/s)",
 			    b ~ /^</ ? "> " : "", r, a, b)
 			ok = r >= f[6]
 		} else if (f[5] == "xlo") {
