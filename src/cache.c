@@ -4,12 +4,12 @@
  * Where storage is remote (broker_can_fetch), each open file has a window
  * (window.c): sequential reads keep up to a window of CHUNK-sized chunks
  * in flight ahead of the reader, fetched in parallel on the transfer
- * thread, as many as the link needs (the time each chunk took to arrive
- * sizes the window); a random read fetches just what it asks for, straight into the
- * reply.  Small files a walk is about to open are fetched ahead by
- * cache-warm.c.  Every chunk is taken from the memory budget (budget.c);
- * read-ahead takes only what is free, and a read that finds none reads
- * directly.  Local storage is read with pread straight into the reply.
+ * thread, as many as the link needs (the time a chunk takes to arrive
+ * sizes the window); a random read fetches just what it asks for,
+ * straight into the reply.  Small files a walk is about to open are
+ * fetched ahead by cache-warm.c.  Every chunk is taken from the memory
+ * budget (budget.c); read-ahead takes only what is free, and a read that
+ * finds none reads directly.  Local storage is read with pread straight into the reply.
  *
  * An object whose name ends in ".<md5>" never gives out bad bytes
  * silently.  One up to SMALL_OBJECT_MAX is read whole at open and checked
@@ -601,8 +601,8 @@ chunk_start(struct handle *h, uint64_t start)
 	ch->error = 0;
 	ch->claimed = ch->cached = false;
 	h->inflight++;
-	/* A block on disk is loaded by the reader that needs it. */
 	ch->sent = monotonic_us();
+	/* A block on disk is loaded by the reader that needs it. */
 	if (!(ch->disk = h->id[0] != '\0' &&
 	    dcache_has(h->c->dc, h->id, start / CHUNK)))
 		broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
