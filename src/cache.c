@@ -9,7 +9,8 @@
  * straight into the reply.  Small files a walk is about to open are
  * fetched ahead by cache-warm.c.  Every chunk is taken from the memory
  * budget (budget.c); read-ahead takes only what is free, and a read that
- * finds none reads directly.  Local storage is read with pread straight into the reply.
+ * finds none reads directly.  Local storage is read with pread straight
+ * into the reply.
  *
  * An object whose name ends in ".<md5>" never gives out bad bytes
  * silently.  One up to SMALL_OBJECT_MAX is read whole at open and checked
