@@ -14,9 +14,10 @@
  * ls -lR looks up one tablet after the other, so a miss fetches the
  * headers of the next HDRTEXT_BATCH tablets at once (one round trip; on
  * into the next partitions), and then, in the background, the batch
- * after those, which is in by the time the walk gets there.  A text being made is marked so:
- * whoever needs it waits for it instead of fetching it again.  The
- * asker's abort flag reaches every fetch of its own batch.
+ * after those, which is in by the time the walk gets there.  A text
+ * being made is marked so: whoever needs it waits for it instead of
+ * fetching it again.  The asker's abort flag reaches every fetch of its
+ * own batch.
  */
 
 #include <errno.h>
