@@ -548,11 +548,13 @@ chunk_done(void *arg, ssize_t n)
 {
 	struct chunk	*ch = arg;
 	struct handle	*h = ch->h;
+	uint64_t	 now;
 
 	pthread_mutex_lock(&h->lock);
-	if (n >= 0 && (size_t)n == CHUNK)
-		window_link_seen(&h->c->link, monotonic_ms(),
-		    monotonic_us() - ch->sent);
+	if (n >= 0 && (size_t)n == CHUNK) {
+		now = monotonic_us();
+		window_link_seen(&h->c->link, now / 1000, now - ch->sent);
+	}
 	if (n >= 0 && (size_t)n == ch->len)
 		ch->state = CH_READY;
 	else {
