@@ -5,11 +5,12 @@
  * size is only known once the header is fetched and decoded, and a
  * snapshot has up to millions of tablets.  fs.c asks for it on lookup,
  * getattr and open, never from a folder listing, so find(1) costs no
- * fetch and ls -l one per tablet.  Each text is kept for the life of the
- * mount: headers never change.  A header that cannot be fetched is an
- * error (tried again next time); one that is damaged or does not decode
- * gives a text that says why.  A header is decoded only if it is the
- * TabletMetaPB of its folder's tablet.
+ * fetch and ls -l one per tablet.  Headers never change, so a text is
+ * kept, but within a bound (an eighth of -o meta_memory=): past it the
+ * least recently used texts are dropped, to be made again if asked for.
+ * A header that cannot be fetched is an error (tried again next time);
+ * one that is damaged or does not decode gives a text that says why.  A
+ * header is decoded only if it is the TabletMetaPB of its folder's tablet.
  *
  * ls -lR looks up one tablet after the other, so a miss fetches the
  * headers of the next HDRTEXT_BATCH tablets at once (one round trip; on
@@ -19,6 +20,8 @@
  * fetching it again.  The asker's abort flag reaches every fetch of its
  * own batch.
  */
+
+#include <sys/queue.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -33,15 +36,20 @@
 
 enum {
 	TEXT_MAKING,
-	TEXT_READY,
-	TEXT_FAILED			/* to be tried again */
+	TEXT_READY
 };
 
 struct hdrtext_entry {
+	TAILQ_ENTRY(hdrtext_entry) link;	/* on kept, once ready */
+	uint64_t	 ino;
 	char		*text;
 	size_t		 len;
 	int		 state;
 };
+TAILQ_HEAD(hdrtext_queue, hdrtext_entry);
+
+/* What a ready text takes: itself, its entry and its slots in texts. */
+#define ENTRY_BYTES(e)	((e)->len + sizeof *(e) + 32)
 
 struct hdrtext {
 	struct cache	*cache;
@@ -49,22 +57,28 @@ struct hdrtext {
 	pthread_mutex_t	 lock;		/* the fields below */
 	pthread_cond_t	 cond;		/* a text made */
 	struct idmap	 texts;		/* ino -> struct hdrtext_entry */
+	struct hdrtext_queue kept;	/* ready, least recently used first */
+	size_t		 bytes;		/* of the ready texts */
+	size_t		 max;		/* 0: no bound */
 	pthread_t	 ahead;		/* the batch made in the background */
 	bool		 ahead_started;	/* to be joined */
 	bool		 ahead_running;
 };
 
+/* Ready texts are kept up to max bytes (0: all). */
 struct hdrtext *
-hdrtext_create(struct cache *cache, struct tree *tree)
+hdrtext_create(struct cache *cache, struct tree *tree, size_t max)
 {
 	struct hdrtext	*h;
 
 	h = xcalloc(1, sizeof *h);
 	h->cache = cache;
 	h->tree = tree;
+	h->max = max;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	idmap_init(&h->texts, 32);
+	TAILQ_INIT(&h->kept);
 	return (h);
 }
 
@@ -102,29 +116,57 @@ claim(struct hdrtext *h, uint64_t *inos, size_t n)
 
 	pthread_mutex_lock(&h->lock);
 	for (i = 0; i < n; i++) {
-		if ((e = idmap_get(&h->texts, inos[i])) == NULL) {
-			e = xcalloc(1, sizeof *e);
-			idmap_put(&h->texts, inos[i], e);
-		} else if (e->state != TEXT_FAILED)
+		if (idmap_get(&h->texts, inos[i]) != NULL)
 			continue;
+		e = xcalloc(1, sizeof *e);
+		e->ino = inos[i];
 		e->state = TEXT_MAKING;
+		idmap_put(&h->texts, inos[i], e);
 		inos[claimed++] = inos[i];
 	}
 	pthread_mutex_unlock(&h->lock);
 	return (claimed);
 }
 
-/* The text of a claimed ino is made (text) or could not be (NULL). */
+/* Forget the text of e.  Caller holds the lock. */
+static void
+drop(struct hdrtext *h, struct hdrtext_entry *e)
+{
+	if (e->state == TEXT_READY) {
+		TAILQ_REMOVE(&h->kept, e, link);
+		h->bytes -= ENTRY_BYTES(e);
+		stats_add(STAT_TEXT_BYTES, -(uint64_t)ENTRY_BYTES(e));
+	}
+	idmap_del(&h->texts, e->ino);
+	entry_free(e);
+}
+
+/*
+ * The text of a claimed ino is made (text) or could not be (NULL); the
+ * least recently used texts but this one go past the bound.
+ */
 static void
 settle(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 {
-	struct hdrtext_entry	*e;
+	struct hdrtext_entry	*e, *old;
 
 	pthread_mutex_lock(&h->lock);
 	e = idmap_get(&h->texts, ino);
-	e->text = text;
-	e->len = len;
-	e->state = text != NULL ? TEXT_READY : TEXT_FAILED;
+	if (text == NULL)
+		drop(h, e);
+	else {
+		e->text = text;
+		e->len = len;
+		e->state = TEXT_READY;
+		TAILQ_INSERT_TAIL(&h->kept, e, link);
+		h->bytes += ENTRY_BYTES(e);
+		stats_add(STAT_TEXT_BYTES, ENTRY_BYTES(e));
+		while (h->max != 0 && h->bytes > h->max &&
+		    (old = TAILQ_FIRST(&h->kept)) != e) {
+			drop(h, old);
+			stats_add(STAT_TEXTS_EVICTED, 1);
+		}
+	}
 	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
 }
@@ -210,6 +252,8 @@ out:
 struct fetch {
 	struct hdrtext	*h;
 	volatile bool	*abort;		/* the asker's, or NULL */
+	char		**text;		/* the asker's: a copy of the first */
+	size_t		*len;		/* ino's text, unless NULL */
 	uint64_t	 inos[HDRTEXT_BATCH];	/* claimed */
 	bool		 done[HDRTEXT_BATCH];
 	size_t		 n;
@@ -226,8 +270,14 @@ fetch_item(void *arg, size_t i)
 
 	if ((error = make(f->h, f->inos[i], &text, &len, f->abort)) != 0)
 		text = NULL;
-	if (i == 0)
+	if (i == 0) {
 		f->error = error;
+		if (text != NULL && f->len != NULL) {
+			*f->len = len;
+			if (f->text != NULL)
+				*f->text = xstrndup(text, len);
+		}
+	}
 	settle(f->h, f->inos[i], text, len);
 	f->done[i] = true;
 	return (0);
@@ -270,10 +320,12 @@ fetch_ahead(void *arg)
 
 /*
  * Make the text of ino, claimed already, with the texts of the next
- * tablets; then have the batch after them made in the background.
+ * tablets, and give it as hdrtext_get does; then have the batch after
+ * them made in the background.
  */
 static int
-fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
+fetch_batch(struct hdrtext *h, uint64_t ino, char **text, size_t *len,
+    volatile bool *abort)
 {
 	struct fetch	 f, *next;
 	uint64_t	 last;
@@ -281,13 +333,17 @@ fetch_batch(struct hdrtext *h, uint64_t ino, volatile bool *abort)
 
 	f.h = h;
 	f.abort = abort;
+	f.text = text;
+	f.len = len;
 	f.inos[0] = ino;
 	n = tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
 	last = f.inos[n];
 	f.n = 1 + claim(h, f.inos + 1, n);
 	fetch_all(&f);
-	if (f.error != 0 || fetch_stop(&f))
+	if (f.error != 0 || !f.done[0])
 		return (f.error != 0 ? f.error : -EINTR);
+	if (fetch_stop(&f))
+		return (0);
 
 	/* One batch at a time in the background. */
 	pthread_mutex_lock(&h->lock);
@@ -329,7 +385,6 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 {
 	struct hdrtext_entry	*e;
 	uint64_t		 one = ino;
-	int			 error;
 
 	pthread_mutex_lock(&h->lock);
 	while ((e = idmap_get(&h->texts, ino)) != NULL &&
@@ -337,6 +392,8 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 	    (abort == NULL || !*abort))
 		pthread_cond_wait(&h->cond, &h->lock);
 	if (e != NULL && e->state == TEXT_READY) {
+		TAILQ_REMOVE(&h->kept, e, link);	/* used now */
+		TAILQ_INSERT_TAIL(&h->kept, e, link);
 		*len = e->len;
 		if (text != NULL)
 			*text = xstrndup(e->text, e->len);
@@ -346,7 +403,7 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 	pthread_mutex_unlock(&h->lock);
 	if (!fetch || (abort != NULL && *abort))
 		return (fetch ? -EINTR : -EAGAIN);
-	if (claim(h, &one, 1) == 1 && (error = fetch_batch(h, ino, abort)) != 0)
-		return (error);
-	return (hdrtext_get(h, ino, true, text, len, abort));
+	if (claim(h, &one, 1) == 1)
+		return (fetch_batch(h, ino, text, len, abort));
+	return (hdrtext_get(h, ino, true, text, len, abort));	/* made */
 }

@@ -1,6 +1,7 @@
 /*
  * A map from 64-bit ids (tablets, inodes) to pointers the caller owns:
- * open addressing with linear probing, kept at most half full.  Not
+ * open addressing with linear probing, kept at most half full; a removal
+ * shifts back the ids that probed past it, so no tombstones pile up.  Not
  * locked: its user does.
  */
 
@@ -96,6 +97,39 @@ idmap_put(struct idmap *m, uint64_t id, void *value)
 		m->count++;
 	}
 	return (s->value);
+}
+
+/* Is h in the cyclic range (i, j]? */
+static bool
+between(size_t i, size_t h, size_t j)
+{
+	return (i < j ? i < h && h <= j : i < h || h <= j);
+}
+
+/* Remove id: its value, or NULL if it had none. */
+void *
+idmap_del(struct idmap *m, uint64_t id)
+{
+	struct idmap_slot	*s = slot(m->slots, m->mask, id);
+	void			*value = s->value;
+	size_t			 hole, j;
+
+	if (value == NULL)
+		return (NULL);
+	hole = j = (size_t)(s - m->slots);
+	for (;;) {
+		j = (j + 1) & m->mask;
+		if (m->slots[j].value == NULL)
+			break;
+		/* An id whose probe started after the hole stays. */
+		if (!between(hole, (size_t)mix(m->slots[j].id) & m->mask, j)) {
+			m->slots[hole] = m->slots[j];
+			hole = j;
+		}
+	}
+	m->slots[hole].value = NULL;
+	m->count--;
+	return (value);
 }
 
 size_t

@@ -302,7 +302,7 @@ main(int argc, char **argv)
 		free(cause);
 		goto out;
 	}
-	fs.hdrtext = hdrtext_create(fs.cache, fs.tree);
+	fs.hdrtext = hdrtext_create(fs.cache, fs.tree, meta_memory / 8);
 	if ((error = tree_readdir(fs.tree, 1, 0, no_entry, NULL,
 	    NULL)) != 0) {
 		fprintf(stderr, "snapfs: %s: cannot list: %s\n", o.location,

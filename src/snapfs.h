@@ -118,6 +118,8 @@ enum stat_counter {
 	STAT_NODES,
 	STAT_META_BYTES,
 	STAT_TREES_EVICTED,
+	STAT_TEXT_BYTES,
+	STAT_TEXTS_EVICTED,
 	STAT__COUNT
 };
 void		 stats_add(enum stat_counter, uint64_t);
@@ -134,6 +136,7 @@ void		 idmap_init(struct idmap *, size_t);
 void		 idmap_free(struct idmap *, void (*)(void *));
 void		*idmap_get(const struct idmap *, uint64_t);
 void		*idmap_put(struct idmap *, uint64_t, void *);
+void		*idmap_del(struct idmap *, uint64_t);
 size_t		 idmap_count(const struct idmap *);
 
 /* pool.c: worker threads over n items */
@@ -688,9 +691,9 @@ void		 view_verified(struct view *, const char *, const char *,
 int		 raw_load(struct broker *, const struct tree_dir *,
 		    struct batch *);
 
-/* hdrtext.c: tablet.txt, decoded on first use and kept */
+/* hdrtext.c: tablet.txt, decoded on first use and kept within a bound */
 struct hdrtext;
-struct hdrtext	*hdrtext_create(struct cache *, struct tree *);
+struct hdrtext	*hdrtext_create(struct cache *, struct tree *, size_t);
 void		 hdrtext_free(struct hdrtext *);
 int		 hdrtext_get(struct hdrtext *, uint64_t, bool, char **,
 		    size_t *, volatile bool *);

@@ -25,7 +25,9 @@ static const char *names[STAT__COUNT] = {
 	"snapshots_loaded",
 	"nodes",
 	"meta_bytes",
-	"trees_evicted"
+	"trees_evicted",
+	"text_bytes",
+	"texts_evicted"
 };
 
 void

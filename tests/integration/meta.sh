@@ -4,7 +4,9 @@
 # recently used trees (trees_evicted, meta_bytes in stats.json), the
 # daemon's RSS stays near the budget, a snapshot walked again gives every
 # path the inode number it had, and a file held open while its tree is
-# evicted reads on.  Under ASan or valgrind, which inflate memory and
+# evicted reads on.  The texts of tablet.txt files take at most an eighth
+# of the budget (text_bytes, texts_evicted): one dropped is made again,
+# the same.  Under ASan or valgrind, which inflate memory and
 # time, 8 snapshots of 1,000 tablets under meta_memory=1M and no RSS check.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog find wc awk stat dd cp
@@ -83,4 +85,23 @@ if [ -n "$RSS" ]; then
 	    fail "RSS $rss KiB after the walk > $rss1 KiB after one" \
 	    "snapshot + 2 x the budget"
 fi
+
+# Three snapshots' tablet texts do not fit an eighth of the budget.  The
+# first one made is dropped, then made again (read for the first time,
+# so from the daemon, not the page cache): the same as its twin's.
+T=$(cd "$S0" && find . -name tablet.txt | sort | head -n 1)
+size=$(stat -c %s "$S0/$T")
+find "$S0" "$MNT/repo1/snap_1" "$MNT/repo1/snap_2" -name tablet.txt -exec stat -c %s {} + \
+    >/dev/null || fail "stat of tablet.txt failed"
+texts=$(stat_of texts_evicted)
+[ "$texts" -gt 0 ] || fail "no tablet text dropped under $BUDGET"
+bytes=$(stat_of text_bytes)
+[ "$bytes" -gt 0 ] && [ "$bytes" -le $((BUDGET_KIB * 1024 / 8)) ] ||
+    fail "text_bytes $bytes, not within an eighth of $BUDGET"
+cat "$S0/$T" >"$W/text0.txt" || fail "$T failed after it was dropped"
+assert_eq "$(wc -c <"$W/text0.txt")" "$size" "size of $T made again"
+grep -q '^Tablet: ' "$W/text0.txt" || fail "$T: $(head -n 1 "$W/text0.txt")"
+cat "$MNT/repo1/snap_1/$T" | cmp -s - "$W/text0.txt" ||
+    fail "$T made again differs from its twin in snap_1"
+note "tablet texts: $((bytes / 1024)) KiB kept, $texts dropped"
 umount_fs

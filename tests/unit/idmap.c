@@ -69,3 +69,53 @@ Test(idmap, any_id_even_zero_and_negative)
 	cr_assert_null(idmap_get(&m, 2));
 	idmap_free(&m, NULL);
 }
+
+Test(idmap, del_keeps_every_other_id)
+{
+	struct idmap	 m;
+	static int	 v[IDS];
+	size_t		 i, k, thirds = (IDS + 2) / 3;
+	uint64_t	 id;
+
+	idmap_init(&m, 0);
+	for (i = 0; i < IDS; i++)
+		idmap_put(&m, i * 7919, &v[i]);
+	/* Every third id goes, in an order unrelated to the slots. */
+	for (k = 0; k < thirds; k++) {
+		id = (k * 40503 % thirds) * 3 * 7919;
+		cr_assert_not_null(idmap_del(&m, id), "id %llu not removed",
+		    (unsigned long long)id);
+	}
+	cr_assert_null(idmap_del(&m, 3 * 7919), "removed twice");
+	cr_assert_null(idmap_del(&m, 1), "an id never put");
+	for (i = 0; i < IDS; i++)
+		if (i % 3 == 0)
+			cr_assert_null(idmap_get(&m, i * 7919));
+		else
+			cr_assert_eq(idmap_get(&m, i * 7919), &v[i],
+			    "id %zu lost", i * 7919);
+	cr_assert_eq(idmap_count(&m), IDS - thirds);
+	idmap_free(&m, NULL);
+}
+
+Test(idmap, churn_does_not_grow)
+{
+	struct idmap	 m;
+	int		 a;
+	size_t		 mask;
+	uint64_t	 i;
+
+	idmap_init(&m, 0);
+	for (i = 0; i < 100; i++)
+		idmap_put(&m, i, &a);
+	mask = m.mask;
+	for (i = 100; i < 100 * 1000; i++) {
+		cr_assert_eq(idmap_del(&m, i - 100), &a);
+		cr_assert_eq(idmap_put(&m, i, &a), &a);
+	}
+	cr_assert_eq(m.mask, mask, "the table grew from %zu to %zu slots",
+	    mask + 1, m.mask + 1);
+	for (i = 0; i < 100; i++)
+		cr_assert_eq(idmap_get(&m, 100 * 1000 - 1 - i), &a);
+	idmap_free(&m, NULL);
+}
