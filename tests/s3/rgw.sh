@@ -235,7 +235,10 @@ osd class default list = *
 osd crush update on start = false
 osd class update on start = false
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+# Without tcp_nodelay, a small answer on a kept connection waits for the
+# client's delayed ACK of its headers: 40 ms a GET, which no real S3
+# costs (2,000 tablet headers, 16 in flight: 5.6 s, with it 1.4 s).
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw dns name = localhost
 rgw thread pool size = 64
 # STS (GetSessionToken), for the tests of temporary credentials: the key
