@@ -444,6 +444,11 @@ job_thread(void *arg)
 	struct job	*j = arg;
 
 	j->kind->run(j);
+	info_free(j->info);	/* a restore's, needed only while it ran */
+	j->info = NULL;
+	pthread_mutex_lock(&j->jobs->lock);
+	j->ended = true;
+	pthread_mutex_unlock(&j->jobs->lock);
 	return (NULL);
 }
 
@@ -463,12 +468,30 @@ run_job(struct jobs *js, size_t k)
 }
 
 /*
+ * Join the threads of the jobs that have ended, so that a mount that runs
+ * jobs for months does not keep a stack for each.  Caller holds the lock,
+ * which an ended thread takes no more.
+ */
+static void
+reap(struct jobs *js)
+{
+	size_t	k;
+
+	for (k = 0; k < js->n; k++)
+		if (js->list[k]->threaded && js->list[k]->ended) {
+			pthread_join(js->threads[k], NULL);
+			js->list[k]->threaded = false;
+		}
+}
+
+/*
  * Add j to the list, with a thread if it runs and jobs were started.
  * Caller holds the lock.
  */
 static void
 add_job(struct jobs *js, struct job *j)
 {
+	reap(js);
 	js->list = xreallocarray(js->list, js->n + 1, sizeof *js->list);
 	js->threads = xreallocarray(js->threads, js->n + 1,
 	    sizeof *js->threads);

@@ -987,6 +987,7 @@ struct job {
 	char			*report;	/* verify: what it found */
 	uint64_t		 problems;	/* verify: lines of report */
 	bool			 threaded;	/* has a thread to join */
+	bool			 ended;		/* its thread's run is over */
 };
 struct jobs	*jobs_create(struct broker *, struct data_root *,
 		    struct view *, jobs_notify_cb, void *);

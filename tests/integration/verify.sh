@@ -5,7 +5,8 @@
 # that disagrees), passes a clean snapshot, ends FINISHED either way, and
 # snapshots.tsv shows the result; lines that cannot be checked are
 # refused with a reason; a snapshot without an info is verified by what
-# is there.  Without a data root: verify needs none.
+# is there; the thread of each job is joined once it ends.  Without a
+# data root: verify needs none.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog md5sum
 
@@ -110,5 +111,20 @@ ctl_refused verify 'snap_clean @yesterday' "timestamp"
 ctl_refused verify 'other.snap_clean' "unknown repository other"
 ctl_refused backup snap_x "no data root"
 ls "$MNT/repo1/snap_clean" >/dev/null || fail "the mount is gone"
+
+# A job's thread is joined once it has ended: 30 more jobs leave the
+# daemon's mappings as they were (a thread not joined keeps its stack and
+# guard page mapped, two mappings a job).
+maps() { wc -l <"/proc/$SNAPFS_PID/maps"; }
+verify snap_clean >/dev/null
+m0=$(maps)
+k=0
+while [ $k -lt 30 ]; do
+	verify snap_clean >/dev/null
+	k=$((k + 1))
+done
+m1=$(maps)
+[ "$m1" -lt $((m0 + 20)) ] ||
+    fail "mappings $m0 -> $m1 after 30 jobs: their threads were not joined"
 
 umount_fs
