@@ -130,6 +130,26 @@ job_store_save(int metafd, const struct job *j)
 	buf_free(&b);
 }
 
+/* Remove the record of job id below metafd, and its report. */
+void
+job_store_remove(int metafd, int64_t id)
+{
+	char	name[32];
+	int	fd;
+
+	if ((fd = file_open(metafd, HISTORY, O_RDONLY | O_DIRECTORY, 0)) ==
+	    -1)
+		return;
+	/* The record first: one left behind would need its report. */
+	snprintf(name, sizeof name, "%" PRId64, id);
+	if (unlinkat(fd, name, 0) == -1 && errno != ENOENT)
+		log_warn("job %" PRId64 ": cannot remove %s/%s: %s", id,
+		    HISTORY, name, strerror(errno));
+	snprintf(name, sizeof name, "%" PRId64 ".report", id);
+	unlinkat(fd, name, 0);
+	close(fd);
+}
+
 /* Free a job and all it holds. */
 void
 job_store_free(struct job *j)

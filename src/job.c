@@ -47,6 +47,7 @@ struct jobs {
 	int64_t			  next_id;
 	long			  pause_ms;	/* SNAPFS_TEST_PAUSE_MS */
 	char			 *last_error;
+	size_t			  history;	/* ended jobs kept */
 	bool			  started;	/* jobs run (jobs_start) */
 	bool			  stopping;
 };
@@ -130,7 +131,7 @@ jobs_reload(struct jobs *js)
 
 struct jobs *
 jobs_create(struct broker *broker, struct data_root *data, struct view *view,
-    jobs_notify_cb notify, void *arg)
+    size_t history, jobs_notify_cb notify, void *arg)
 {
 	struct jobs	*js;
 	const char	*pause;
@@ -139,6 +140,7 @@ jobs_create(struct broker *broker, struct data_root *data, struct view *view,
 	js->broker = broker;
 	js->data = data;
 	js->view = view;
+	js->history = history;
 	js->notify = notify;
 	js->arg = arg;
 	pthread_mutex_init(&js->lock, NULL);
@@ -485,6 +487,36 @@ reap(struct jobs *js)
 }
 
 /*
+ * Past js->history ended jobs, forget the oldest, and their records.
+ * Caller holds the lock.
+ */
+static void
+prune(struct jobs *js)
+{
+	size_t	k, ended = 0;
+
+	for (k = 0; k < js->n; k++)
+		if (!running(js->list[k]) && !js->list[k]->threaded)
+			ended++;
+	for (k = 0; k < js->n && ended > js->history; ) {
+		if (running(js->list[k]) || js->list[k]->threaded) {
+			k++;
+			continue;
+		}
+		if (js->data != NULL)
+			job_store_remove(dataroot_meta(js->data),
+			    js->list[k]->id);
+		job_store_free(js->list[k]);
+		js->n--;
+		memmove(js->list + k, js->list + k + 1,
+		    (js->n - k) * sizeof *js->list);
+		memmove(js->threads + k, js->threads + k + 1,
+		    (js->n - k) * sizeof *js->threads);
+		ended--;
+	}
+}
+
+/*
  * Add j to the list, with a thread if it runs and jobs were started.
  * Caller holds the lock.
  */
@@ -499,6 +531,7 @@ add_job(struct jobs *js, struct job *j)
 	if (running(j) && js->started)
 		run_job(js, js->n);
 	js->n++;
+	prune(js);
 }
 
 /*

@@ -41,6 +41,7 @@ struct options {
 	char	*cache_dir;
 	char	*cache_size;
 	char	*refresh;
+	char	*history;
 };
 
 enum {
@@ -66,6 +67,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("cache_dir=%s", cache_dir),
 	OPT("cache_size=%s", cache_size),
 	OPT("refresh=%s", refresh),
+	OPT("history=%s", history),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -196,6 +198,7 @@ main(int argc, char **argv)
 	uint64_t			 meta_memory = META_MEMORY_DEFAULT;
 	uint64_t			 cache_size = CACHE_SIZE_DEFAULT;
 	long long			 refresh = REFRESH_DEFAULT, list_chunk = 0;
+	long long			 history = JOBS_HISTORY_DEFAULT;
 	const void			*ops;
 	char				*cause = NULL;
 	size_t				 opsize;
@@ -270,6 +273,12 @@ main(int argc, char **argv)
 		    o.refresh);
 		goto out;
 	}
+	if (o.history != NULL && (parse_number(o.history, 1000000,
+	    &history) == -1 || history < 1)) {
+		fprintf(stderr, "snapfs: history=%s: not a number from 1 to "
+		    "1000000\n", o.history);
+		goto out;
+	}
 	bo.endpoint = o.endpoint;
 	bo.region = o.region;
 	bo.path_style = o.path_style;
@@ -290,7 +299,8 @@ main(int argc, char **argv)
 		}
 	}
 	fs.view = view_create(fs.broker);
-	fs.jobs = jobs_create(fs.broker, data, fs.view, changed, &fs);
+	fs.jobs = jobs_create(fs.broker, data, fs.view, (size_t)history,
+	    changed, &fs);
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.tree = tree_create(ns_load, &fs);
@@ -378,6 +388,7 @@ out:
 	free(o.cache_dir);
 	free(o.cache_size);
 	free(o.refresh);
+	free(o.history);
 	free(o.cafile);
 	free(o.list_chunk);
 	return (status);

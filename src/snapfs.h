@@ -989,8 +989,9 @@ struct job {
 	bool			 threaded;	/* has a thread to join */
 	bool			 ended;		/* its thread's run is over */
 };
+#define JOBS_HISTORY_DEFAULT 100	/* ended jobs kept (-o history=) */
 struct jobs	*jobs_create(struct broker *, struct data_root *,
-		    struct view *, jobs_notify_cb, void *);
+		    struct view *, size_t, jobs_notify_cb, void *);
 void		 jobs_start(struct jobs *);
 void		 jobs_free(struct jobs *);
 int		 jobs_submit(struct jobs *, enum ctl_kind, const char *,
@@ -1021,6 +1022,7 @@ void		 job_render_check(const struct job *, struct buf *);
 typedef const struct job_kind *(*job_store_kind_fn)(const char *);
 const char	*job_store_state_name(enum job_state);
 void		 job_store_save(int, const struct job *);
+void		 job_store_remove(int, int64_t);
 size_t		 job_store_load(int, job_store_kind_fn, struct job ***);
 void		 job_store_free(struct job *);
 

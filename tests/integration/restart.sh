@@ -3,7 +3,8 @@
 # middle of an upload, fusermount3 -u and a remount, the finished job is
 # still FINISHED, the interrupted one is CANCELLED with the reason and its
 # snapshot never shows as OK, and new jobs get new ids.  A second snapfs
-# on the same data root refuses to start.
+# on the same data root refuses to start.  -o history=2 keeps the newest
+# two ended jobs, in /jobs and in the data root.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 DATA=$W/data
@@ -42,4 +43,26 @@ ls "$MNT/repo1" | grep -qx snap_small || fail "snap_small lost"
 echo 'snap_big2 ON (big)' >"$MNT/ctl/backup" || fail "backup 3"
 ls "$MNT/jobs" | grep -qx 3 || fail "the next job is not 3: $(ls "$MNT/jobs")"
 job_wait 3 FINISHED
+umount_fs
+
+"$SNAPFS" -o data="$DATA",history=0 "$LOC" "$W/mnt2" 2>"$W/err" &&
+    fail "history=0 was taken"
+assert_text "$W/err" "a bad history=" <<'END'
+snapfs: history=0: not a number from 1 to 1000000
+END
+H=$DATA/.snapfs/history
+mount_fs "$LOC" -o data="$DATA",history=2
+assert_eq "$(ls "$MNT/jobs" | sort -n | tr '\n' ' ')" "2 3 " \
+    "jobs kept of 3 under history=2"
+[ -e "$H/1" ] && fail "the record of job 1 stays"
+echo snap_small >"$MNT/ctl/verify" || fail "verify"
+job_wait 4 FINISHED
+echo snap_small >"$MNT/ctl/verify" || fail "verify"
+job_wait 5 FINISHED
+echo snap_small >"$MNT/ctl/verify" || fail "verify"
+job_wait 6 FINISHED
+assert_eq "$(ls "$MNT/jobs" | sort -n | tr '\n' ' ')" "4 5 6 " \
+    "jobs kept: the 2 ended when job 6 was submitted, and job 6"
+assert_eq "$(ls "$H" | sort -n | tr '\n' ' ')" \
+    "4 4.report 5 5.report 6 6.report " "records kept"
 umount_fs

@@ -54,7 +54,8 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 
 	cr_assert_not_null(mkdtemp(root));
 	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
-	js = jobs_create(NULL, data, NULL, notify, NULL);
+	js = jobs_create(NULL, data, NULL, JOBS_HISTORY_DEFAULT, notify,
+	    NULL);
 
 	j = make_job(js, "sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
 	    time(NULL) - 599);
