@@ -12,7 +12,8 @@
  * A block is checked whole on every read: a bad header, a frame that does
  * not decode or whose checksum fails is a miss (and the file goes), never
  * wrong bytes.  <hex>.ok records that the object once passed its md5
- * check, so a remount need not hash it again.
+ * check, so a remount need not hash it again; it takes its turn on the
+ * eviction queue like a block of no size.
  *
  * Blocks are written by one writer thread, from the chunks the read path
  * is done with (their memory comes with them, and goes back to the budget
@@ -479,7 +480,12 @@ dcache_verdict(struct dcache *dc, const char *id, uint64_t size, bool good)
 		    errno != EEXIST)
 			return;
 		block_name(name, sizeof name, id, UINT64_MAX);
-		file_replace(dc->dirfd, name, "", 0, 0600, false);
+		if (file_replace(dc->dirfd, name, "", 0, 0600, false) != 0)
+			return;
+		/* On the queue, so that it goes in its turn with the blocks. */
+		pthread_mutex_lock(&dc->lock);
+		lru_touch(dc->lru, name, 0, now_ns());
+		pthread_mutex_unlock(&dc->lock);
 		return;
 	}
 	for (b = 0; b * DCACHE_BLOCK < size || b == 0; b++) {
@@ -487,5 +493,5 @@ dcache_verdict(struct dcache *dc, const char *id, uint64_t size, bool good)
 		block_drop(dc, name);
 	}
 	block_name(name, sizeof name, id, UINT64_MAX);
-	unlinkat(dc->dirfd, name, 0);
+	block_drop(dc, name);
 }

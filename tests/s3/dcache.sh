@@ -4,7 +4,8 @@
 # with blocks damaged on purpose (a damaged block is a miss, never wrong
 # bytes), also at random offsets; small files of a walk too; a damaged
 # object fails on every mount with or without the cache; the cache stays
-# under cache_size while filling and after a remount with a smaller size;
+# under cache_size while filling and after a remount with a smaller size,
+# and the marks of objects checked go with their blocks;
 # a daemon that forked writes its cache as well.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp md5sum
@@ -75,14 +76,23 @@ check_bytes()
 	grep -q 'Input/output error' "$W/err" || fail "$1: $(cat "$W/err")"
 }
 
-# A cache smaller than the file: it never holds more than its size.
+# A cache smaller than the file: it never holds more than its size.  The
+# small files read before the big one are evicted, and the marks that
+# they passed their md5 check (.ok) with them.
 mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=8M
+find "$MNT/repo1/snap_big" -type f -name '*.dat' -size -1000k \
+    -exec cat {} + >/dev/null || fail "8M cache: a small file failed"
+ls "$C"/*/*.ok >/dev/null 2>&1 || fail "no small file recorded as checked"
 cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
     fail "8M cache: the big file differs"
 umount_fs
 n=$(cache_bytes)
 [ "$n" -le 8388608 ] || fail "8M cache holds $n bytes"
 [ "$n" -gt 0 ] || fail "nothing was cached"
+for ok in "$C"/*/*.ok; do
+	ls "${ok%.ok}".[0-9]* >/dev/null 2>&1 ||
+	    fail "$(basename "$ok") stays, its blocks evicted"
+done
 
 # Large enough: cold, then warm from disk.
 mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
