@@ -132,6 +132,19 @@ idmap_del(struct idmap *m, uint64_t id)
 	return (value);
 }
 
+/*
+ * The value after slot *pos (start at 0), or NULL at the end; for a walk
+ * of the map while it does not change.
+ */
+void *
+idmap_next(const struct idmap *m, size_t *pos)
+{
+	while (*pos <= m->mask)
+		if (m->slots[(*pos)++].value != NULL)
+			return (m->slots[*pos - 1].value);
+	return (NULL);
+}
+
 size_t
 idmap_count(const struct idmap *m)
 {

@@ -120,6 +120,7 @@ enum stat_counter {
 	STAT_TREES_EVICTED,
 	STAT_TEXT_BYTES,
 	STAT_TEXTS_EVICTED,
+	STAT_BACKUPS_LISTED,
 	STAT__COUNT
 };
 void		 stats_add(enum stat_counter, uint64_t);
@@ -137,6 +138,7 @@ void		 idmap_free(struct idmap *, void (*)(void *));
 void		*idmap_get(const struct idmap *, uint64_t);
 void		*idmap_put(struct idmap *, uint64_t, void *);
 void		*idmap_del(struct idmap *, uint64_t);
+void		*idmap_next(const struct idmap *, size_t *);
 size_t		 idmap_count(const struct idmap *);
 
 /* pool.c: worker threads over n items */

@@ -27,7 +27,8 @@ static const char *names[STAT__COUNT] = {
 	"meta_bytes",
 	"trees_evicted",
 	"text_bytes",
-	"texts_evicted"
+	"texts_evicted",
+	"backups_listed"
 };
 
 void

@@ -16,6 +16,11 @@
  * listing and their Verified column: what verify jobs reported, or what
  * opening the snapshot found of its info (view_verified).  This file knows
  * Doris and nothing of FUSE or of how storage is reached.
+ *
+ * What is kept follows the storage: the backups, rows and verify results
+ * of a repository are those of its last listing, and a repository gone
+ * from the root's last listing keeps nothing, so that a mount that sees
+ * a backup a day for years holds only what the storage holds now.
  */
 
 #include <errno.h>
@@ -32,6 +37,8 @@
 
 /* One info file of a snapshot label, shown as a snapshot folder. */
 struct snapview {
+	uint64_t	 hash;		/* of what follows */
+	uint32_t	 id;		/* its folders' aux */
 	char		*label;
 	char		*timestamp;
 	char		*info;		/* object name of the info file */
@@ -59,14 +66,15 @@ struct vrepo {
 	char		*name;
 	struct vrow	*rows;
 	size_t		 nrows;
+	struct idmap	 views;		/* hash -> struct snapview */
 	int64_t		 mtime;		/* when its rows last changed, ns */
 };
 
 struct view {
 	struct broker		 *broker;
 	pthread_mutex_t		  lock;		/* the fields below */
-	struct snapview		**views;
-	size_t			  nviews;
+	struct idmap		  views;	/* id -> struct snapview */
+	uint32_t		  last_id;
 	struct verified		 *verified;
 	size_t			  nverified;
 	struct vrepo		 *repos;	/* by DYN_TSV index */
@@ -83,6 +91,17 @@ now_ns(void)
 }
 
 static void
+snapview_free(void *arg)
+{
+	struct snapview	*s = arg;
+
+	free(s->label);
+	free(s->timestamp);
+	free(s->info);
+	free(s);
+}
+
+static void
 vrows_free(struct vrow *rows, size_t n)
 {
 	size_t	i;
@@ -95,6 +114,59 @@ vrows_free(struct vrow *rows, size_t n)
 	free(rows);
 }
 
+/*
+ * Forget the backups of map views but those of map keep (NULL: none).
+ * Caller holds v->lock.
+ */
+static void
+forget_views(struct view *v, const struct idmap *views,
+    const struct idmap *keep)
+{
+	struct snapview	*s;
+	size_t		 pos = 0;
+
+	while ((s = idmap_next(views, &pos)) != NULL)
+		if (keep == NULL || idmap_get(keep, s->hash) != s) {
+			idmap_del(&v->views, s->id);
+			snapview_free(s);
+			stats_add(STAT_BACKUPS_LISTED, (uint64_t)-1);
+		}
+}
+
+static void
+verified_clear(struct verified *e)
+{
+	free(e->repo);
+	free(e->label);
+	free(e->timestamp);
+	free(e->text);
+}
+
+/*
+ * Forget what verifies found of repo's rows but those in rows.  Caller
+ * holds v->lock.
+ */
+static void
+forget_verified(struct view *v, const char *repo, const struct vrow *rows,
+    size_t nrows)
+{
+	struct verified	*e;
+	size_t		 i, k, n = 0;
+
+	for (i = 0; i < v->nverified; i++) {
+		e = &v->verified[i];
+		for (k = 0; k < nrows && strcmp(e->repo, repo) == 0; k++)
+			if (strcmp(rows[k].label, e->label) == 0 &&
+			    strcmp(rows[k].timestamp, e->timestamp) == 0)
+				break;
+		if (strcmp(e->repo, repo) != 0 || k < nrows)
+			v->verified[n++] = *e;
+		else
+			verified_clear(e);
+	}
+	v->nverified = n;
+}
+
 struct view *
 view_create(struct broker *broker)
 {
@@ -103,6 +175,7 @@ view_create(struct broker *broker)
 	v = xcalloc(1, sizeof *v);
 	v->broker = broker;
 	pthread_mutex_init(&v->lock, NULL);
+	idmap_init(&v->views, 64);
 	return (v);
 }
 
@@ -113,24 +186,15 @@ view_free(struct view *v)
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->nviews; i++) {
-		free(v->views[i]->label);
-		free(v->views[i]->timestamp);
-		free(v->views[i]->info);
-		free(v->views[i]);
-	}
-	free(v->views);
+	idmap_free(&v->views, snapview_free);
 	for (i = 0; i < v->nrepos; i++) {
 		free(v->repos[i].name);
 		vrows_free(v->repos[i].rows, v->repos[i].nrows);
+		idmap_free(&v->repos[i].views, NULL);
 	}
 	free(v->repos);
-	for (i = 0; i < v->nverified; i++) {
-		free(v->verified[i].repo);
-		free(v->verified[i].label);
-		free(v->verified[i].timestamp);
-		free(v->verified[i].text);
-	}
+	for (i = 0; i < v->nverified; i++)
+		verified_clear(&v->verified[i]);
 	free(v->verified);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
@@ -193,6 +257,34 @@ basename_of(const char *key)
 	return (p == NULL ? key : p + 1);
 }
 
+/*
+ * A repository gone from the root's listing rf keeps nothing but its name
+ * (its snapshots.tsv's index).
+ */
+static void
+forget_repos(struct view *v, const struct repo_folders *rf)
+{
+	struct vrepo	*vr;
+	size_t		 i, k;
+
+	pthread_mutex_lock(&v->lock);
+	for (i = 0; i < v->nrepos; i++) {
+		vr = &v->repos[i];
+		for (k = 0; k < rf->n && strcmp(rf->v[k].name, vr->name); k++)
+			;
+		if (k < rf->n)
+			continue;
+		forget_views(v, &vr->views, NULL);
+		idmap_free(&vr->views, NULL);
+		idmap_init(&vr->views, 0);
+		forget_verified(v, vr->name, NULL, 0);
+		vrows_free(vr->rows, vr->nrows);
+		vr->rows = NULL;
+		vr->nrows = 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
 /* The root: one folder per repository, and .raw. */
 static int
 load_root(struct view *v, const struct tree_dir *dir, struct batch *b)
@@ -219,6 +311,7 @@ load_root(struct view *v, const struct tree_dir *dir, struct batch *b)
 		    LOAD_REPO, rf.v[i].key, 0);
 		tree_batch_refreshable(b, n);
 	}
+	forget_repos(v, &rf);
 	repo_folders_free(&rf);
 	tree_batch_mtime(b, newest);
 	tree_batch_refreshable(b, tree_add_dir(b, BATCH_TOP, ".raw", newest,
@@ -236,6 +329,7 @@ struct found {
 	int			 *errors;	/* of their listings */
 	const struct tree_dir	 *dir;
 	struct broker		 *broker;
+	struct idmap		  seen;		/* hash -> struct snapview */
 };
 
 static int
@@ -294,40 +388,60 @@ aborted(void *arg)
 	return (abort != NULL && *abort);
 }
 
+/* FNV-1a of s and its NUL, on from h. */
+static uint64_t
+hash_str(uint64_t h, const char *s)
+{
+	do {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	} while (*s++ != '\0');
+	return (h);
+}
+
 /*
- * The index of a snapshot folder's backup (its aux): the same for the
- * same info object, so that a folder listed again keeps its node.
+ * The id of a snapshot folder's backup (its aux): the same for the same
+ * info object as in the repository's last listing, so that a folder
+ * listed again keeps its node; a new one otherwise.  Either goes into
+ * f->seen.
  */
 static uint32_t
-add_view(struct view *v, const char *label, const char *timestamp,
-    const struct repo_object *o)
+add_view(struct view *v, struct found *f, const char *label,
+    const char *timestamp, const struct repo_object *o)
 {
-	struct snapview	*s;
-	uint32_t	 i;
+	struct snapview	*s = NULL;
+	uint64_t	 h;
+	size_t		 i;
 
+	h = hash_str(hash_str(14695981039346656037ULL, label), o->name);
+	h = (h ^ o->size) * 1099511628211ULL;
+	h = (h ^ (uint64_t)o->mtime) * 1099511628211ULL;
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nviews; i++) {
-		s = v->views[i];
-		if (strcmp(s->label, label) == 0 &&
-		    strcmp(s->info, o->name) == 0 && s->size == o->size &&
-		    s->mtime == o->mtime) {
-			pthread_mutex_unlock(&v->lock);
-			return (i);
-		}
+	while (idmap_get(&f->seen, h) != NULL)	/* two backups, one hash */
+		h++;
+	for (i = 0; i < v->nrepos; i++)
+		if (strcmp(v->repos[i].name, f->dir->name) == 0)
+			s = idmap_get(&v->repos[i].views, h);
+	if (s == NULL || strcmp(s->label, label) != 0 ||
+	    strcmp(s->info, o->name) != 0 || s->size != o->size ||
+	    s->mtime != o->mtime) {
+		s = xcalloc(1, sizeof *s);
+		s->hash = h;
+		s->label = xstrdup(label);
+		s->timestamp = xstrdup(timestamp);
+		s->info = xstrdup(o->name);
+		s->size = o->size;
+		s->mtime = o->mtime;
+		/* Never an id in use, nor UINT32_MAX (none). */
+		do
+			s->id = ++v->last_id;
+		while (s->id == UINT32_MAX || idmap_get(&v->views, s->id));
+		idmap_put(&v->views, s->id, s);
+		stats_add(STAT_BACKUPS_LISTED, 1);
 	}
+	idmap_put(&f->seen, h, s);
 	pthread_mutex_unlock(&v->lock);
-	s = xcalloc(1, sizeof *s);
-	s->label = xstrdup(label);
-	s->timestamp = xstrdup(timestamp);
-	s->info = xstrdup(o->name);
-	s->size = o->size;
-	s->mtime = o->mtime;
-	pthread_mutex_lock(&v->lock);
-	v->views = xreallocarray(v->views, v->nviews + 1, sizeof *v->views);
-	i = v->nviews;
-	v->views[v->nviews++] = s;
-	pthread_mutex_unlock(&v->lock);
-	return (i);
+	return (s->id);
 }
 
 /*
@@ -369,8 +483,9 @@ add_row(struct vrepo *vr, const char *label, const char *timestamp,
  * of its info object.
  */
 static void
-label_rows(struct view *v, const char *label, const struct repo_snapshot *rs,
-    int error, struct batch *b, struct vrepo *vr)
+label_rows(struct view *v, struct found *f, const char *label,
+    const struct repo_snapshot *rs, int error, struct batch *b,
+    struct vrepo *vr)
 {
 	const struct repo_object	*o;
 	const char			*ts;
@@ -407,7 +522,7 @@ label_rows(struct view *v, const char *label, const struct repo_snapshot *rs,
 			    "info file with this timestamp");
 		else {
 			add_row(vr, label, ts, tslen, "OK");
-			views[i] = add_view(v, label,
+			views[i] = add_view(v, f, label,
 			    vr->rows[vr->nrows - 1].timestamp, o);
 			newest = i;
 			ngood++;
@@ -431,13 +546,16 @@ label_rows(struct view *v, const char *label, const struct repo_snapshot *rs,
 }
 
 /*
- * Keep the rows of repository name, as of its listing now; its index for
- * DYN_TSV.
+ * Keep the rows and backups of repository name as of its listing now (the
+ * rows of vr, the backups of seen), and forget those of the last one; its
+ * index for DYN_TSV.
  */
 static uint32_t
-keep_rows(struct view *v, const char *name, struct vrepo *vr)
+keep_rows(struct view *v, const char *name, struct vrepo *vr,
+    struct idmap *seen)
 {
-	size_t	i;
+	struct vrepo	*r;
+	size_t		 i;
 
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nrepos; i++)
@@ -446,12 +564,19 @@ keep_rows(struct view *v, const char *name, struct vrepo *vr)
 	if (i == v->nrepos) {
 		v->repos = xreallocarray(v->repos, v->nrepos + 1,
 		    sizeof *v->repos);
+		memset(&v->repos[i], 0, sizeof v->repos[i]);
 		v->repos[v->nrepos++].name = xstrdup(name);
-	} else
+	} else {
+		forget_views(v, &v->repos[i].views, seen);
+		idmap_free(&v->repos[i].views, NULL);
 		vrows_free(v->repos[i].rows, v->repos[i].nrows);
-	v->repos[i].rows = vr->rows;
-	v->repos[i].nrows = vr->nrows;
-	v->repos[i].mtime = now_ns();
+	}
+	r = &v->repos[i];
+	r->views = *seen;
+	r->rows = vr->rows;
+	r->nrows = vr->nrows;
+	r->mtime = now_ns();
+	forget_verified(v, name, r->rows, r->nrows);
 	pthread_mutex_unlock(&v->lock);
 	return (i);
 }
@@ -469,6 +594,7 @@ load_repo(struct view *v, const struct tree_dir *dir, struct batch *b)
 	memset(&vr, 0, sizeof vr);
 	f.dir = dir;
 	f.broker = v->broker;
+	idmap_init(&f.seen, 16);
 	xasprintf(&folder, "%s/", dir->key);
 	error = broker_list(v->broker, folder, 0, repo_entry, &f, dir->abort);
 	free(folder);
@@ -485,11 +611,13 @@ load_repo(struct view *v, const struct tree_dir *dir, struct batch *b)
 		goto out;
 	}
 	for (i = 0; i < f.nlabels; i++)
-		label_rows(v, f.labels[i], &f.folders[i], f.errors[i], b, &vr);
+		label_rows(v, &f, f.labels[i], &f.folders[i], f.errors[i], b,
+		    &vr);
 	tree_add_dynamic(b, BATCH_TOP, "snapshots.tsv",
-	    DYN_TSV(keep_rows(v, dir->name, &vr)));
+	    DYN_TSV(keep_rows(v, dir->name, &vr, &f.seen)));
 	vr.rows = NULL;		/* kept */
 	vr.nrows = 0;
+	f.seen.slots = NULL;
 	if (f.has_repo_info) {
 		key = layout_repo_info("");
 		tree_add_file(b, BATCH_TOP, "repo_info.json", key,
@@ -497,6 +625,17 @@ load_repo(struct view *v, const struct tree_dir *dir, struct batch *b)
 		free(key);
 	}
 out:
+	if (f.seen.slots != NULL) {
+		/* Not shown: the backups it found anew go. */
+		pthread_mutex_lock(&v->lock);
+		for (i = 0; i < v->nrepos; i++)
+			if (strcmp(v->repos[i].name, dir->name) == 0)
+				break;
+		forget_views(v, &f.seen, i < v->nrepos ? &v->repos[i].views :
+		    NULL);
+		pthread_mutex_unlock(&v->lock);
+		idmap_free(&f.seen, NULL);
+	}
 	vrows_free(vr.rows, vr.nrows);
 	for (i = 0; i < f.nlabels; i++) {
 		if (f.folders != NULL)
@@ -546,17 +685,17 @@ static int
 load_snapshot(struct view *v, const struct tree_dir *dir, struct batch *b,
     char **cause)
 {
-	struct snapview		 sv;
+	struct snapview		 sv, *s;
 	struct repo_object	 o;
 	char			*found, *repo, *slash;
 	int			 error;
 
 	pthread_mutex_lock(&v->lock);
-	if (dir->aux >= v->nviews) {
+	if ((s = idmap_get(&v->views, dir->aux)) == NULL) {
 		pthread_mutex_unlock(&v->lock);
-		return (-ESTALE);
+		return (-ESTALE);	/* gone from the storage */
 	}
-	sv = *v->views[dir->aux];
+	sv = *s;
 	sv.label = xstrdup(sv.label);
 	sv.timestamp = xstrdup(sv.timestamp);
 	sv.info = xstrdup(sv.info);

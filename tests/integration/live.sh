@@ -7,7 +7,9 @@
 # own; a snapshot whose info did not change keeps its loaded tree (and
 # inode numbers); a file held open while its snapshot is dropped never
 # reads wrong bytes; jobs find a snapshot made after the mount; a daemon
-# that forked refreshes on SIGHUP as well.  Remote, a listing that fails during a
+# that forked refreshes on SIGHUP as well; the backups the daemon keeps
+# (backups_listed) are those of the last listings, also after 20 rounds
+# of a snapshot added and one dropped.  Remote, a listing that fails during a
 # refresh keeps the last one.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -92,6 +94,15 @@ norow()
 	! grep -q "^$1	" "$MNT/repo1/snapshots.tsv"
 }
 ts=2024-03-01-16-00-00
+# The daemon keeps the backups of the last listings, no more: as many as
+# repo1's OK rows (the only repository listed, or left).
+listed_is_ok_rows()
+{
+	_listed=$(grep -o '"backups_listed": [0-9]*' "$MNT/stats.json" |
+	    awk '{ print $2 }')
+	_rows=$(grep -c '	OK	' "$MNT/repo1/snapshots.tsv")
+	assert_eq "$_listed" "$_rows" "backups_listed against OK rows: $1"
+}
 
 loaded()
 {
@@ -143,6 +154,7 @@ echo >"$MNT/ctl/refresh"
 until_ok "snap_b gone" hides snap_b
 norow snap_b || fail "snap_b still has a row"
 until_ok "r2 gone" hides r2 ""
+listed_is_ok_rows "after a drop and a repository removed"
 # The file held open reads what is still stored or fails: never other bytes.
 if cat <&3 >"$W/held" 2>/dev/null; then
 	cmp "$W/held" "$W/held-orig" || fail "the held file read other bytes"
@@ -157,6 +169,26 @@ echo repo1.snap_e >"$MNT/ctl/verify" ||
 id=$(ls "$MNT/jobs" | sort -n | tail -n 1)
 assert_eq "$(job_end "$id")" FINISHED "verify of snap_e"
 umount_fs
+
+# Months of backups: each round another writer adds a snapshot and drops
+# the oldest; what the daemon keeps follows (local only: the aws and az
+# CLIs take a second or more a call).
+if [ "$BACKEND" = local ]; then
+	mount_fs "$LOC"
+	ls "$MNT/repo1" >/dev/null
+	k=0
+	while [ $k -lt 20 ]; do
+		cp -al "$LOC/$REPO/__ss_snap_a" "$LOC/$REPO/__ss_churn_$k" ||
+		    fail "cp -al"
+		[ $k -gt 0 ] && rm -rf "$LOC/$REPO/__ss_churn_$((k - 1))"
+		echo repo1 >"$MNT/ctl/refresh"
+		until_ok "churn_$k after ctl/refresh" shows churn_$k
+		k=$((k + 1))
+	done
+	hides churn_0 || fail "churn_0 still shown"
+	listed_is_ok_rows "after 20 snapshots added and 19 dropped"
+	umount_fs
+fi
 
 # refresh=1: changes show on their own.
 mount_fs "$LOC" -o refresh=1

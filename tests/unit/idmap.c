@@ -119,3 +119,26 @@ Test(idmap, churn_does_not_grow)
 		cr_assert_eq(idmap_get(&m, 100 * 1000 - 1 - i), &a);
 	idmap_free(&m, NULL);
 }
+
+Test(idmap, next_walks_every_value_once)
+{
+	struct idmap	 m;
+	static int	 v[1000];
+	int		*p;
+	size_t		 i, pos = 0, n = 0;
+
+	idmap_init(&m, 0);
+	for (i = 0; i < 1000; i++)
+		idmap_put(&m, i * 31, &v[i]);
+	for (i = 0; i < 1000; i += 2)
+		idmap_del(&m, i * 31);
+	while ((p = idmap_next(&m, &pos)) != NULL) {
+		cr_assert_eq((p - v) % 2, 1, "a removed value: %td", p - v);
+		cr_assert_eq(*p, 0, "value %td twice", p - v);
+		*p = 1;
+		n++;
+	}
+	cr_assert_eq(n, 500);
+	cr_assert_null(idmap_next(&m, &pos), "past the end");
+	idmap_free(&m, NULL);
+}
