@@ -730,13 +730,15 @@ children_compact(struct tree *t)
 
 /*
  * Is what folder d loads evicted past the budget?  A snapshot's tree, in
- * one chunk; not the many small chunks of .raw folders, which evict() and
- * sweep() would scan once each.
+ * one chunk, also under .raw (the .raw folder not listed again); not the
+ * many small chunks of the other .raw folders, which evict() and sweep()
+ * would scan once each.
  */
 static bool
 evictable(const struct node *d)
 {
-	return (d->load == LOAD_SNAPSHOT);
+	return (d->load == LOAD_SNAPSHOT ||
+	    (d->load == LOAD_RAW && (d->flags & NF_REFRESH) == 0));
 }
 
 /* Chunk c was used now (the clock orders evictions). */

@@ -4,10 +4,11 @@
 # recently used trees (trees_evicted, meta_bytes in stats.json), the
 # daemon's RSS stays near the budget, a snapshot walked again gives every
 # path the inode number it had, and a file held open while its tree is
-# evicted reads on.  The texts of tablet.txt files take at most an eighth
-# of the budget (text_bytes, texts_evicted): one dropped is made again,
-# the same.  Under ASan or valgrind, which inflate memory and
-# time, 8 snapshots of 1,000 tablets under meta_memory=1M and no RSS check.
+# evicted reads on; snapshot folders under .raw are evicted alike.  The
+# texts of tablet.txt files take at most an eighth of the budget
+# (text_bytes, texts_evicted): one dropped is made again, the same.  Under
+# ASan or valgrind, which inflate memory and time, 8 snapshots of 1,000
+# tablets under meta_memory=1M and no RSS check.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog find wc awk stat dd cp
 
@@ -85,6 +86,17 @@ if [ -n "$RSS" ]; then
 	    fail "RSS $rss KiB after the walk > $rss1 KiB after one" \
 	    "snapshot + 2 x the budget"
 fi
+
+# The snapshot folders under .raw are evicted alike: half of them walked.
+ev0=$(stat_of trees_evicted)
+ls -d "$MNT/.raw/$(basename "$R")"/__ss_snap_* | head -n $((SNAPS / 2)) |
+    xargs -I{} find {} | wc -l >/dev/null
+evicted=$(($(stat_of trees_evicted) - ev0))
+[ "$evicted" -ge $((SNAPS / 4)) ] ||
+    fail "$evicted .raw trees evicted of $((SNAPS / 2)) walked under $BUDGET"
+meta=$(stat_of meta_bytes)
+[ "$meta" -le $((BUDGET_KIB * 1024)) ] ||
+    fail "meta_bytes $meta over the budget $BUDGET after the .raw walk"
 
 # Three snapshots' tablet texts do not fit an eighth of the budget.  The
 # first one made is dropped, then made again (read for the first time,
