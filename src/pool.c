@@ -2,18 +2,29 @@
  * A pool of worker threads over n items: fn(arg, i) for each i below n,
  * on up to nthreads threads that take the next item as they go.  The
  * first error ends the run, and so does a stop test that says so (a job
- * cancelled); the items not started are left undone.  The workers have
- * small stacks, which the C library keeps for the next pool: a pool is
- * started for each batch of a walk, and a thread with a new stack of the
- * default 8 MiB costs a map, an unmap and a TLB flush on every core.
+ * cancelled); the items not started are left undone.
+ *
+ * A walk runs a pool for each batch (64 tablet headers, 32 snapshot
+ * folders), so the workers outlive their run: one done waits, idle, for
+ * the next run to take it, and ends after POOL_IDLE_SECONDS or when
+ * POOL_IDLE_MAX wait already.  A thread created for each run cost a
+ * clone, an exit and the scheduling around them: a tenth of the daemon's
+ * CPU in ls -lR.  Workers have small stacks.  A child of fork(2) has none
+ * of its parent's idle workers.
  */
 
+#include <sys/queue.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "snapfs.h"
 
-#define POOL_STACK	(256 * 1024)
+#define POOL_STACK		(256 * 1024)
+#define POOL_IDLE_MAX		256	/* workers that wait for a run */
+#define POOL_IDLE_SECONDS	10
 
 struct pool {
 	size_t		 n;
@@ -21,17 +32,44 @@ struct pool {
 	void		*arg;
 	pool_stop_fn	 stop;
 	void		*stoparg;
-	pthread_mutex_t	 lock;		/* next, error */
+	pthread_mutex_t	 lock;		/* the fields below */
+	pthread_cond_t	 done;		/* the last worker has left */
 	size_t		 next;
+	size_t		 working;	/* workers on the run */
 	int		 error;
 };
 
-static void *
-pool_worker(void *arg)
+struct worker {
+	TAILQ_ENTRY(worker) link;	/* on idle */
+	pthread_cond_t	 wake;
+	struct pool	*pool;		/* the run to help, or NULL */
+};
+
+static TAILQ_HEAD(, worker) idle = TAILQ_HEAD_INITIALIZER(idle);
+static pthread_mutex_t	idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t		nidle;
+static pthread_once_t	once = PTHREAD_ONCE_INIT;
+
+/* In a child of fork(2) the idle workers' threads are gone. */
+static void
+forget_idle(void)
 {
-	struct pool	*p = arg;
-	size_t		 i;
-	int		 error;
+	TAILQ_INIT(&idle);
+	nidle = 0;
+}
+
+static void
+setup(void)
+{
+	pthread_atfork(NULL, NULL, forget_idle);
+}
+
+/* Take the items of run p until none is left, then leave it. */
+static void
+work(struct pool *p)
+{
+	size_t	i;
+	int	error;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -47,7 +85,79 @@ pool_worker(void *arg)
 			break;
 		}
 	}
+	pthread_mutex_lock(&p->lock);
+	if (--p->working == 0)
+		pthread_cond_signal(&p->done);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Wait idle for a run to be given; false when none came in time. */
+static bool
+wait_run(struct worker *w)
+{
+	struct timespec	deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += POOL_IDLE_SECONDS;
+	pthread_mutex_lock(&idle_lock);
+	w->pool = NULL;
+	if (nidle >= POOL_IDLE_MAX) {
+		pthread_mutex_unlock(&idle_lock);
+		return (false);
+	}
+	TAILQ_INSERT_HEAD(&idle, w, link);
+	nidle++;
+	while (w->pool == NULL)
+		if (pthread_cond_timedwait(&w->wake, &idle_lock,
+		    &deadline) == ETIMEDOUT && w->pool == NULL) {
+			TAILQ_REMOVE(&idle, w, link);
+			nidle--;
+			break;
+		}
+	pthread_mutex_unlock(&idle_lock);
+	return (w->pool != NULL);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+
+	do
+		work(w->pool);
+	while (wait_run(w));
+	pthread_cond_destroy(&w->wake);
+	free(w);
 	return (NULL);
+}
+
+/* Have a worker, idle or new, help with run p. */
+static void
+add_worker(struct pool *p)
+{
+	struct worker	*w;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+
+	pthread_mutex_lock(&idle_lock);
+	if ((w = TAILQ_FIRST(&idle)) != NULL) {
+		TAILQ_REMOVE(&idle, w, link);
+		nidle--;
+		w->pool = p;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (w != NULL)
+		return;
+	w = xcalloc(1, sizeof *w);
+	pthread_cond_init(&w->wake, NULL);
+	w->pool = p;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, POOL_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, worker_main, w) != 0)
+		fatal("pthread_create");
+	pthread_attr_destroy(&attr);
 }
 
 /*
@@ -60,23 +170,21 @@ pool_run(size_t n, size_t nthreads, pool_fn fn, void *arg, pool_stop_fn stop,
     void *stoparg)
 {
 	struct pool	 p = { n, fn, arg, stop, stoparg,
-			    PTHREAD_MUTEX_INITIALIZER, 0, 0 };
-	pthread_attr_t	 attr;
-	pthread_t	*t;
+			    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			    0, 0, 0 };
 	size_t		 i;
 
+	pthread_once(&once, setup);
 	if (nthreads > n)
 		nthreads = n;
-	t = xcalloc(nthreads == 0 ? 1 : nthreads, sizeof *t);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, POOL_STACK);
+	p.working = nthreads;
 	for (i = 0; i < nthreads; i++)
-		if (pthread_create(&t[i], &attr, pool_worker, &p) != 0)
-			fatal("pthread_create");
-	pthread_attr_destroy(&attr);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(t[i], NULL);
-	free(t);
+		add_worker(&p);
+	pthread_mutex_lock(&p.lock);
+	while (p.working > 0)
+		pthread_cond_wait(&p.done, &p.lock);
+	pthread_mutex_unlock(&p.lock);
+	pthread_cond_destroy(&p.done);
 	pthread_mutex_destroy(&p.lock);
 	return (p.error);
 }

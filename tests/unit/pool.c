@@ -1,9 +1,12 @@
 /* Unit tests for pool.c: worker threads over n items. */
 
+#include <sys/wait.h>
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapfs.h"
 
@@ -96,4 +99,73 @@ Test(pool, a_stop_ends_the_run_without_an_error)
 	it = items(ITEMS, 0);
 	cr_assert_eq(pool_run(ITEMS, 4, count, it, stop, it), 0);
 	cr_assert_eq(it->ndone, 0);
+}
+
+/* The kernel's ids of the threads that ran items, distinct. */
+static pid_t	tids[4096];
+static size_t	ntids;
+static pthread_mutex_t tids_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+record_tid(void *arg, size_t i)
+{
+	pid_t	tid = gettid();
+	size_t	k;
+
+	(void)arg;
+	(void)i;
+	usleep(100);	/* so that each worker takes some */
+	pthread_mutex_lock(&tids_lock);
+	for (k = 0; k < ntids && tids[k] != tid; k++)
+		;
+	if (k == ntids && ntids < 4096)
+		tids[ntids++] = tid;
+	pthread_mutex_unlock(&tids_lock);
+	return (0);
+}
+
+Test(pool, workers_are_kept_for_the_next_run)
+{
+	int	i;
+
+	for (i = 0; i < 50; i++)
+		cr_assert_eq(pool_run(64, 16, record_tid, NULL, NULL, NULL),
+		    0);
+	cr_assert_leq(ntids, 32, "%zu threads for 50 runs of 16", ntids);
+}
+
+static int
+nested(void *arg, size_t i)
+{
+	struct items	*it = arg;
+
+	(void)i;
+	return (pool_run(10, 4, count, it, NULL, NULL));
+}
+
+Test(pool, a_worker_runs_a_pool_of_its_own)
+{
+	struct items	*it = items(ITEMS, ITEMS);
+
+	cr_assert_eq(pool_run(20, 8, nested, it, NULL, NULL), 0);
+	cr_assert_eq(it->ndone, 200);
+}
+
+Test(pool, a_child_of_fork_runs_pools)
+{
+	struct items	*it = items(ITEMS, ITEMS);
+	pid_t		 pid;
+	int		 status;
+
+	cr_assert_eq(pool_run(100, 8, count, it, NULL, NULL), 0);
+	if ((pid = fork()) == 0) {
+		alarm(10);	/* a hang fails the test */
+		it = items(ITEMS, ITEMS);
+		_exit(pool_run(100, 8, count, it, NULL, NULL) == 0 &&
+		    it->ndone == 100 ? 0 : 1);
+	}
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the child: status %#x", status);
 }
