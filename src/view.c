@@ -200,6 +200,17 @@ view_free(struct view *v)
 	free(v);
 }
 
+/* The index of repository name, or v->nrepos.  Caller holds v->lock. */
+static size_t
+repo_index(const struct view *v, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nrepos && strcmp(v->repos[i].name, name); i++)
+		;
+	return (i);
+}
+
 /* What a verify found of a row, or NULL.  Caller holds v->lock. */
 static struct verified *
 verified_find(struct view *v, const char *repo, const char *label,
@@ -243,9 +254,8 @@ view_verified(struct view *v, const char *repo, const char *label,
 	} else
 		free(e->text);
 	e->text = xstrdup(text);
-	for (i = 0; i < v->nrepos; i++)
-		if (strcmp(v->repos[i].name, repo) == 0)
-			v->repos[i].mtime = now_ns();
+	if ((i = repo_index(v, repo)) < v->nrepos)
+		v->repos[i].mtime = now_ns();
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -419,9 +429,8 @@ add_view(struct view *v, struct found *f, const char *label,
 	pthread_mutex_lock(&v->lock);
 	while (idmap_get(&f->seen, h) != NULL)	/* two backups, one hash */
 		h++;
-	for (i = 0; i < v->nrepos; i++)
-		if (strcmp(v->repos[i].name, f->dir->name) == 0)
-			s = idmap_get(&v->repos[i].views, h);
+	if ((i = repo_index(v, f->dir->name)) < v->nrepos)
+		s = idmap_get(&v->repos[i].views, h);
 	if (s == NULL || strcmp(s->label, label) != 0 ||
 	    strcmp(s->info, o->name) != 0 || s->size != o->size ||
 	    s->mtime != o->mtime) {
@@ -558,10 +567,7 @@ keep_rows(struct view *v, const char *name, struct vrepo *vr,
 	size_t		 i;
 
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nrepos; i++)
-		if (strcmp(v->repos[i].name, name) == 0)
-			break;
-	if (i == v->nrepos) {
+	if ((i = repo_index(v, name)) == v->nrepos) {
 		v->repos = xreallocarray(v->repos, v->nrepos + 1,
 		    sizeof *v->repos);
 		memset(&v->repos[i], 0, sizeof v->repos[i]);
@@ -628,9 +634,7 @@ out:
 	if (f.seen.slots != NULL) {
 		/* Not shown: the backups it found anew go. */
 		pthread_mutex_lock(&v->lock);
-		for (i = 0; i < v->nrepos; i++)
-			if (strcmp(v->repos[i].name, dir->name) == 0)
-				break;
+		i = repo_index(v, dir->name);
 		forget_views(v, &f.seen, i < v->nrepos ? &v->repos[i].views :
 		    NULL);
 		pthread_mutex_unlock(&v->lock);
