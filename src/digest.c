@@ -1,8 +1,9 @@
 /*
  * Digests over OpenSSL's libcrypto (the only file that includes it): md5,
  * the checksum Doris appends to every object name, with the helpers that
- * find and check a ".<32 lowercase hex>" suffix; and SHA-256 and
- * HMAC-SHA256 for S3 request signatures.
+ * find and check a ".<32 lowercase hex>" suffix; SHA-256 and
+ * HMAC-SHA256 for S3 request signatures; and FNV-1a, not a digest but the
+ * hash of the in-memory tables.
  */
 
 #include <openssl/evp.h>
@@ -145,4 +146,17 @@ digest_base64_decode(const char *b64, size_t len, unsigned char *out)
 	while (pad < 2 && len > (size_t)pad && b64[len - 1 - pad] == '=')
 		pad++;
 	return (n - pad);
+}
+
+/* FNV-1a, 64 bits, of len bytes at p, on from h (FNV_BASIS to start). */
+uint64_t
+digest_fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*c = p;
+
+	while (len-- > 0) {
+		h ^= *c++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
 }

@@ -34,18 +34,10 @@ struct lru {
 	uint64_t		  total;
 };
 
-/* FNV-1a, 64 bits. */
 static uint64_t
 lru_hash(const char *name)
 {
-	const unsigned char	*p = (const unsigned char *)name;
-	uint64_t		 h = 14695981039346656037ULL;
-
-	for (; *p != '\0'; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
-	}
-	return (h);
+	return (digest_fnv(FNV_BASIS, name, strlen(name)));
 }
 
 /* Queue order: by stamp, then by name (names are unique). */

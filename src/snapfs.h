@@ -155,6 +155,8 @@ void		 digest_md5_update(struct md5 *, const void *, size_t);
 void		 digest_md5_final(struct md5 *, char [MD5_HEX_LEN + 1]);
 void		 digest_md5_free(struct md5 *);
 void		 digest_md5_hex(const void *, size_t, char [MD5_HEX_LEN + 1]);
+#define FNV_BASIS	14695981039346656037ULL
+uint64_t	 digest_fnv(uint64_t, const void *, size_t);
 #define MD5_BASE64_LEN	24
 void		 digest_md5_base64(const char [MD5_HEX_LEN],
 		    char [MD5_BASE64_LEN + 1]);

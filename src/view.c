@@ -398,17 +398,6 @@ aborted(void *arg)
 	return (abort != NULL && *abort);
 }
 
-/* FNV-1a of s and its NUL, on from h. */
-static uint64_t
-hash_str(uint64_t h, const char *s)
-{
-	do {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	} while (*s++ != '\0');
-	return (h);
-}
-
 /*
  * The id of a snapshot folder's backup (its aux): the same for the same
  * info object as in the repository's last listing, so that a folder
@@ -423,9 +412,10 @@ add_view(struct view *v, struct found *f, const char *label,
 	uint64_t	 h;
 	size_t		 i;
 
-	h = hash_str(hash_str(14695981039346656037ULL, label), o->name);
-	h = (h ^ o->size) * 1099511628211ULL;
-	h = (h ^ (uint64_t)o->mtime) * 1099511628211ULL;
+	h = digest_fnv(FNV_BASIS, label, strlen(label) + 1);
+	h = digest_fnv(h, o->name, strlen(o->name) + 1);
+	h = digest_fnv(h, &o->size, sizeof o->size);
+	h = digest_fnv(h, &o->mtime, sizeof o->mtime);
 	pthread_mutex_lock(&v->lock);
 	while (idmap_get(&f->seen, h) != NULL)	/* two backups, one hash */
 		h++;

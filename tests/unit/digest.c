@@ -34,3 +34,14 @@ Test(digest, streaming_equals_one_shot)
 	cr_assert_str_eq(a, b);
 }
 
+
+Test(digest, fnv1a_known_values)
+{
+	cr_assert_eq(digest_fnv(FNV_BASIS, "", 0), FNV_BASIS);
+	cr_assert_eq(digest_fnv(FNV_BASIS, "a", 1), 0xaf63dc4c8601ec8cULL);
+	cr_assert_eq(digest_fnv(FNV_BASIS, "foobar", 6),
+	    0x85944171f73967e8ULL);
+	/* On from a value: the same as the whole at once. */
+	cr_assert_eq(digest_fnv(digest_fnv(FNV_BASIS, "foo", 3), "bar", 3),
+	    digest_fnv(FNV_BASIS, "foobar", 6));
+}
