@@ -268,29 +268,44 @@ basename_of(const char *key)
 }
 
 /*
+ * Repository i keeps rows and the backups of seen (both taken) and
+ * forgets what it kept before.  Caller holds v->lock.
+ */
+static void
+repo_keep(struct view *v, size_t i, struct vrow *rows, size_t nrows,
+    struct idmap *seen)
+{
+	struct vrepo	*r = &v->repos[i];
+
+	forget_views(v, &r->views, seen);
+	idmap_free(&r->views, NULL);
+	vrows_free(r->rows, r->nrows);
+	r->views = *seen;
+	r->rows = rows;
+	r->nrows = nrows;
+	r->mtime = now_ns();
+	forget_verified(v, r->name, rows, nrows);
+}
+
+/*
  * A repository gone from the root's listing rf keeps nothing but its name
  * (its snapshots.tsv's index).
  */
 static void
 forget_repos(struct view *v, const struct repo_folders *rf)
 {
-	struct vrepo	*vr;
+	struct idmap	 none;
 	size_t		 i, k;
 
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nrepos; i++) {
-		vr = &v->repos[i];
-		for (k = 0; k < rf->n && strcmp(rf->v[k].name, vr->name); k++)
+		for (k = 0; k < rf->n &&
+		    strcmp(rf->v[k].name, v->repos[i].name) != 0; k++)
 			;
-		if (k < rf->n)
-			continue;
-		forget_views(v, &vr->views, NULL);
-		idmap_free(&vr->views, NULL);
-		idmap_init(&vr->views, 0);
-		forget_verified(v, vr->name, NULL, 0);
-		vrows_free(vr->rows, vr->nrows);
-		vr->rows = NULL;
-		vr->nrows = 0;
+		if (k == rf->n) {
+			idmap_init(&none, 0);
+			repo_keep(v, i, NULL, 0, &none);
+		}
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -553,8 +568,7 @@ static uint32_t
 keep_rows(struct view *v, const char *name, struct vrepo *vr,
     struct idmap *seen)
 {
-	struct vrepo	*r;
-	size_t		 i;
+	size_t	i;
 
 	pthread_mutex_lock(&v->lock);
 	if ((i = repo_index(v, name)) == v->nrepos) {
@@ -562,17 +576,9 @@ keep_rows(struct view *v, const char *name, struct vrepo *vr,
 		    sizeof *v->repos);
 		memset(&v->repos[i], 0, sizeof v->repos[i]);
 		v->repos[v->nrepos++].name = xstrdup(name);
-	} else {
-		forget_views(v, &v->repos[i].views, seen);
-		idmap_free(&v->repos[i].views, NULL);
-		vrows_free(v->repos[i].rows, v->repos[i].nrows);
+		idmap_init(&v->repos[i].views, 0);
 	}
-	r = &v->repos[i];
-	r->views = *seen;
-	r->rows = vr->rows;
-	r->nrows = vr->nrows;
-	r->mtime = now_ns();
-	forget_verified(v, name, r->rows, r->nrows);
+	repo_keep(v, i, vr->rows, vr->nrows, seen);
 	pthread_mutex_unlock(&v->lock);
 	return (i);
 }
