@@ -486,6 +486,13 @@ reap(struct jobs *js)
 		}
 }
 
+/* Has j ended, its thread joined? */
+static bool
+forgettable(const struct job *j)
+{
+	return (!running(j) && !j->threaded);
+}
+
 /*
  * Past js->history ended jobs, forget the oldest, and their records.
  * Caller holds the lock.
@@ -496,10 +503,10 @@ prune(struct jobs *js)
 	size_t	k, ended = 0;
 
 	for (k = 0; k < js->n; k++)
-		if (!running(js->list[k]) && !js->list[k]->threaded)
+		if (forgettable(js->list[k]))
 			ended++;
 	for (k = 0; k < js->n && ended > js->history; ) {
-		if (running(js->list[k]) || js->list[k]->threaded) {
+		if (!forgettable(js->list[k])) {
 			k++;
 			continue;
 		}
