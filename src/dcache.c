@@ -13,7 +13,8 @@
  * not decode or whose checksum fails is a miss (and the file goes), never
  * wrong bytes.  <hex>.ok records that the object once passed its md5
  * check, so a remount need not hash it again; it takes its turn on the
- * eviction queue like a block of no size.
+ * eviction queue like a block of no size, and goes with the first of its
+ * blocks evicted.
  *
  * Blocks are written by one writer thread, from the chunks the read path
  * is done with (their memory comes with them, and goes back to the budget
@@ -106,12 +107,25 @@ block_name(char *name, size_t size, const char *id, uint64_t block)
 		    (unsigned long long)block);
 }
 
+/*
+ * Evict one file (lru.c calls it with the lock held).  A block takes its
+ * object's mark along: a mark is worth keeping only beside its blocks.
+ */
 static void
 evict_one(void *arg, const char *name)
 {
 	struct dcache	*dc = arg;
+	const char	*dot;
+	char		 ok[SHA256_HEX_LEN + 32];
 
 	unlinkat(dc->dirfd, name, 0);
+	if ((dot = strrchr(name, '.')) == NULL || strcmp(dot, ".ok") == 0)
+		return;
+	snprintf(ok, sizeof ok, "%.*s.ok", (int)(dot - name), name);
+	if (lru_has(dc->lru, ok)) {
+		unlinkat(dc->dirfd, ok, 0);
+		lru_remove(dc->lru, ok);
+	}
 }
 
 /* Write one block; the size it takes on disk, or 0. */
