@@ -68,6 +68,7 @@ start() {
 	case $PORT in '' | *[!0-9]*) die "bad port: $PORT" ;; esac
 	[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "bad port: $PORT"
 	BLOB=${AZURITE_BLOB:-${AZURITE_PREFIX:-/opt/snapfs-azurite}/node_modules/.bin/azurite-blob}
+	GC_JS=$(abspath "$(dirname "$0")/azurite-gc.js")
 	[ -f "$BLOB" ] ||
 	    die "$BLOB not found (run tests/azure/deps.sh as root)"
 	for c in node curl setsid; do
@@ -104,11 +105,14 @@ start() {
 	# refuse headers it does not implement instead of ignoring them, as
 	# Azure does.  --disableProductStyleUrl: the account is always the
 	# first path segment, whatever host name a client uses.
+	# azurite-gc.js: its garbage collector, which stops it for up to
+	# minutes, does not run (see there).
 	# setsid: the server must not get the Ctrl-C or the kill of the
 	# process group that started it (it serves the whole run).  It keeps
 	# no descriptor of ours: a pipe held open would hang a "$(...)" or
 	# "| tee" around us.
-	(cd "$D" && exec setsid node "$BLOB" --blobHost 127.0.0.1 \
+	(cd "$D" && exec setsid node --require "$GC_JS" "$BLOB" \
+	    --blobHost 127.0.0.1 \
 	    --blobPort "$PORT" --inMemoryPersistence --silent --loose \
 	    --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry) \
 	    </dev/null >>"$D/azurite.log" 2>&1 \
