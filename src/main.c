@@ -229,6 +229,9 @@ main(int argc, char **argv)
 		error = errno;
 	else
 		error = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (error == 0 &&
+	    (fs.mountpoint = realpath(o.mountpoint, NULL)) == NULL)
+		error = errno;
 	if (error != 0) {
 		fprintf(stderr, "snapfs: %s: %s\n", o.mountpoint,
 		    strerror(error));
@@ -378,6 +381,7 @@ out:
 	fuse_opt_free_args(&args);
 	free(o.location);
 	free(o.mountpoint);
+	free(fs.mountpoint);
 	free(o.data);
 	free(o.endpoint);
 	free(o.region);

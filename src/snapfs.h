@@ -1055,6 +1055,7 @@ struct snapfs {
 	struct fs_notifier *notifier;	/* tells the kernel of changes */
 	struct fs_file	*files;		/* open, not yet released */
 	pthread_mutex_t	 files_lock;
+	char		*mountpoint;	/* its real path */
 	uid_t		 uid;		/* the mounting user */
 	gid_t		 gid;
 };

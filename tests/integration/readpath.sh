@@ -3,9 +3,9 @@
 # file read cold (read-ahead), again, and at random offsets; a walk of the
 # snapshot (remote, the next files are warmed ahead, across folders); all of
 # it again under -o memory=2M with four readers at once (read-ahead
-# starved, readers wait or read directly).  A damaged 160 MiB file read at
-# its end first (no digest: too far ahead) still fails a later cat, which
-# reads faster than md5 goes.
+# starved, readers wait or read directly).  The kernel reads ahead 1 MiB.
+# A damaged 160 MiB file read at its end first (no digest: too far ahead)
+# still fails a later cat, which reads faster than md5 goes.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp dd md5sum
 
@@ -98,9 +98,25 @@ if [ "$BACKEND" != local ]; then
 	umount_fs
 fi
 
+# The kernel reads ahead 1 MiB at a time (its default is 128 KiB), also
+# on a mount point whose name mountinfo escapes.
+read_ahead()
+{
+	cat "/sys/class/bdi/$(mountpoint -d "$MNT")/read_ahead_kb"
+}
 mount_fs "$LOC"
+[ "$(read_ahead)" -eq 1024 ] || fail "read-ahead of $(read_ahead) KiB"
 check_all
 umount_fs
+MNT0=$MNT
+MNT="$W/a mount\\point"
+mkdir "$MNT"
+mount_fs "$LOC"
+[ "$(read_ahead)" -eq 1024 ] || fail "$MNT: read-ahead of $(read_ahead) KiB"
+cmp "$MNT/repo1/snap_big/$big_path" "$REPO/__ss_snap_big/$big_key" ||
+    fail "$MNT: the big file differs"
+umount_fs
+MNT=$MNT0
 
 # Two MiB for four readers at once: read-ahead gets little or nothing.
 mount_fs "$LOC" -o memory=2M
