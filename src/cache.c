@@ -45,7 +45,7 @@
 #define DIGEST_LAG	(WINDOW_MAX / 2)	/* a reader waits for md5 past this */
 #define GAP_WAIT_MS	20		/* for a reordered read to arrive */
 #define GAP_BUF		(128 * 1024)	/* a gap is hashed in such steps */
-#define SPARE_MAX	32		/* chunk buffers kept for reuse */
+#define SPARE_MAX	8		/* chunk buffers kept for reuse */
 
 enum {
 	CH_FREE,
@@ -149,9 +149,9 @@ cache_free(struct cache *c)
 
 /*
  * A buffer of CHUNK bytes, a spare one if there is: its pages are mapped
- * in already.  The C library gives a freed 1 MiB buffer back to the
- * kernel, and faulting the next one's 256 pages in again cost a third of
- * the daemon's CPU in a cold read.
+ * in already.  The C library gives a freed chunk buffer back to the
+ * kernel, and faulting the next one's pages in again cost a third of the
+ * daemon's CPU in a cold read.
  */
 static char *
 chunk_buf(struct cache *c)

@@ -39,7 +39,8 @@
 
 #include "snapfs.h"
 
-#define MAGIC		"snapfsC1"
+#define MAGIC		"snapfsC2"
+#define MAGIC_1MIB	"snapfsC1"	/* of 1 MiB blocks: not ours, not damaged */
 #define QUEUE_MAX	64		/* blocks waiting to be written */
 #define ZSTD_LEVEL	1
 
@@ -366,6 +367,7 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 	size_t		 n;
 	ssize_t		 r;
 	int		 fd;
+	bool		 older = false;
 
 	block_name(name, sizeof name, id, block);
 	if ((fd = openat(dc->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -383,6 +385,8 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 		if ((r = pread(fd, z + got, n - got, got)) <= 0)
 			goto bad;
 	memcpy(&hd, z, sizeof hd);
+	if ((older = memcmp(hd.magic, MAGIC_1MIB, sizeof hd.magic) == 0))
+		goto bad;
 	if (memcmp(hd.magic, MAGIC, sizeof hd.magic) != 0 ||
 	    hd.block != block || hd.rawlen != len ||
 	    hd.zlen != n - sizeof hd || memcmp(hd.id, id, sizeof hd.id) != 0)
@@ -406,7 +410,8 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 	stats_add(STAT_CACHE_BYTES, len);
 	return (0);
 bad:
-	log_warn("cache: %s/%s is damaged: dropped", dc->dir, name);
+	if (!older)
+		log_warn("cache: %s/%s is damaged: dropped", dc->dir, name);
 	free(z);
 	close(fd);
 	block_drop(dc, name);

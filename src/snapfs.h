@@ -757,7 +757,12 @@ size_t		 lru_evict(struct lru *, uint64_t,
 		    void (*)(void *, const char *), void *);
 
 /* dcache.c: the disk cache (-o cache_dir=,cache_size=) */
-#define DCACHE_BLOCK	(1024U * 1024)
+/*
+ * A block is also the range a read-ahead GET asks for: radosgw served a
+ * cold GiB in 1 MiB ranges at 255-286 MB/s, in 4 MiB ones at 339-367,
+ * for less of the daemon's CPU.
+ */
+#define DCACHE_BLOCK	(4U * 1024 * 1024)
 #define CACHE_SIZE_DEFAULT (1024ULL * 1024 * 1024)
 struct dcache;
 int		 dcache_open(const char *, uint64_t, struct budget *,

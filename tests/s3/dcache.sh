@@ -2,11 +2,11 @@
 # s3/dcache.sh - the disk cache (-o cache_dir=,cache_size=): a file read
 # through it equals its object cold, warm (served from disk, few GETs) and
 # with blocks damaged on purpose (a damaged block is a miss, never wrong
-# bytes), also at random offsets; small files of a walk too; a damaged
-# object fails on every mount with or without the cache; the cache stays
-# under cache_size while filling and after a remount with a smaller size,
-# and the marks of objects checked go with their blocks;
-# a daemon that forked writes its cache as well.
+# bytes), also at random offsets; small files of a walk too; a block of an
+# older snapfs is a quiet miss; a damaged object fails on every mount with
+# or without the cache; the cache stays under cache_size while filling and
+# after a remount with a smaller size, and the marks of objects checked go
+# with their blocks; a daemon that forked writes its cache as well.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog cmp md5sum
 
@@ -112,6 +112,17 @@ got=$(stat_of bytes_read)
 [ "$hits" -ge 20 ] || fail "warm: $hits cache hits"
 [ "$got" -lt $((BIG / 2)) ] || fail "warm: $got bytes fetched from S3"
 umount_fs
+
+# A block of an older snapfs (1 MiB blocks, magic snapfsC1) is a quiet
+# miss: fetched again and replaced, not reported as damaged.
+old=$(find "$C" -type f -name '*.[0-9]*' | sort | head -n 1)
+printf snapfsC1 | dd of="$old" conv=notrunc status=none
+mount_fs "$S3LOC" $S3_OPTS -o cache_dir="$C",cache_size=200M
+check_bytes "older block"
+umount_fs
+grep -q 'is damaged' "$W/log" && fail "an older block was called damaged"
+[ "$(head -c 8 "$old" 2>/dev/null)" != snapfsC1 ] ||
+    fail "the older block stayed"
 
 # Damage blocks on purpose: a flipped byte, a truncated block, garbage.
 i=0
