@@ -37,7 +37,6 @@ digest_md5_update(struct md5 *m, const void *p, size_t len)
 		fatalx("md5: digest update failed");
 }
 
-/* Finish the digest as 32 lowercase hex characters; m can be freed. */
 /* Write n bytes as 2n lowercase hex digits and a NUL. */
 void
 digest_hex(const unsigned char *p, size_t n, char *hex)
@@ -52,6 +51,7 @@ digest_hex(const unsigned char *p, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
+/* Finish the digest as 32 lowercase hex characters; m can be freed. */
 void
 digest_md5_final(struct md5 *m, char hex[MD5_HEX_LEN + 1])
 {
