@@ -174,8 +174,7 @@ raise_read_ahead(const char *mountpoint)
 	unsigned	 major, minor;
 	int		 fd, n;
 
-	if (mountpoint == NULL ||
-	    (f = fopen("/proc/self/mountinfo", "re")) == NULL)
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
 		return (-1);
 	/* The last mount on the mount point is ours. */
 	while (getline(&line, &size, f) != -1) {
@@ -189,10 +188,13 @@ raise_read_ahead(const char *mountpoint)
 	}
 	free(line);
 	fclose(f);
-	if (sys[0] == '\0' || (fd = open(sys, O_WRONLY | O_CLOEXEC)) == -1) {
-		log_debug("read-ahead stays: %s: %s", sys[0] != '\0' ? sys :
-		    mountpoint, sys[0] != '\0' ? strerror(errno) :
-		    "not in mountinfo");
+	if (sys[0] == '\0') {
+		log_debug("read-ahead stays: %s is not in mountinfo",
+		    mountpoint);
+		return (-1);
+	}
+	if ((fd = open(sys, O_WRONLY | O_CLOEXEC)) == -1) {
+		log_debug("read-ahead stays: %s: %s", sys, strerror(errno));
 		return (-1);
 	}
 	n = dprintf(fd, "%d\n", READ_AHEAD_KB);
