@@ -948,17 +948,6 @@ paths()
 	esac
 }
 
-# The big object read once straight from radosgw, untimed, before each
-# column's sequential read: the OSD then serves it from its cache, not
-# from bluestore's disk, so that the row compares the clients, not the
-# order they ran in (the first reader after the uploads read at 180 MB/s,
-# the next at 430 on this VM).
-warm_big()
-{
-	"$S3CURL" -sf -o /dev/null "$S3_ENDPOINT/$BUCKET/loc/$BIGKEY" ||
-	    die "could not read the big object from $S3_ENDPOINT"
-}
-
 # A file system column; $2 (cache only) are extra snapfs options.
 measure_fs()
 {
@@ -974,7 +963,6 @@ measure_fs()
 	umount_fs
 
 	say "$PROF $_c: sequential read"
-	[ "$_c" = azure ] || warm_big
 	mount_fs "$_c" loc "$_o"
 	_t=$(timed "$_lim" dd if="$P_BIG" of=/dev/null bs=1M)
 	res read "$_c" "$(mbps "$BIG" "$_t")"
@@ -1027,7 +1015,6 @@ measure_curl()
 	res ttfb curl "$(s3curl -f -o /dev/null -r 0-4095 \
 	    -w '%{time_starttransfer}' "$EP/$BUCKET/loc/$BIGKEY" |
 	    awk '{ printf "%.1f", $1 * 1000 }')"
-	warm_big
 	_t=$(timed "$TMO" "$S3CURL" -f -o /dev/null "$EP/$BUCKET/loc/$BIGKEY")
 	res read curl "$(mbps "$BIG" "$_t")"
 
