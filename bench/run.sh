@@ -1531,9 +1531,9 @@ END {
 		    (f[5] == "pct" ? f[6] / 100 : f[6]) * lo(b) > md5 + 0)
 			why = sprintf(": above md5 on one core (%s MB/s)", md5)
 		if (ok == "0" && f[5] == "xin" && num(val("hdrs", "curl")) &&
-		    lo(b) + val("hdrs", "curl") > f[6] * lo(b))
+		    lo(b) > 0 && (r = 1 + val("hdrs", "curl") / lo(b)) > f[6])
 			why = sprintf(": the floor, listing + header GETs, " \
-			    "is %.1fx", (lo(b) + val("hdrs", "curl")) / lo(b))
+			    "is %.1fx", r)
 		printf "  %-38s %-40s %s%s\n", f[1], out,
 		    ok == "" ? "" : (ok ? "met" : "MISSED"), why
 	}
