@@ -841,7 +841,10 @@ fs_ops(size_t *size)
  * A job changed what a folder holds: the repository named repo (the root,
  * when a repository was created), or /jobs when repo is NULL.  A
  * repository is listed again now, /jobs on its next access; the kernel is
- * told.
+ * told.  A new job is told before the write of its line returns, not by
+ * the notifier: whoever wrote the line lists /jobs next and must find it
+ * there.  Forgetting a folder's listing takes no lock that a request may
+ * hold (forgetting a name would take the folder's).
  */
 void
 fs_changed(struct snapfs *fs, const char *repo)
@@ -851,7 +854,8 @@ fs_changed(struct snapfs *fs, const char *repo)
 	if (repo == NULL) {
 		if (tree_lookup(fs->tree, 1, "jobs", &a, NULL) == 0) {
 			tree_reload(fs->tree, a.ino);
-			fs_notify(fs, a.ino, NULL);
+			fuse_lowlevel_notify_inval_inode(fs->session, a.ino,
+			    0, 0);
 		}
 		return;
 	}
