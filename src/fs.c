@@ -32,6 +32,7 @@
 #define TIMEOUT_SHORT	1.0
 #define READ_AHEAD_KB	1024		/* FUSE's largest read request */
 #define BLOCK_SIZE	131072
+#define FS_NOTES_MAX	65536	/* queued for the kernel to forget */
 
 /* What an open file or text is; in fi->fh. */
 struct fs_file {
@@ -881,6 +882,8 @@ struct fs_notifier {
 	pthread_cond_t	 cond;
 	struct fs_note	*head;
 	struct fs_note	**tail;
+	size_t		 count;		/* queued */
+	bool		 full;		/* since the queue was last empty */
 	bool		 quit;
 };
 
@@ -892,7 +895,12 @@ fs_on_hup(int sig)
 	fs_hup = 1;
 }
 
-/* Tell the kernel to forget parent's name (NULL: parent's own caches). */
+/*
+ * Tell the kernel to forget parent's name (NULL: parent's own caches).
+ * Past FS_NOTES_MAX queued (the kernel does not take them: a folder's
+ * lock held for long), a note is dropped: what can change is kept by the
+ * kernel for TIMEOUT_SHORT only.
+ */
 void
 fs_notify(void *arg, uint64_t parent, const char *name)
 {
@@ -902,12 +910,21 @@ fs_notify(void *arg, uint64_t parent, const char *name)
 
 	if (nt == NULL)
 		return;
+	pthread_mutex_lock(&nt->lock);
+	if (nt->count == FS_NOTES_MAX) {
+		if (!nt->full)
+			log_warn("the kernel takes no notes: %d are queued, "
+			    "more are dropped", FS_NOTES_MAX);
+		nt->full = true;
+		pthread_mutex_unlock(&nt->lock);
+		return;
+	}
 	n = xcalloc(1, sizeof *n);
 	n->parent = parent;
 	n->name = name != NULL ? xstrdup(name) : NULL;
-	pthread_mutex_lock(&nt->lock);
 	*nt->tail = n;
 	nt->tail = &n->next;
+	nt->count++;
 	pthread_cond_signal(&nt->cond);
 	pthread_mutex_unlock(&nt->lock);
 }
@@ -931,6 +948,7 @@ notifier(void *arg)
 			continue;
 		}
 		if ((n = nt->head) == NULL) {
+			nt->full = false;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec++;	/* SIGHUP is seen within a second */
 			pthread_cond_timedwait(&nt->cond, &nt->lock, &ts);
@@ -938,6 +956,7 @@ notifier(void *arg)
 		}
 		if ((nt->head = n->next) == NULL)
 			nt->tail = &nt->head;
+		nt->count--;
 		pthread_mutex_unlock(&nt->lock);
 		if (n->name != NULL)
 			fuse_lowlevel_notify_inval_entry(fs->session,

@@ -12,13 +12,16 @@
  * one that is damaged or does not decode gives a text that says why.  A
  * header is decoded only if it is the TabletMetaPB of its folder's tablet.
  *
- * ls -lR looks up one tablet after the other, so a miss fetches the
- * headers of the next HDRTEXT_BATCH tablets at once (one round trip; on
- * into the next partitions), and then, in the background, the batch
- * after those, which is in by the time the walk gets there.  A text
- * being made is marked so: whoever needs it waits for it instead of
- * fetching it again.  The asker's abort flag reaches every fetch of its
- * own batch.
+ * ls -lR looks up one tablet after the other, so a text that is not
+ * there is queued first with the headers of the next HDRTEXT_AHEAD
+ * tablets behind it (on into the next partitions), and the queue is
+ * topped up whenever the walk has asked for half of those: a window that
+ * moves with the walk and never runs further ahead of it.  Up to
+ * HDRTEXT_PARALLEL workers take the queue in order, each fetch on its own,
+ * so that a slow one holds up no other.  Whoever needs a text being made
+ * waits for it instead of fetching it again, and gives up when its
+ * request is interrupted; a fetch that fails is told to all who wait for
+ * it.  The fetches end when the mount does.
  */
 
 #include <sys/queue.h>
@@ -28,23 +31,33 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapfs.h"
 
 #define HDRTEXT_MAX	(16U * 1024 * 1024)	/* largest header read */
-#define HDRTEXT_BATCH	64	/* headers fetched at once */
+#define HDRTEXT_AHEAD	512	/* tablets queued ahead of a walk */
+#define HDRTEXT_PARALLEL 128	/* workers: headers fetched at once */
+#define HDRTEXT_LINGER	2	/* seconds an idle worker waits for work */
+#define HDRTEXT_STACK	(256 * 1024)
 
 enum {
+	TEXT_QUEUED,
 	TEXT_MAKING,
-	TEXT_READY
+	TEXT_READY,
+	TEXT_FAILED
 };
 
 struct hdrtext_entry {
-	TAILQ_ENTRY(hdrtext_entry) link;	/* on kept, once ready */
+	TAILQ_ENTRY(hdrtext_entry) link;	/* on queue, or on kept */
 	uint64_t	 ino;
 	char		*text;
 	size_t		 len;
 	int		 state;
+	int		 error;		/* once failed */
+	unsigned	 waiters;	/* pin it: not dropped while > 0 */
+	bool		 unasked;	/* queued ahead, not asked for yet */
+	uint64_t	 walk;		/* the walk that queued it ahead */
 };
 TAILQ_HEAD(hdrtext_queue, hdrtext_entry);
 
@@ -60,9 +73,16 @@ struct hdrtext {
 	struct hdrtext_queue kept;	/* ready, least recently used first */
 	size_t		 bytes;		/* of the ready texts */
 	size_t		 max;		/* 0: no bound */
-	pthread_t	 ahead;		/* the batch made in the background */
-	bool		 ahead_started;	/* to be joined */
-	bool		 ahead_running;
+	struct hdrtext_queue queue;	/* to be made, in this order */
+	size_t		 queued;
+	uint64_t	 walk;		/* counts the walks: a miss starts one */
+	size_t		 ahead;		/* queued ahead by this walk, unasked */
+	uint64_t	 frontier;	/* the walk's last tablet queued, or 0 */
+	size_t		 workers;	/* running */
+	size_t		 idle;		/* of them, waiting for work */
+	pthread_cond_t	 work;		/* the queue grew, or quit */
+	pthread_cond_t	 gone;		/* a worker ended */
+	volatile bool	 quit;
 };
 
 /* Ready texts are kept up to max bytes (0: all). */
@@ -77,8 +97,11 @@ hdrtext_create(struct cache *cache, struct tree *tree, size_t max)
 	h->max = max;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	pthread_cond_init(&h->work, NULL);
+	pthread_cond_init(&h->gone, NULL);
 	idmap_init(&h->texts, 32);
 	TAILQ_INIT(&h->kept);
+	TAILQ_INIT(&h->queue);
 	return (h);
 }
 
@@ -96,36 +119,18 @@ hdrtext_free(struct hdrtext *h)
 {
 	if (h == NULL)
 		return;
-	if (h->ahead_started)
-		pthread_join(h->ahead, NULL);
+	pthread_mutex_lock(&h->lock);
+	h->quit = true;
+	pthread_cond_broadcast(&h->work);
+	while (h->workers > 0)
+		pthread_cond_wait(&h->gone, &h->lock);
+	pthread_mutex_unlock(&h->lock);
 	idmap_free(&h->texts, entry_free);
 	pthread_cond_destroy(&h->cond);
+	pthread_cond_destroy(&h->work);
+	pthread_cond_destroy(&h->gone);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
-}
-
-/*
- * Mark the texts of inos that nobody has or makes as being made; the
- * inos claimed so are moved to the front.  Their count.
- */
-static size_t
-claim(struct hdrtext *h, uint64_t *inos, size_t n)
-{
-	struct hdrtext_entry	*e;
-	size_t			 i, claimed = 0;
-
-	pthread_mutex_lock(&h->lock);
-	for (i = 0; i < n; i++) {
-		if (idmap_get(&h->texts, inos[i]) != NULL)
-			continue;
-		e = xcalloc(1, sizeof *e);
-		e->ino = inos[i];
-		e->state = TEXT_MAKING;
-		idmap_put(&h->texts, inos[i], e);
-		inos[claimed++] = inos[i];
-	}
-	pthread_mutex_unlock(&h->lock);
-	return (claimed);
 }
 
 /* Forget the text of e.  Caller holds the lock. */
@@ -137,24 +142,30 @@ drop(struct hdrtext *h, struct hdrtext_entry *e)
 		h->bytes -= ENTRY_BYTES(e);
 		stats_add(STAT_TEXT_BYTES, -(uint64_t)ENTRY_BYTES(e));
 	}
+	if (e->unasked && e->walk == h->walk)
+		h->ahead--;
 	idmap_del(&h->texts, e->ino);
 	entry_free(e);
 }
 
 /*
- * The text of a claimed ino is made (text) or could not be (NULL); the
- * least recently used texts but this one go past the bound.
+ * The text of ino is made (text) or could not be (error): a failure is
+ * told to those who wait for it, and forgotten.  The least recently used
+ * texts but this one go past the bound.
  */
 static void
-settle(struct hdrtext *h, uint64_t ino, char *text, size_t len)
+settle(struct hdrtext *h, uint64_t ino, char *text, size_t len, int error)
 {
 	struct hdrtext_entry	*e, *old;
 
 	pthread_mutex_lock(&h->lock);
 	e = idmap_get(&h->texts, ino);
-	if (text == NULL)
+	if (text == NULL && e->waiters == 0)
 		drop(h, e);
-	else {
+	else if (text == NULL) {
+		e->state = TEXT_FAILED;
+		e->error = error;
+	} else {
 		e->text = text;
 		e->len = len;
 		e->state = TEXT_READY;
@@ -162,7 +173,7 @@ settle(struct hdrtext *h, uint64_t ino, char *text, size_t len)
 		h->bytes += ENTRY_BYTES(e);
 		stats_add(STAT_TEXT_BYTES, ENTRY_BYTES(e));
 		while (h->max != 0 && h->bytes > h->max &&
-		    (old = TAILQ_FIRST(&h->kept)) != e) {
+		    (old = TAILQ_FIRST(&h->kept)) != e && old->waiters == 0) {
 			drop(h, old);
 			stats_add(STAT_TEXTS_EVICTED, 1);
 		}
@@ -249,161 +260,200 @@ out:
 	return (error);
 }
 
-struct fetch {
-	struct hdrtext	*h;
-	volatile bool	*abort;		/* the asker's, or NULL */
-	char		**text;		/* the asker's: a copy of the first */
-	size_t		*len;		/* ino's text, unless NULL */
-	uint64_t	 inos[HDRTEXT_BATCH];	/* claimed */
-	bool		 done[HDRTEXT_BATCH];
-	size_t		 n;
-	int		 error;		/* of the first ino */
-};
+static void	top_up(struct hdrtext *, uint64_t);
 
-static int
-fetch_item(void *arg, size_t i)
-{
-	struct fetch	*f = arg;
-	char		*text = NULL;
-	size_t		 len = 0;
-	int		 error;
-
-	if ((error = make(f->h, f->inos[i], &text, &len, f->abort)) != 0)
-		text = NULL;
-	if (i == 0) {
-		f->error = error;
-		if (text != NULL && f->len != NULL) {
-			*f->len = len;
-			if (f->text != NULL)
-				*f->text = xstrndup(text, len);
-		}
-	}
-	settle(f->h, f->inos[i], text, len);
-	f->done[i] = true;
-	return (0);
-}
-
-static bool
-fetch_stop(void *arg)
-{
-	struct fetch	*f = arg;
-
-	return (f->abort != NULL && *f->abort);
-}
-
-/* Make the texts of f's inos, claimed already, all at once. */
-static void
-fetch_all(struct fetch *f)
-{
-	size_t	i;
-
-	memset(f->done, 0, sizeof f->done);
-	pool_run(f->n, f->n, fetch_item, f, fetch_stop, f);
-	for (i = 0; i < f->n; i++)	/* those the abort left undone */
-		if (!f->done[i])
-			settle(f->h, f->inos[i], NULL, 0);
-}
-
+/*
+ * A worker: make the texts of the queue in its order; end once it has
+ * been empty for HDRTEXT_LINGER seconds, or at quit.
+ */
 static void *
-fetch_ahead(void *arg)
+worker(void *arg)
 {
-	struct fetch	*f = arg;
-	struct hdrtext	*h = f->h;
+	struct hdrtext		*h = arg;
+	struct hdrtext_entry	*e;
+	struct timespec		 ts;
+	uint64_t		 ino;
+	char			*text;
+	size_t			 len;
+	int			 error;
 
-	fetch_all(f);
-	free(f);
 	pthread_mutex_lock(&h->lock);
-	h->ahead_running = false;
+	while (!h->quit) {
+		if ((e = TAILQ_FIRST(&h->queue)) == NULL) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += HDRTEXT_LINGER;
+			h->idle++;
+			error = pthread_cond_timedwait(&h->work, &h->lock, &ts);
+			h->idle--;
+			if (error == ETIMEDOUT && TAILQ_EMPTY(&h->queue))
+				break;
+			continue;
+		}
+		TAILQ_REMOVE(&h->queue, e, link);
+		h->queued--;
+		e->state = TEXT_MAKING;
+		ino = e->ino;
+		pthread_mutex_unlock(&h->lock);
+		text = NULL;
+		len = 0;
+		if ((error = make(h, ino, &text, &len, &h->quit)) != 0)
+			text = NULL;
+		settle(h, ino, text, len, error);
+		top_up(h, 0);
+		pthread_mutex_lock(&h->lock);
+	}
+	h->workers--;
+	pthread_cond_broadcast(&h->gone);
 	pthread_mutex_unlock(&h->lock);
 	return (NULL);
 }
 
 /*
- * Make the text of ino, claimed already, with the texts of the next
- * tablets, and give it as hdrtext_get does; then have the batch after
- * them made in the background.
+ * Queue the texts of inos that nobody has or makes: at the front, one
+ * asked for; at the back, the tablets ahead of the walk.  Idle workers
+ * are woken, and more started for what they cannot take.  Caller holds
+ * the lock.
  */
-static int
-fetch_batch(struct hdrtext *h, uint64_t ino, char **text, size_t *len,
-    volatile bool *abort)
+static void
+enqueue(struct hdrtext *h, const uint64_t *inos, size_t n, bool ahead)
 {
-	struct fetch	 f, *next;
-	uint64_t	 last;
-	size_t		 n;
+	struct hdrtext_entry	*e;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
+	size_t			 i;
 
-	f.h = h;
-	f.abort = abort;
-	f.text = text;
-	f.len = len;
-	f.inos[0] = ino;
-	n = tree_cousins(h->tree, ino, f.inos + 1, HDRTEXT_BATCH - 1);
-	last = f.inos[n];
-	f.n = 1 + claim(h, f.inos + 1, n);
-	fetch_all(&f);
-	if (f.error != 0 || !f.done[0])
-		return (f.error != 0 ? f.error : -EINTR);
-	if (fetch_stop(&f))
-		return (0);
+	for (i = 0; i < n; i++) {
+		if (idmap_get(&h->texts, inos[i]) != NULL)
+			continue;
+		e = xcalloc(1, sizeof *e);
+		e->ino = inos[i];
+		e->state = TEXT_QUEUED;
+		idmap_put(&h->texts, inos[i], e);
+		if (ahead) {
+			e->unasked = true;
+			e->walk = h->walk;
+			h->ahead++;
+			TAILQ_INSERT_TAIL(&h->queue, e, link);
+		} else
+			TAILQ_INSERT_HEAD(&h->queue, e, link);
+		h->queued++;
+	}
+	if (h->queued == 0 || h->quit)
+		return;
+	pthread_cond_broadcast(&h->work);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, HDRTEXT_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = h->idle; i < h->queued && h->workers < HDRTEXT_PARALLEL;
+	    i++) {
+		if (pthread_create(&t, &attr, worker, h) != 0) {
+			if (h->workers == 0)
+				fatal("pthread_create");
+			break;
+		}
+		h->workers++;
+	}
+	pthread_attr_destroy(&attr);
+}
 
-	/* One batch at a time in the background. */
+/*
+ * Queue the tablets after from (0: after the walk's frontier) while fewer
+ * than half of HDRTEXT_AHEAD are queued or made and not yet asked for.
+ */
+static void
+top_up(struct hdrtext *h, uint64_t from)
+{
+	uint64_t	inos[HDRTEXT_AHEAD];
+	uint64_t	walk;
+	size_t		n;
+
 	pthread_mutex_lock(&h->lock);
-	if (h->ahead_running) {
+	if (from == 0)
+		from = h->frontier;
+	if (from == 0 || h->quit || h->ahead >= HDRTEXT_AHEAD / 2) {
 		pthread_mutex_unlock(&h->lock);
-		return (0);
+		return;
 	}
-	if (h->ahead_started)
-		pthread_join(h->ahead, NULL);	/* it has ended */
-	h->ahead_started = false;
-	h->ahead_running = true;
+	n = HDRTEXT_AHEAD - h->ahead;
+	walk = h->walk;
 	pthread_mutex_unlock(&h->lock);
-
-	next = xcalloc(1, sizeof *next);
-	next->h = h;
-	n = tree_cousins(h->tree, last, next->inos, HDRTEXT_BATCH);
-	next->n = claim(h, next->inos, n);
+	n = tree_cousins(h->tree, from, inos, n);
 	pthread_mutex_lock(&h->lock);
-	if (next->n == 0) {
-		h->ahead_running = false;
-		free(next);
-	} else {
-		h->ahead_started = true;
-		if (pthread_create(&h->ahead, NULL, fetch_ahead, next) != 0)
-			fatal("pthread_create");
+	if (h->walk == walk) {		/* not moved elsewhere meanwhile */
+		enqueue(h, inos, n, true);
+		h->frontier = n > 0 ? inos[n - 1] : 0;
 	}
 	pthread_mutex_unlock(&h->lock);
-	return (0);
 }
 
 /*
  * The text of tablet.txt node ino (a copy, when text is not NULL) and its
  * length.  Unless fetch is set, only a text already made is given, else
- * -EAGAIN.  A text being made is waited for.
+ * -EAGAIN.  A text not there is queued first, with the tablets after it
+ * behind it; one being made is waited for.
  */
 int
 hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
     size_t *len, volatile bool *abort)
 {
 	struct hdrtext_entry	*e;
-	uint64_t		 one = ino;
+	struct timespec		 ts;
+	int			 error;
 
 	pthread_mutex_lock(&h->lock);
-	while ((e = idmap_get(&h->texts, ino)) != NULL &&
-	    e->state == TEXT_MAKING && fetch &&
-	    (abort == NULL || !*abort))
-		pthread_cond_wait(&h->cond, &h->lock);
-	if (e != NULL && e->state == TEXT_READY) {
-		TAILQ_REMOVE(&h->kept, e, link);	/* used now */
-		TAILQ_INSERT_TAIL(&h->kept, e, link);
-		*len = e->len;
-		if (text != NULL)
-			*text = xstrndup(e->text, e->len);
-		pthread_mutex_unlock(&h->lock);
-		return (0);
+	for (;;) {
+		if ((e = idmap_get(&h->texts, ino)) == NULL) {
+			if (!fetch || (abort != NULL && *abort))
+				break;
+			/* The walk is here now: the window starts anew. */
+			h->walk++;
+			h->ahead = 0;
+			enqueue(h, &ino, 1, false);
+			pthread_mutex_unlock(&h->lock);
+			top_up(h, ino);
+			pthread_mutex_lock(&h->lock);
+			continue;
+		}
+		if (e->unasked) {
+			e->unasked = false;
+			if (e->walk == h->walk)
+				h->ahead--;
+		}
+		if (e->state == TEXT_READY) {
+			TAILQ_REMOVE(&h->kept, e, link);	/* used now */
+			TAILQ_INSERT_TAIL(&h->kept, e, link);
+			*len = e->len;
+			if (text != NULL)
+				*text = xstrndup(e->text, e->len);
+			pthread_mutex_unlock(&h->lock);
+			if (fetch)
+				top_up(h, 0);
+			return (0);
+		}
+		if (e->state == TEXT_FAILED) {
+			/* Told to every waiter; the last forgets it. */
+			error = e->error;
+			if (e->waiters == 0)
+				drop(h, e);
+			pthread_mutex_unlock(&h->lock);
+			return (error);
+		}
+		if (!fetch || (abort != NULL && *abort))
+			break;
+		/* A request can be interrupted while it waits. */
+		e->waiters++;
+		if (abort == NULL)
+			pthread_cond_wait(&h->cond, &h->lock);
+		else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if ((ts.tv_nsec += 100 * 1000000) >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+		}
+		e->waiters--;
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (!fetch || (abort != NULL && *abort))
-		return (fetch ? -EINTR : -EAGAIN);
-	if (claim(h, &one, 1) == 1)
-		return (fetch_batch(h, ino, text, len, abort));
-	return (hdrtext_get(h, ino, true, text, len, abort));	/* made */
+	return (fetch ? -EINTR : -EAGAIN);
 }
