@@ -6,7 +6,8 @@
 # that stays away makes reads fail with EIO and folder listings fail
 # rather than come back empty, so rsync --delete never wipes a copy; no
 # reader sleeps in D state; once the server is back, the same mount works
-# at once (the first request while the endpoint is marked down is a probe).
+# at once (the first request while the endpoint is marked down is a probe);
+# so does a tablet.txt whose header could not be fetched.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 require_prog rsync
 
@@ -62,6 +63,10 @@ rsync -a "$MNT/repo1/snap_b/" "$W/copy/" || fail "rsync of snap_b failed"
 (cd "$W/copy" && find . -type f | sort) >"$W/copy.list"
 umount_fs
 mount_fs "$S3LOC" $FAULT_OPTS
+# A tablet of snap_a whose header nothing has fetched yet (find fetches
+# none).
+TT=$(find "$MNT/repo1/snap_a" -name tablet.txt | sort | tail -n 1)
+[ -n "$TT" ] || fail "no tablet.txt in snap_a"
 for f in "503" "garbage match=list-type" "s3error match=list-type" "refuse"; do
 	fault_set "$f"
 	if ls "$MNT/repo1/snap_b" >"$W/ls.txt" 2>"$W/ls.err"; then
@@ -90,6 +95,14 @@ for f in "503" "garbage match=list-type" "s3error match=list-type" "refuse"; do
 	mountpoint -q "$MNT" || fail "$f: the mount went away"
 done
 
+# A header that cannot be fetched: tablet.txt fails, and is not kept
+# failed.
+if cat "$TT" >/dev/null 2>"$W/cat.err"; then
+	fail "tablet.txt read from a dead server"
+fi
+grep -q "Input/output error" "$W/cat.err" ||
+    fail "tablet.txt from a dead server: $(cat "$W/cat.err")"
+
 grep -q "HTTP 503 SlowDown: Please reduce" "$W/log" ||
     fail "the reason of the last 503 is not in the log"
 
@@ -103,5 +116,6 @@ note "recovered in $(elapsed "$_t0") s"
 (cd "$W/copy" && find . -type f | sort) >"$W/copy.now"
 cmp -s "$W/copy.list" "$W/copy.now" || fail "the copy changed"
 read_ok "after recovery" "$file"
+grep -q '^Tablet: ' "$TT" || fail "tablet.txt after recovery: $(cat "$TT")"
 grep -q -e "$S3_SECRET" "$W/log" && fail "the secret is in the log"
 umount_fs
