@@ -121,8 +121,7 @@ budget_take(struct budget *b, size_t n)
 	struct timespec	ts;
 	int		error = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += BUDGET_WAIT;
+	deadline_in(&ts, BUDGET_WAIT * 1000);
 	pthread_mutex_lock(&b->lock);
 	while (b->used != 0 && b->used + n > b->max && error == 0)
 		error = pthread_cond_timedwait(&b->freed, &b->lock, &ts);

@@ -767,12 +767,7 @@ hash_read(struct cache *c, struct handle *h, const char *p, size_t len,
 	if ((error = hash_to(c, h, off, false, abort)) != 0)
 		return (error);
 	if (hash_wanted(h) && h->hashed < off) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += GAP_WAIT_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		deadline_in(&ts, GAP_WAIT_MS);
 		while (hash_wanted(h) && h->hashed < off &&
 		    pthread_cond_timedwait(&h->cond, &h->lock, &ts) == 0)
 			;

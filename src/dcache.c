@@ -75,15 +75,6 @@ struct dcache {
 	pthread_t	 writer;
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
-
 /* The entry of an object: hex of sha256(key NUL md5). */
 void
 dcache_id(const char *key, const char *md5, char id[SHA256_HEX_LEN + 1])
@@ -201,7 +192,7 @@ writer(void *arg)
 		pthread_mutex_lock(&dc->lock);
 		if (size != 0) {
 			block_name(name, sizeof name, p->id, p->block);
-			lru_touch(dc->lru, name, size, now_ns());
+			lru_touch(dc->lru, name, size, realtime_ns());
 			lru_evict(dc->lru, dc->max, evict_one, dc);
 		}
 		free(p);
@@ -404,7 +395,7 @@ dcache_get(struct dcache *dc, const char *id, uint64_t block, void *p,
 		futimens(fd, NULL);
 	close(fd);
 	pthread_mutex_lock(&dc->lock);
-	lru_touch(dc->lru, name, n, now_ns());
+	lru_touch(dc->lru, name, n, realtime_ns());
 	pthread_mutex_unlock(&dc->lock);
 	stats_add(STAT_CACHE_HITS, 1);
 	stats_add(STAT_CACHE_BYTES, len);
@@ -503,7 +494,7 @@ dcache_verdict(struct dcache *dc, const char *id, uint64_t size, bool good)
 			return;
 		/* On the queue, so that it goes in its turn with the blocks. */
 		pthread_mutex_lock(&dc->lock);
-		lru_touch(dc->lru, name, 0, now_ns());
+		lru_touch(dc->lru, name, 0, realtime_ns());
 		pthread_mutex_unlock(&dc->lock);
 		return;
 	}

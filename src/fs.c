@@ -48,11 +48,12 @@ struct fs_file {
 
 /*
  * What an interrupted request stops (its caller got a signal): the work
- * it started sees its flag, and a read's waits on its handle end.
+ * it started sees its flag, and its waits, on a read's handle or for a
+ * tablet header, end.
  */
 struct fs_abort {
 	volatile bool	 set;
-	struct cache	*cache;
+	struct snapfs	*fs;
 	struct handle	*handle;	/* a read's, or NULL */
 };
 
@@ -232,7 +233,8 @@ fs_interrupt(fuse_req_t req, void *arg)
 
 	a->set = true;
 	if (a->handle != NULL)
-		cache_wake(a->cache, a->handle);
+		cache_wake(a->fs->cache, a->handle);
+	hdrtext_wake(a->fs->hdrtext);
 }
 
 /*
@@ -243,7 +245,7 @@ static volatile bool *
 abort_begin(fuse_req_t req, struct fs_abort *a, struct handle *h)
 {
 	a->set = false;
-	a->cache = fs_of(req)->cache;
+	a->fs = fs_of(req);
 	a->handle = h;
 	fuse_req_interrupt_func(req, fs_interrupt, a);
 	return (&a->set);
@@ -949,8 +951,7 @@ notifier(void *arg)
 		}
 		if ((n = nt->head) == NULL) {
 			nt->full = false;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec++;	/* SIGHUP is seen within a second */
+			deadline_in(&ts, 1000);	/* SIGHUP seen within 1 s */
 			pthread_cond_timedwait(&nt->cond, &nt->lock, &ts);
 			continue;
 		}

@@ -17,11 +17,12 @@
  * tablets behind it (on into the next partitions), and the queue is
  * topped up whenever the walk has asked for half of those: a window that
  * moves with the walk and never runs further ahead of it.  Up to
- * HDRTEXT_PARALLEL workers take the queue in order, each fetch on its own,
- * so that a slow one holds up no other.  Whoever needs a text being made
- * waits for it instead of fetching it again, and gives up when its
- * request is interrupted; a fetch that fails is told to all who wait for
- * it.  The fetches end when the mount does.
+ * HDRTEXT_PARALLEL drains (tasks on pool.c's threads) take the queue in
+ * order, each fetch on its own, so that a slow one holds up no other.
+ * Whoever needs a text being made waits for it instead of fetching it
+ * again, and gives up when its request is interrupted (hdrtext_wake); a
+ * fetch that fails is told to all who wait for it.  The fetches end when
+ * the mount does.
  */
 
 #include <sys/queue.h>
@@ -31,15 +32,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "snapfs.h"
 
 #define HDRTEXT_MAX	(16U * 1024 * 1024)	/* largest header read */
 #define HDRTEXT_AHEAD	512	/* tablets queued ahead of a walk */
-#define HDRTEXT_PARALLEL 128	/* workers: headers fetched at once */
-#define HDRTEXT_LINGER	2	/* seconds an idle worker waits for work */
-#define HDRTEXT_STACK	(256 * 1024)
+#define HDRTEXT_PARALLEL 128	/* drains: headers fetched at once */
 
 enum {
 	TEXT_QUEUED,
@@ -78,10 +76,9 @@ struct hdrtext {
 	uint64_t	 walk;		/* counts the walks: a miss starts one */
 	size_t		 ahead;		/* queued ahead by this walk, unasked */
 	uint64_t	 frontier;	/* the walk's last tablet queued, or 0 */
-	size_t		 workers;	/* running */
-	size_t		 idle;		/* of them, waiting for work */
-	pthread_cond_t	 work;		/* the queue grew, or quit */
-	pthread_cond_t	 gone;		/* a worker ended */
+	size_t		 drains;	/* running */
+	size_t		 making;	/* texts being made by them */
+	pthread_cond_t	 gone;		/* the last drain ended */
 	volatile bool	 quit;
 };
 
@@ -97,7 +94,6 @@ hdrtext_create(struct cache *cache, struct tree *tree, size_t max)
 	h->max = max;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	pthread_cond_init(&h->work, NULL);
 	pthread_cond_init(&h->gone, NULL);
 	idmap_init(&h->texts, 32);
 	TAILQ_INIT(&h->kept);
@@ -121,13 +117,11 @@ hdrtext_free(struct hdrtext *h)
 		return;
 	pthread_mutex_lock(&h->lock);
 	h->quit = true;
-	pthread_cond_broadcast(&h->work);
-	while (h->workers > 0)
+	while (h->drains > 0)
 		pthread_cond_wait(&h->gone, &h->lock);
 	pthread_mutex_unlock(&h->lock);
 	idmap_free(&h->texts, entry_free);
 	pthread_cond_destroy(&h->cond);
-	pthread_cond_destroy(&h->work);
 	pthread_cond_destroy(&h->gone);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -262,35 +256,22 @@ out:
 
 static void	top_up(struct hdrtext *, uint64_t);
 
-/*
- * A worker: make the texts of the queue in its order; end once it has
- * been empty for HDRTEXT_LINGER seconds, or at quit.
- */
-static void *
-worker(void *arg)
+/* A drain: make the texts of the queue in its order until it is empty. */
+static void
+drain(void *arg)
 {
 	struct hdrtext		*h = arg;
 	struct hdrtext_entry	*e;
-	struct timespec		 ts;
 	uint64_t		 ino;
 	char			*text;
 	size_t			 len;
 	int			 error;
 
 	pthread_mutex_lock(&h->lock);
-	while (!h->quit) {
-		if ((e = TAILQ_FIRST(&h->queue)) == NULL) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += HDRTEXT_LINGER;
-			h->idle++;
-			error = pthread_cond_timedwait(&h->work, &h->lock, &ts);
-			h->idle--;
-			if (error == ETIMEDOUT && TAILQ_EMPTY(&h->queue))
-				break;
-			continue;
-		}
+	while (!h->quit && (e = TAILQ_FIRST(&h->queue)) != NULL) {
 		TAILQ_REMOVE(&h->queue, e, link);
 		h->queued--;
+		h->making++;
 		e->state = TEXT_MAKING;
 		ino = e->ino;
 		pthread_mutex_unlock(&h->lock);
@@ -301,25 +282,22 @@ worker(void *arg)
 		settle(h, ino, text, len, error);
 		top_up(h, 0);
 		pthread_mutex_lock(&h->lock);
+		h->making--;
 	}
-	h->workers--;
-	pthread_cond_broadcast(&h->gone);
+	if (--h->drains == 0)
+		pthread_cond_broadcast(&h->gone);
 	pthread_mutex_unlock(&h->lock);
-	return (NULL);
 }
 
 /*
  * Queue the texts of inos that nobody has or makes: at the front, one
- * asked for; at the back, the tablets ahead of the walk.  Idle workers
- * are woken, and more started for what they cannot take.  Caller holds
- * the lock.
+ * asked for; at the back, the tablets ahead of the walk.  Drains are
+ * started for what those running cannot take.  Caller holds the lock.
  */
 static void
 enqueue(struct hdrtext *h, const uint64_t *inos, size_t n, bool ahead)
 {
 	struct hdrtext_entry	*e;
-	pthread_attr_t		 attr;
-	pthread_t		 t;
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
@@ -338,22 +316,11 @@ enqueue(struct hdrtext *h, const uint64_t *inos, size_t n, bool ahead)
 			TAILQ_INSERT_HEAD(&h->queue, e, link);
 		h->queued++;
 	}
-	if (h->queued == 0 || h->quit)
-		return;
-	pthread_cond_broadcast(&h->work);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, HDRTEXT_STACK);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = h->idle; i < h->queued && h->workers < HDRTEXT_PARALLEL;
-	    i++) {
-		if (pthread_create(&t, &attr, worker, h) != 0) {
-			if (h->workers == 0)
-				fatal("pthread_create");
-			break;
-		}
-		h->workers++;
+	while (!h->quit && h->drains < HDRTEXT_PARALLEL &&
+	    h->drains < h->making + h->queued) {
+		h->drains++;
+		pool_spawn(drain, h);
 	}
-	pthread_attr_destroy(&attr);
 }
 
 /*
@@ -397,7 +364,6 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
     size_t *len, volatile bool *abort)
 {
 	struct hdrtext_entry	*e;
-	struct timespec		 ts;
 	int			 error;
 
 	pthread_mutex_lock(&h->lock);
@@ -440,20 +406,19 @@ hdrtext_get(struct hdrtext *h, uint64_t ino, bool fetch, char **text,
 		}
 		if (!fetch || (abort != NULL && *abort))
 			break;
-		/* A request can be interrupted while it waits. */
 		e->waiters++;
-		if (abort == NULL)
-			pthread_cond_wait(&h->cond, &h->lock);
-		else {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			if ((ts.tv_nsec += 100 * 1000000) >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&h->cond, &h->lock, &ts);
-		}
+		pthread_cond_wait(&h->cond, &h->lock);
 		e->waiters--;
 	}
 	pthread_mutex_unlock(&h->lock);
 	return (fetch ? -EINTR : -EAGAIN);
+}
+
+/* A request was interrupted: its waits end, to see its abort flag. */
+void
+hdrtext_wake(struct hdrtext *h)
+{
+	pthread_mutex_lock(&h->lock);
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
 }

@@ -1,16 +1,18 @@
 /*
- * A pool of worker threads over n items: fn(arg, i) for each i below n,
- * on up to nthreads threads that take the next item as they go.  The
- * first error ends the run, and so does a stop test that says so (a job
- * cancelled); the items not started are left undone.
+ * Worker threads.  pool_run is a run over n items: fn(arg, i) for each i
+ * below n, on up to nthreads threads that take the next item as they go.
+ * The first error ends the run, and so does a stop test that says so (a
+ * job cancelled); the items not started are left undone.  pool_spawn
+ * runs one task on such a thread and returns at once, for a task that
+ * takes a queue of its own (tablet headers, hdrtext.c).
  *
- * A walk runs a pool for each batch (64 tablet headers, 32 snapshot
- * folders), so the workers outlive their run: one done waits, idle, for
- * the next run to take it, and ends after POOL_IDLE_SECONDS or when
- * POOL_IDLE_MAX wait already.  A thread created for each run cost a
- * clone, an exit and the scheduling around them: a tenth of the daemon's
- * CPU in ls -lR.  Workers have small stacks.  A child of fork(2) has none
- * of its parent's idle workers.
+ * Walks start tasks by the hundred (snapshot folders, tablet headers), so
+ * the workers outlive their task: one done waits, idle, for the next task
+ * to take it, and ends after POOL_IDLE_SECONDS or when POOL_IDLE_MAX wait
+ * already.  A thread created for each task cost a clone, an exit and the
+ * scheduling around them: a tenth of the daemon's CPU in ls -lR.  Workers
+ * have small stacks.  A child of fork(2) has none of its parent's idle
+ * workers.
  */
 
 #include <sys/queue.h>
@@ -42,7 +44,8 @@ struct pool {
 struct worker {
 	TAILQ_ENTRY(worker) link;	/* on idle */
 	pthread_cond_t	 wake;
-	struct pool	*pool;		/* the run to help, or NULL */
+	pool_task_fn	 task;		/* the task to run, or NULL */
+	void		*arg;
 };
 
 static TAILQ_HEAD(, worker) idle = TAILQ_HEAD_INITIALIZER(idle);
@@ -64,11 +67,12 @@ setup(void)
 	pthread_atfork(NULL, NULL, forget_idle);
 }
 
-/* Take the items of run p until none is left, then leave it. */
+/* Take the items of run arg until none is left, then leave it. */
 static void
-work(struct pool *p)
+work(void *arg)
 {
-	size_t	i;
+	struct pool	*p = arg;
+	size_t		 i;
 	int	error;
 
 	for (;;) {
@@ -91,31 +95,30 @@ work(struct pool *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Wait idle for a run to be given; false when none came in time. */
+/* Wait idle for a task to be given; false when none came in time. */
 static bool
-wait_run(struct worker *w)
+wait_task(struct worker *w)
 {
 	struct timespec	deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += POOL_IDLE_SECONDS;
+	deadline_in(&deadline, POOL_IDLE_SECONDS * 1000);
 	pthread_mutex_lock(&idle_lock);
-	w->pool = NULL;
+	w->task = NULL;
 	if (nidle >= POOL_IDLE_MAX) {
 		pthread_mutex_unlock(&idle_lock);
 		return (false);
 	}
 	TAILQ_INSERT_HEAD(&idle, w, link);
 	nidle++;
-	while (w->pool == NULL)
+	while (w->task == NULL)
 		if (pthread_cond_timedwait(&w->wake, &idle_lock,
-		    &deadline) == ETIMEDOUT && w->pool == NULL) {
+		    &deadline) == ETIMEDOUT && w->task == NULL) {
 			TAILQ_REMOVE(&idle, w, link);
 			nidle--;
 			break;
 		}
 	pthread_mutex_unlock(&idle_lock);
-	return (w->pool != NULL);
+	return (w->task != NULL);
 }
 
 static void *
@@ -124,26 +127,28 @@ worker_main(void *arg)
 	struct worker	*w = arg;
 
 	do
-		work(w->pool);
-	while (wait_run(w));
+		w->task(w->arg);
+	while (wait_task(w));
 	pthread_cond_destroy(&w->wake);
 	free(w);
 	return (NULL);
 }
 
-/* Have a worker, idle or new, help with run p. */
-static void
-add_worker(struct pool *p)
+/* Run task(arg) on a worker, idle or new, and return at once. */
+void
+pool_spawn(pool_task_fn task, void *arg)
 {
 	struct worker	*w;
 	pthread_attr_t	 attr;
 	pthread_t	 t;
 
+	pthread_once(&once, setup);
 	pthread_mutex_lock(&idle_lock);
 	if ((w = TAILQ_FIRST(&idle)) != NULL) {
 		TAILQ_REMOVE(&idle, w, link);
 		nidle--;
-		w->pool = p;
+		w->task = task;
+		w->arg = arg;
 		pthread_cond_signal(&w->wake);
 	}
 	pthread_mutex_unlock(&idle_lock);
@@ -151,7 +156,8 @@ add_worker(struct pool *p)
 		return;
 	w = xcalloc(1, sizeof *w);
 	pthread_cond_init(&w->wake, NULL);
-	w->pool = p;
+	w->task = task;
+	w->arg = arg;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, POOL_STACK);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -174,12 +180,11 @@ pool_run(size_t n, size_t nthreads, pool_fn fn, void *arg, pool_stop_fn stop,
 			    0, 0, 0 };
 	size_t		 i;
 
-	pthread_once(&once, setup);
 	if (nthreads > n)
 		nthreads = n;
 	p.working = nthreads;
 	for (i = 0; i < nthreads; i++)
-		add_worker(&p);
+		pool_spawn(work, &p);
 	pthread_mutex_lock(&p.lock);
 	while (p.working > 0)
 		pthread_cond_wait(&p.done, &p.lock);

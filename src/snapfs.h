@@ -57,6 +57,8 @@ int		 xasprintf(char **, const char *, ...)
 /* clock.c: the monotonic clock */
 uint64_t	 monotonic_ms(void);
 uint64_t	 monotonic_us(void);
+int64_t		 realtime_ns(void);
+void		 deadline_in(struct timespec *, unsigned);
 
 /* buf.c: a growable byte buffer with a hard cap */
 struct buf {
@@ -141,9 +143,11 @@ void		*idmap_del(struct idmap *, uint64_t);
 void		*idmap_next(const struct idmap *, size_t *);
 size_t		 idmap_count(const struct idmap *);
 
-/* pool.c: worker threads over n items */
+/* pool.c: worker threads over n items, or for a task */
 typedef int (*pool_fn)(void *, size_t);
 typedef bool (*pool_stop_fn)(void *);
+typedef void (*pool_task_fn)(void *);
+void		 pool_spawn(pool_task_fn, void *);
 int		 pool_run(size_t, size_t, pool_fn, void *, pool_stop_fn,
 		    void *);
 
@@ -701,6 +705,7 @@ struct hdrtext	*hdrtext_create(struct cache *, struct tree *, size_t);
 void		 hdrtext_free(struct hdrtext *);
 int		 hdrtext_get(struct hdrtext *, uint64_t, bool, char **,
 		    size_t *, volatile bool *);
+void		 hdrtext_wake(struct hdrtext *);
 
 /* ---- The read path ---- */
 

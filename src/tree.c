@@ -1042,7 +1042,6 @@ tree_update(struct tree *t, uint32_t d, struct batch *b, struct note **notes,
 	struct node	*dn = node_at(t, d, NULL), *o, *n;
 	uint32_t	*old, *keep, k, lo, hi, mid;
 	size_t		 nold = dn->count, nkeep = 0, i;
-	struct timespec	 ts;
 	int64_t		 now;
 	bool		*kept;
 	int		 r;
@@ -1092,8 +1091,7 @@ tree_update(struct tree *t, uint32_t d, struct batch *b, struct note **notes,
 	} else {
 		tree_merge(t, d, nb, keep, nkeep);
 		/* A new time: the kernel drops what it cached of the folder. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		now = realtime_ns();
 		dn->mtime = now > dn->mtime ? now : dn->mtime + 1;
 		note_add(notes, nnotes, dn->ino, NULL, 0);
 	}

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "snapfs.h"
 
@@ -80,15 +79,6 @@ struct view {
 	struct vrepo		 *repos;	/* by DYN_TSV index */
 	size_t			  nrepos;
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
 
 static void
 snapview_free(void *arg)
@@ -255,7 +245,7 @@ view_verified(struct view *v, const char *repo, const char *label,
 		free(e->text);
 	e->text = xstrdup(text);
 	if ((i = repo_index(v, repo)) < v->nrepos)
-		v->repos[i].mtime = now_ns();
+		v->repos[i].mtime = realtime_ns();
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -283,7 +273,7 @@ repo_keep(struct view *v, size_t i, struct vrow *rows, size_t nrows,
 	r->views = *seen;
 	r->rows = rows;
 	r->nrows = nrows;
-	r->mtime = now_ns();
+	r->mtime = realtime_ns();
 	forget_verified(v, r->name, rows, nrows);
 }
 

@@ -1,11 +1,13 @@
 #!/bin/sh
 # s3/stall.sh - a server that stops sending in the middle of a large read
 # (tests/s3/faultproxy.py, stall): the read fails with EIO within the
-# deadline snapfs(8) documents (about a minute), reads right after fail at
-# once, no thread of the daemon sleeps in D state (a reader waits for its
-# pages in a killable sleep, shown as D, like any read through the page
-# cache) and a reader or an ls dies at once on kill -9; once the server
-# sends again, the same files read whole and right on the same mount.
+# deadline snapfs(8) documents (about a minute), and so does a read right
+# after (the server still answers small requests: it is not down); no
+# thread of the daemon sleeps in D state (a reader waits for its pages in
+# a killable sleep, shown as D, like any read through the page cache); a
+# reader, an ls or a stat of tablet.txt waiting for its header dies at
+# once on kill -9; once the server sends again, the same files read whole
+# and right on the same mount.
 . "${srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 s3_start
@@ -44,7 +46,9 @@ note "a stalled read failed with EIO after $T s ($(fault_count) stalls)"
 grep -q "Operation too slow" "$W/log" || fail "no stall in the log"
 mountpoint -q "$MNT" || fail "the mount went away"
 
-# Right after, the endpoint is marked down and reads fail at once.
+# Right after, the endpoint is marked down, but its probe, the read's
+# first request, is answered: the server is up, and the read fails in one
+# more deadline.
 _t0=$(now)
 cat "$MNT/.raw/$BIG2" >/dev/null 2>&1 && fail "a read right after succeeded"
 note "a read right after failed in $(elapsed "$_t0") s"
@@ -84,6 +88,23 @@ kill -KILL "$READER"
 wait_gone "$READER" 10 "a killed ls"
 note "an ls waiting on a stall died $(elapsed "$_t0") s after kill -9"
 
+# The same for a stat of a tablet.txt whose header is held: the waiter
+# is woken by the INTERRUPT, not by the fetch.
+fault_set pass
+sleep 6		# the endpoint is tried again after 5 s
+TT=$(find "$MNT/repo1/snap_a" -name tablet.txt | sort | head -n 1)
+[ -n "$TT" ] || fail "no tablet.txt in snap_a"
+fault_set "hold match=.hdr"
+stat "$TT" >/dev/null 2>&1 &
+READER=$!
+EXTRA_KILL="$EXTRA_KILL $READER"
+sleep 2
+pid_alive "$READER" || fail "the stat of a held header ended before the kill"
+_t0=$(now)
+kill -KILL "$READER"
+wait_gone "$READER" 10 "a killed stat"
+note "a stat waiting on a held header died $(elapsed "$_t0") s after kill -9"
+
 # The server sends again: both files read whole and right.
 fault_set pass
 _t0=$(now)
@@ -92,6 +113,7 @@ sleep 6		# the endpoint is tried again after 5 s
 cmp "$MNT/.raw/$BIG2" "$LOC/$BIG2" || fail "$BIG2 differs after recovery"
 note "both files read right $(elapsed "$_t0") s after the server came back"
 ls "$R/__ss_snap_c" >"$W/ls.out" || fail "cannot list the folder given up"
+grep -q '^Tablet: ' "$TT" || fail "tablet.txt after recovery: $(cat "$TT")"
 grep -q '^__info_' "$W/ls.out" ||
     fail "the folder given up lists: $(cat "$W/ls.out")"
 umount_fs

@@ -169,3 +169,56 @@ Test(pool, a_child_of_fork_runs_pools)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "the child: status %#x", status);
 }
+
+/* Tasks of pool_spawn: each counts itself; the last one tells the test. */
+struct tasks {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 done;
+	size_t		 left;
+};
+
+static void
+task(void *arg)
+{
+	struct tasks	*t = arg;
+
+	pthread_mutex_lock(&t->lock);
+	if (--t->left == 0)
+		pthread_cond_signal(&t->done);
+	pthread_mutex_unlock(&t->lock);
+}
+
+Test(pool, a_spawned_task_runs_after_the_spawn_returns)
+{
+	struct tasks	t = { PTHREAD_MUTEX_INITIALIZER,
+			    PTHREAD_COND_INITIALIZER, 200 };
+	int		i;
+
+	pthread_mutex_lock(&t.lock);
+	for (i = 0; i < 200; i++)
+		pool_spawn(task, &t);	/* returns while we hold the lock */
+	cr_assert_eq(t.left, 200);
+	while (t.left > 0)
+		pthread_cond_wait(&t.done, &t.lock);
+	pthread_mutex_unlock(&t.lock);
+}
+
+Test(pool, spawned_tasks_and_runs_share_the_idle_workers)
+{
+	struct tasks	t = { PTHREAD_MUTEX_INITIALIZER,
+			    PTHREAD_COND_INITIALIZER, 0 };
+	int		i, j;
+
+	for (i = 0; i < 50; i++) {
+		cr_assert_eq(pool_run(64, 16, record_tid, NULL, NULL, NULL),
+		    0);
+		pthread_mutex_lock(&t.lock);
+		t.left = 16;
+		for (j = 0; j < 16; j++)
+			pool_spawn(task, &t);
+		while (t.left > 0)
+			pthread_cond_wait(&t.done, &t.lock);
+		pthread_mutex_unlock(&t.lock);
+	}
+	cr_assert_leq(ntids, 48, "%zu threads for 50 runs of 16", ntids);
+}
