@@ -151,18 +151,22 @@ cache_free(struct cache *c)
 }
 
 /*
- * A buffer of CHUNK bytes, a spare one if there is: its pages are mapped
- * in already.  The C library gives a freed chunk buffer back to the
- * kernel, and faulting the next one's pages in again cost a third of the
- * daemon's CPU in a cold read.  A new one is asked for in huge pages,
- * where the kernel has them: a read that fills the budget with new
- * chunks then takes two page faults a chunk, not a thousand.
+ * A buffer for a chunk of len bytes.  A large one is of CHUNK bytes, a
+ * spare one if there is: its pages are mapped in already.  The C library
+ * gives a freed chunk buffer back to the kernel, and faulting the next
+ * one's pages in again cost a third of the daemon's CPU in a cold read.
+ * A new one is asked for in huge pages, where the kernel has them: a read
+ * that fills the budget with new chunks then takes two page faults a
+ * chunk, not a thousand.  A small file (a tablet header) gets a buffer
+ * of its size from malloc, not a mapping of CHUNK bytes of its own.
  */
 static char *
-chunk_buf(struct cache *c)
+chunk_buf(struct cache *c, size_t len)
 {
 	void	*p = NULL;
 
+	if (len < HUGE_PAGE)
+		return (xmalloc(len));
 	pthread_mutex_lock(&c->spare_lock);
 	if (c->nspare > 0)
 		p = c->spare[--c->nspare];
@@ -175,10 +179,14 @@ chunk_buf(struct cache *c)
 	return (p);
 }
 
-/* Keep buffer p of chunk_buf as a spare, up to SPARE_MAX. */
+/* Keep large buffer p of chunk_buf as a spare, up to SPARE_MAX. */
 static void
-chunk_buf_put(struct cache *c, char *p)
+chunk_buf_put(struct cache *c, char *p, size_t len)
 {
+	if (len < HUGE_PAGE) {
+		free(p);
+		return;
+	}
 	pthread_mutex_lock(&c->spare_lock);
 	if (c->nspare < SPARE_MAX) {
 		c->spare[c->nspare++] = p;
@@ -448,7 +456,7 @@ chunk_free(struct handle *h, struct chunk *ch)
 		    ch->len);
 	else {
 		budget_give(h->c->budget, ch->len);
-		chunk_buf_put(h->c, ch->data);
+		chunk_buf_put(h->c, ch->data, ch->len);
 	}
 	ch->data = NULL;
 	ch->state = CH_FREE;
@@ -609,7 +617,7 @@ chunk_start(struct handle *h, uint64_t start)
 	ch->h = h;
 	ch->off = start;
 	ch->len = len;
-	ch->data = chunk_buf(h->c);
+	ch->data = chunk_buf(h->c, len);
 	ch->state = CH_WAIT;
 	ch->error = 0;
 	ch->claimed = ch->cached = false;
