@@ -1086,6 +1086,7 @@ measure_files()
 			cat "$P_BIG" >/dev/null
 			rsync -a "$P_SMALL/" "$D/dst/"
 			rm -rf "$D/dst"
+			ls -lR "$P_TABLETS" >/dev/null	# tablet headers
 			umount_fs
 			measure_fs cache "$_o"
 			rm -rf "$D/cache"
