@@ -73,7 +73,7 @@ work(void *arg)
 {
 	struct pool	*p = arg;
 	size_t		 i;
-	int	error;
+	int		 error;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);

@@ -54,7 +54,7 @@ char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/* clock.c: the monotonic clock */
+/* clock.c: the monotonic clock, real time, deadlines of timed waits */
 uint64_t	 monotonic_ms(void);
 uint64_t	 monotonic_us(void);
 int64_t		 realtime_ns(void);
