@@ -737,6 +737,7 @@ struct window {
 	uint64_t	 used;		/* read since the window last grew */
 	uint64_t	 max;		/* the largest, for this link */
 	uint64_t	 cap;		/* the largest, for the memory */
+	bool		 whole;		/* the run began at the first byte */
 };
 struct window_link {			/* the time a chunk takes to arrive */
 	uint64_t	 least[2];	/* us, this epoch and the last; 0: none */

@@ -5,8 +5,12 @@
  * kernel sends read-ahead out of order by a little, so a small step back
  * or forward still counts.  A run of sequential reads opens a window of
  * WINDOW_MIN bytes ahead of the reader, which doubles each time the reader
- * has consumed a window's worth, up to its largest.  Any other read is
- * random: the window closes, and only what was asked for is fetched.
+ * has consumed a window's worth, up to its largest.  A run that began at
+ * the file's first byte is a reader of the whole file (cat, cp, rsync, a
+ * restore): its second read opens the largest window at once, so that the
+ * first chunks of a far link are in flight together instead of one after
+ * the other.  Any other read is random: the window closes, and only what
+ * was asked for is fetched.
  *
  * The largest window is sized for the link (window_fit): what a reader
  * at WINDOW_GOAL consumes while one chunk is on its way, so that enough
@@ -25,6 +29,7 @@ window_init(struct window *w, uint64_t max)
 	w->next = 0;
 	w->size = 0;
 	w->used = 0;
+	w->whole = false;
 	w->cap = max < WINDOW_MIN ? WINDOW_MIN : max;
 	w->max = w->cap < WINDOW_MAX ? w->cap : WINDOW_MAX;
 }
@@ -101,8 +106,11 @@ window_update(struct window *w, uint64_t off, size_t len)
 		w->next = off + len;
 		return (0);
 	}
-	if (w->size == 0)
+	if (w->size == 0) {
 		w->size = WINDOW_MIN;
+		w->whole = off == 0;
+	} else if (w->whole)
+		w->size = w->max;
 	w->used += len;
 	if (w->used >= w->size) {
 		w->used = 0;

@@ -14,8 +14,10 @@ Test(window, sequential_reads_grow_the_window_to_its_cap)
 	uint64_t	off, ahead, last = 0;
 
 	window_init(&w, 8 * MiB);
-	cr_assert_eq(window_update(&w, 0, 131072), WINDOW_MIN);
-	for (off = 131072; off < 64 * MiB; off += 131072) {
+	cr_assert_eq(window_update(&w, 900 * MiB, 131072), 0, "a jump");
+	cr_assert_eq(window_update(&w, 900 * MiB + 131072, 131072),
+	    WINDOW_MIN);
+	for (off = 900 * MiB + 262144; off < 964 * MiB; off += 131072) {
 		ahead = window_update(&w, off, 131072);
 		cr_assert_geq(ahead, last, "the window never shrinks");
 		cr_assert_leq(ahead, 8 * MiB, "the window stays under its cap");
@@ -28,14 +30,31 @@ Test(window, sequential_reads_grow_the_window_to_its_cap)
 Test(window, doubling_after_each_window_consumed)
 {
 	struct window	w;
-	uint64_t	off = 0;
+	uint64_t	off = 900 * MiB;
 
 	window_init(&w, 64 * MiB);
+	window_update(&w, off - MiB, MiB);	/* random: a jump */
 	cr_assert_eq(window_update(&w, off, MiB), 2 * MiB);
 	off += MiB;
 	cr_assert_eq(window_update(&w, off, MiB), 2 * MiB);
 	off += MiB;
 	cr_assert_eq(window_update(&w, off, MiB), 4 * MiB);
+}
+
+Test(window, a_run_from_the_first_byte_opens_the_largest_window_next)
+{
+	struct window	w;
+
+	window_init(&w, 64 * MiB);
+	cr_assert_eq(window_update(&w, 0, 131072), WINDOW_MIN);
+	cr_assert_eq(window_update(&w, 131072, 131072), WINDOW_MAX,
+	    "a reader of the whole file");
+	/* Random, then a run from the middle: it doubles as before. */
+	cr_assert_eq(window_update(&w, 900 * MiB, 131072), 0);
+	cr_assert_eq(window_update(&w, 900 * MiB + 131072, 131072),
+	    WINDOW_MIN);
+	cr_assert_eq(window_update(&w, 900 * MiB + 262144, 131072),
+	    WINDOW_MIN);
 }
 
 Test(window, a_far_jump_is_random_and_closes_the_window)
