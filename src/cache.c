@@ -100,6 +100,7 @@ struct handle {
 	bool			 hashing;	/* a thread is adding to md5 */
 	bool			 nohash;	/* given up on this handle */
 	int			 verdict;	/* 1 good, -1 damaged, 0 none */
+	volatile bool		 closing;	/* fetches in flight give up */
 };
 
 /* A fetch waited for. */
@@ -470,6 +471,7 @@ cache_close(struct cache *c, struct handle *h)
 	if (h == NULL)
 		return;
 	pthread_mutex_lock(&h->lock);
+	h->closing = true;	/* nobody reads what is still on its way */
 	for (i = 0; i < SLOTS; i++)
 		if (h->chunks[i].state == CH_WAIT && h->chunks[i].disk &&
 		    !h->chunks[i].claimed) {
@@ -627,7 +629,7 @@ chunk_start(struct handle *h, uint64_t start)
 	if (!(ch->disk = h->id[0] != '\0' &&
 	    dcache_has(h->c->dc, h->id, start / CHUNK)))
 		broker_fetch(h->c->broker, h->obj.key, ch->data, len, start,
-		    NULL, chunk_done, ch);
+		    &h->closing, chunk_done, ch);
 	return (ch);
 }
 
@@ -649,7 +651,7 @@ chunk_load(struct handle *h, struct chunk *ch)
 	if (error != 0) {
 		ch->sent = monotonic_us();
 		broker_fetch(h->c->broker, h->obj.key, ch->data, ch->len,
-		    ch->off, NULL, chunk_done, ch);
+		    ch->off, &h->closing, chunk_done, ch);
 		return;
 	}
 	ch->cached = true;

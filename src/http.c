@@ -799,7 +799,7 @@ loop(void *arg)
 			in = x->next;
 			if (aborted(x->req)) {
 				xfer_remove(h, x);
-				log_info("%s %s: interrupted", x->req->method,
+				log_debug("%s %s: interrupted", x->req->method,
 				    x->req->log_name);
 				xfer_end(h, x, -EINTR);
 			} else if (x->req->abort != NULL)
