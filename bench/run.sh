@@ -1049,12 +1049,13 @@ measure_curl()
 	res find_cold curl "$_t"
 	res lslr_cold curl "$_t"
 
-	# What ls -lR adds: every tablet's header (tablet.txt's size).
+	# What ls -lR adds: every tablet's header (tablet.txt's size), as
+	# many in flight as snapfs fetches at once (HDRTEXT_PARALLEL).
 	say "$PROF curl: GET of the tablet headers"
 	grep "^$REPO/__ss_tablets/.*\.hdr\." "$D/keys" | awk \
 	    -v e="$EP/$BUCKET/loc/" '{ printf "url = \"%s%s\"\noutput = \"/dev/null\"\n",
 	    e, $0 }' >"$D/hdr.cfg"
-	res hdrs curl "$(timed "$LTMO" "$S3CURL" -f -Z --parallel-max 64 \
+	res hdrs curl "$(timed "$LTMO" "$S3CURL" -f -Z --parallel-max 128 \
 	    -K "$D/hdr.cfg")"
 
 	# Warm, the floor is the kernel's: the same files on the local disk.
@@ -1456,7 +1457,8 @@ END {
 	printf "files on the local disk, page cache warm (no storage is faster).\n"
 	printf "Rows only curl has: the same big file as 16 ranged GETs at once\n"
 	printf "(the most this server and link give), and the GETs of every tablet\n"
-	printf "header, 64 in flight (what ls -lR adds to the listing: tablet.txt).\n"
+	printf "header, 128 in flight as snapfs has them (what ls -lR adds to the\n"
+	printf "listing: the size of each tablet.txt).\n"
 	}
 	if (("read", "azure") in v && prof == "far")
 		printf "\nsnapfs azure column: snapfs cold on Azurite, a local" \
