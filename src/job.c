@@ -276,14 +276,16 @@ job_stopped(struct job *j)
 	if (time(NULL) - j->created <= j->timeout)
 		return (false);
 	job_fail(j, "timeout after %" PRId64 " seconds", j->timeout);
-	j->abort = true;
 	return (true);
 }
 
 /*
  * End the job CANCELLED with a reason (the first one given is kept).  Once
  * the job is cancelled, the reason is that: a transfer the cancel cut
- * short fails too, but the cancel is why.
+ * short fails too, but the cancel is why.  A failure stops the job as a
+ * cancel does: its other transfers are given up, so that nothing of a
+ * CANCELLED job goes on (an upload of a parallel worker, say, that would
+ * otherwise finish, or be left open, after the job has ended).
  */
 void
 job_fail(struct job *j, const char *fmt, ...)
@@ -304,6 +306,7 @@ job_fail(struct job *j, const char *fmt, ...)
 		j->error = why;
 	else
 		free(why);
+	j->abort = true;
 	pthread_mutex_unlock(&j->jobs->lock);
 	log_warn("job %" PRId64 ": %s", j->id, j->error);
 	job_set_state(j, JOB_CANCELLED);

@@ -1,6 +1,6 @@
 /*
- * Unit tests for job.c: the timeout of a job, and job records that
- * survive a restart (job-store.c).
+ * Unit tests for job.c: the timeout of a job, a failure that stops it,
+ * and job records that survive a restart (job-store.c).
  */
 
 #include <criterion/criterion.h>
@@ -78,6 +78,37 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	cr_assert_eq(back->created, j->created);
 	cr_assert_eq(back->timeout, 600);
 	job_store_free(back);
+	job_store_free(j);
+
+	jobs_free(js);
+	dataroot_close(data);
+	xasprintf(&path, "rm -rf %s", root);
+	cr_assert_eq(system(path), 0);
+	free(path);
+}
+
+Test(job, a_failure_stops_the_rest_of_the_job)
+{
+	struct data_root	*data;
+	struct jobs		*js;
+	struct job		*j;
+	char			*cause = NULL, *path;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
+	js = jobs_create(NULL, data, NULL, JOBS_HISTORY_DEFAULT, notify,
+	    NULL);
+
+	j = make_job(js, "sales.snap1", 86400, time(NULL));
+	cr_assert_not(job_stopped(j));
+	/* One worker's upload fails: the others' transfers are given up. */
+	job_fail(j, "upload %s: %s", "a.dat", "Input/output error");
+	cr_assert(j->abort, "the job's transfers go on after a failure");
+	cr_assert(job_stopped(j), "the job's workers go on after a failure");
+	cr_assert_eq(j->state, JOB_CANCELLED);
+	/* What those give up with is not the reason: the failure is. */
+	job_fail(j, "upload %s: %s", "b.dat", "Interrupted system call");
+	cr_assert_str_eq(j->error, "upload a.dat: Input/output error");
 	job_store_free(j);
 
 	jobs_free(js);
