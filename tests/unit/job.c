@@ -25,8 +25,35 @@ backup_kind(const char *name)
 	return (strcmp(name, "backup") == 0 ? &job_backup_entry : NULL);
 }
 
+/* Each test: a data root in a new folder, and its jobs. */
+static struct data_root	*data;
+static struct jobs	*js;
+
+static void
+jobs_setup(void)
+{
+	char	*cause = NULL;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
+	js = jobs_create(NULL, data, NULL, JOBS_HISTORY_DEFAULT, notify,
+	    NULL);
+}
+
+static void
+jobs_teardown(void)
+{
+	char	*path;
+
+	jobs_free(js);
+	dataroot_close(data);
+	xasprintf(&path, "rm -rf %s", root);
+	cr_assert_eq(system(path), 0);
+	free(path);
+}
+
 static struct job *
-make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
+make_job(const char *line, int64_t timeout, time_t created)
 {
 	struct job	*j;
 	char		*cause = NULL;
@@ -45,19 +72,12 @@ make_job(struct jobs *js, const char *line, int64_t timeout, time_t created)
 	return (j);
 }
 
-Test(job, a_job_past_its_timeout_stops_cancelled)
+Test(job, a_job_past_its_timeout_stops_cancelled, .init = jobs_setup,
+    .fini = jobs_teardown)
 {
-	struct data_root	*data;
-	struct jobs		*js;
-	struct job		*j, *back, **all;
-	char			*cause = NULL, *path;
+	struct job	*j, *back, **all;
 
-	cr_assert_not_null(mkdtemp(root));
-	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
-	js = jobs_create(NULL, data, NULL, JOBS_HISTORY_DEFAULT, notify,
-	    NULL);
-
-	j = make_job(js, "sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
+	j = make_job("sales.snap1 PROPERTIES (\"timeout\"=\"600\")", 600,
 	    time(NULL) - 599);
 	cr_assert_not(job_stopped(j), "stopped before its timeout");
 	j->created = time(NULL) - 601;
@@ -79,27 +99,14 @@ Test(job, a_job_past_its_timeout_stops_cancelled)
 	cr_assert_eq(back->timeout, 600);
 	job_store_free(back);
 	job_store_free(j);
-
-	jobs_free(js);
-	dataroot_close(data);
-	xasprintf(&path, "rm -rf %s", root);
-	cr_assert_eq(system(path), 0);
-	free(path);
 }
 
-Test(job, a_failure_stops_the_rest_of_the_job)
+Test(job, a_failure_stops_the_rest_of_the_job, .init = jobs_setup,
+    .fini = jobs_teardown)
 {
-	struct data_root	*data;
-	struct jobs		*js;
-	struct job		*j;
-	char			*cause = NULL, *path;
+	struct job	*j;
 
-	cr_assert_not_null(mkdtemp(root));
-	cr_assert_eq(dataroot_open(root, &data, &cause), 0, "%s", cause);
-	js = jobs_create(NULL, data, NULL, JOBS_HISTORY_DEFAULT, notify,
-	    NULL);
-
-	j = make_job(js, "sales.snap1", 86400, time(NULL));
+	j = make_job("sales.snap1", 86400, time(NULL));
 	cr_assert_not(job_stopped(j));
 	/* One worker's upload fails: the others' transfers are given up. */
 	job_fail(j, "upload %s: %s", "a.dat", "Input/output error");
@@ -110,10 +117,4 @@ Test(job, a_failure_stops_the_rest_of_the_job)
 	job_fail(j, "upload %s: %s", "b.dat", "Interrupted system call");
 	cr_assert_str_eq(j->error, "upload a.dat: Input/output error");
 	job_store_free(j);
-
-	jobs_free(js);
-	dataroot_close(data);
-	xasprintf(&path, "rm -rf %s", root);
-	cr_assert_eq(system(path), 0);
-	free(path);
 }
